@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "attrib",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "attrib", targets: ["attrib"]),
+        .executable(name: "attrib-corpus", targets: ["attrib-corpus"]),
+        .library(name: "AttribCore", targets: ["AttribCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
+    ],
+    targets: [
+        // C libraries, reached through system library targets (see README, "Building").
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // The product: Input -> Parse -> Store -> Report -> Output.
+        .target(name: "AttribCore", dependencies: ["CSQLite", "CZstd", "CZlib"]),
+
+        // The command-line surface only: flags, terminal, exit codes.
+        .executableTarget(
+            name: "attrib",
+            dependencies: ["AttribCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // The corpus generator: realistic router logs in every export shape, with ground truth.
+        // It deliberately shares no code with AttribCore, so its ground truth is independent.
+        .target(name: "CorpusGen", dependencies: ["CZstd", "CZlib"]),
+        .executableTarget(name: "attrib-corpus", dependencies: ["CorpusGen"]),
+
+        .testTarget(name: "AttribCoreTests", dependencies: ["AttribCore", "CorpusGen", "attrib"]),
+    ]
+)
