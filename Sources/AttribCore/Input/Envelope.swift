@@ -1,0 +1,98 @@
+// What readers hand out: envelope events (timestamp, message bytes, stream) and rejects, through a sink.
+
+/// The export shapes of SPEC §2. A reader reports which one it saw, per file.
+public enum Shape: String, Sendable, CaseIterable {
+    case filterLogEvents = "filter-log-events"
+    case getLogEvents = "get-log-events"
+    case s3Export = "s3-export"
+    case firehose = "firehose"
+    case insightsJSON = "insights-json"
+    case insightsCSV = "insights-csv"
+    case queryResults = "get-query-results"
+    case jsonLines = "json-lines"
+}
+
+/// Where something is in an input: a line number for line-based shapes, else a byte offset in the
+/// decompressed stream.
+public struct Position: Sendable, Equatable, CustomStringConvertible {
+    public var line: Int?
+    public var byte: Int64
+
+    public init(line: Int? = nil, byte: Int64) {
+        self.line = line
+        self.byte = byte
+    }
+
+    public var description: String {
+        if let line { return "line \(line)" }
+        return "byte \(byte)"
+    }
+}
+
+/// One event as an export carries it. `message` is only valid during the sink call.
+public struct EnvelopeEvent {
+    /// The envelope's timestamp (epoch ms), when the shape has one.
+    public var timestampMs: Int64?
+    public var message: UnsafeRawBufferPointer
+    public var logGroup: String?
+    public var logStream: String?
+    public var position: Position
+}
+
+/// Something that could not be read; `raw` (valid only during the call) is kept for inspection.
+public struct InputReject {
+    public var position: Position
+    public var reason: String
+    public var raw: UnsafeRawBufferPointer
+}
+
+/// Readers push into a sink and never know where events go (ripgrep's sink protocol).
+public protocol EventSink: AnyObject {
+    func shape(_ shape: Shape)
+    func event(_ event: EnvelopeEvent) throws
+    func reject(_ reject: InputReject) throws
+}
+
+/// Checks that bytes are valid UTF-8 (an ASCII fast path first: most log bytes are ASCII).
+func isValidUTF8(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    var i = 0
+    while i + 8 <= count {
+        let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+        if word & 0x8080_8080_8080_8080 != 0 { break }
+        i += 8
+    }
+    while i < count {
+        let c = p[i]
+        if c < 0x80 {
+            i += 1
+            continue
+        }
+        let n: Int
+        let minimum: UInt32
+        var scalar: UInt32
+        if c & 0xE0 == 0xC0 {
+            n = 1
+            scalar = UInt32(c & 0x1F)
+            minimum = 0x80
+        } else if c & 0xF0 == 0xE0 {
+            n = 2
+            scalar = UInt32(c & 0x0F)
+            minimum = 0x800
+        } else if c & 0xF8 == 0xF0 {
+            n = 3
+            scalar = UInt32(c & 0x07)
+            minimum = 0x10000
+        } else {
+            return false
+        }
+        guard i + n < count else { return false }
+        for k in 1...n {
+            let d = p[i + k]
+            guard d & 0xC0 == 0x80 else { return false }
+            scalar = scalar << 6 | UInt32(d & 0x3F)
+        }
+        if scalar < minimum || scalar > 0x10FFFF || (scalar >= 0xD800 && scalar < 0xE000) { return false }
+        i += n + 1
+    }
+    return true
+}

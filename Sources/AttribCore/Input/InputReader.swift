@@ -1,0 +1,90 @@
+// Detects an input's shape from its first bytes (never from its name) and runs the matching reader.
+
+/// What the first bytes of an input look like.
+public enum Detected: Equatable, Sendable {
+    case json, s3Export, insightsCSV
+    case empty
+    case unrecognized
+}
+
+/// Looks at the start of decompressed content and names the reader for it.
+func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
+    var i = 0
+    if count >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF { i = 3 }
+    while i < count, isJSONSpace(p[i]) { i += 1 }
+    if i >= count { return .empty }
+    if p[i] == 0x7B || p[i] == 0x5B { return .json }
+    // Examine the first lines: S3 export lines start with an ISO time; an Insights CSV starts with a
+    // header naming @timestamp and @message; a JSON-lines file may start with plain-text noise.
+    var lineStart = i
+    var lines = 0
+    while lineStart < count && lines < 64 {
+        var lineEnd = lineStart
+        while lineEnd < count && p[lineEnd] != 0x0A { lineEnd += 1 }
+        let n = lineEnd - lineStart
+        if lines == 0 {
+            if n >= 21, p[lineStart + 4] == 0x2D, p[lineStart + 10] == 0x54 {
+                var j = lineStart + 19
+                while j < lineEnd && j < lineStart + 40 && p[j] != 0x20 { j += 1 }
+                if j < lineEnd && p[j] == 0x20 && parseISOTimestamp(p, lineStart, j) != nil { return .s3Export }
+            }
+            let header = String(decoding: UnsafeBufferPointer(start: p + lineStart, count: min(n, 4096)), as: UTF8.self)
+            if header.contains("@timestamp") && header.contains("@message") { return .insightsCSV }
+        }
+        var k = lineStart
+        while k < lineEnd, p[k] == 0x20 || p[k] == 0x09 { k += 1 }
+        if k < lineEnd && p[k] == 0x7B { return .json }
+        lineStart = lineEnd + 1
+        lines += 1
+    }
+    return .unrecognized
+}
+
+/// Reads one input into `sink`. Returns what was detected; `.empty` and `.unrecognized` read nothing.
+/// A decompression error is thrown after every good event before it has been delivered.
+public func readInput(_ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink) throws -> Detected {
+    let cursor = StreamCursor(source: source)
+    while cursor.end < 65536, try cursor.fill() {}
+    let detected: Detected
+    if let forced {
+        switch forced {
+        case .s3Export: detected = .s3Export
+        case .insightsCSV: detected = .insightsCSV
+        default: detected = .json
+        }
+    } else {
+        detected = detect(cursor.storage, cursor.end)
+    }
+    switch detected {
+    case .json: try JSONStreamReader(cursor: cursor, sink: sink).run()
+    case .s3Export: try S3ExportReader(cursor: cursor, sink: sink, stream: s3StreamName(path)).run()
+    case .insightsCSV: try InsightsCSVReader(cursor: cursor, sink: sink).run()
+    case .empty, .unrecognized: break
+    }
+    if let error = cursor.pendingError { throw error }
+    return detected
+}
+
+/// The log stream of an S3 export file: `<prefix>/<taskId>/<logStream…>/000000.gz`, where the task
+/// id is a UUID and the stream name may itself contain slashes.
+func s3StreamName(_ path: String) -> String? {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    guard parts.count >= 2 else { return nil }
+    if let task = parts.lastIndex(where: isUUID), task < parts.count - 2 {
+        return parts[(task + 1)..<(parts.count - 1)].joined(separator: "/")
+    }
+    return parts[parts.count - 2]
+}
+
+private func isUUID(_ s: String) -> Bool {
+    let u = Array(s.utf8)
+    guard u.count == 36 else { return false }
+    for (i, c) in u.enumerated() {
+        if i == 8 || i == 13 || i == 18 || i == 23 {
+            if c != 0x2D { return false }
+        } else if !((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)) {
+            return false
+        }
+    }
+    return true
+}

@@ -1,0 +1,374 @@
+// Byte-level JSON primitives over a contiguous buffer: skip a value, read a string, read a number.
+// Hand-written because the hot path must not allocate per event (Foundation's JSON builds whole trees)
+// and must survive hostile input: no recursion, so 100,000 levels of nesting cost nothing but a counter.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The result of scanning one JSON value in a buffer that may not hold all of it yet.
+enum ScanResult: Equatable {
+    /// The value ends just before this index.
+    case complete(Int)
+    /// The buffer ended inside the value: read more and scan again.
+    case incomplete
+    /// Not valid JSON at this index.
+    case invalid(Int)
+}
+
+@inline(__always) func isJSONSpace(_ c: UInt8) -> Bool {
+    c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
+}
+
+/// A read-only view of bytes with JSON helpers. Indices are absolute offsets into `base`.
+struct JSONBytes {
+    let base: UnsafePointer<UInt8>
+    let end: Int
+
+    init(_ buffer: UnsafeRawBufferPointer) {
+        self.base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        self.end = buffer.count
+    }
+
+    init(base: UnsafePointer<UInt8>, end: Int) {
+        self.base = base
+        self.end = end
+    }
+
+    @inline(__always) subscript(_ i: Int) -> UInt8 { base[i] }
+
+    @inline(__always) func skipSpace(_ i: Int) -> Int {
+        var i = i
+        while i < end, isJSONSpace(base[i]) { i += 1 }
+        return i
+    }
+
+    /// Finds the end of the string starting at `i` (which must be `"`). A raw newline inside a string
+    /// is invalid JSON; reporting it lets line-based shapes resynchronise at the next line.
+    func scanString(_ i: Int) -> ScanResult {
+        var j = i + 1
+        while j < end {
+            let c = base[j]
+            if c == 0x22 { return .complete(j + 1) }
+            if c == 0x5C {
+                j += 2
+                continue
+            }
+            if c == 0x0A || c == 0x0D { return .invalid(j) }
+            j += 1
+        }
+        return .incomplete
+    }
+
+    /// Finds the end of the JSON value starting at `i`, validating its structure (not number syntax
+    /// in full detail). Iterative: nesting depth is a counter, never the call stack.
+    func scanValue(_ start: Int) -> ScanResult {
+        var i = skipSpace(start)
+        if i >= end { return .incomplete }
+        // Bracket stack as a bit string: 1 = object, 0 = array. Depth beyond 64 keeps a counter only
+        // for the overflow part, stored in `deepKinds`.
+        var deepKinds: [Bool] = []
+        var depth = 0
+        var stackBits: UInt64 = 0
+        // In an object we alternate key / value; `expectKey` is true right after `{` or `,` in one.
+        var expectKey = false
+        func push(_ object: Bool) {
+            if depth < 64 {
+                stackBits = (stackBits << 1) | (object ? 1 : 0)
+            } else {
+                deepKinds.append(object)
+            }
+            depth += 1
+        }
+        func topIsObject() -> Bool {
+            depth > 64 ? deepKinds[deepKinds.count - 1] : (stackBits & 1) == 1
+        }
+        func pop() {
+            if depth > 64 { deepKinds.removeLast() } else { stackBits >>= 1 }
+            depth -= 1
+        }
+        while true {
+            i = skipSpace(i)
+            if i >= end { return .incomplete }
+            // A value (or, in an object, a key then a value).
+            if expectKey {
+                guard base[i] == 0x22 else { return .invalid(i) }
+                switch scanString(i) {
+                case .complete(let j): i = j
+                case let other: return other
+                }
+                i = skipSpace(i)
+                if i >= end { return .incomplete }
+                guard base[i] == 0x3A else { return .invalid(i) }
+                i += 1
+                i = skipSpace(i)
+                if i >= end { return .incomplete }
+                expectKey = false
+            }
+            let c = base[i]
+            switch c {
+            case 0x7B:  // {
+                i = skipSpace(i + 1)
+                if i >= end { return .incomplete }
+                if base[i] == 0x7D {
+                    i += 1
+                } else {
+                    push(true)
+                    expectKey = true
+                    continue
+                }
+            case 0x5B:  // [
+                i = skipSpace(i + 1)
+                if i >= end { return .incomplete }
+                if base[i] == 0x5D {
+                    i += 1
+                } else {
+                    push(false)
+                    continue
+                }
+            case 0x22:
+                switch scanString(i) {
+                case .complete(let j): i = j
+                case let other: return other
+                }
+            case 0x74, 0x66, 0x6E:  // true false null
+                let word: StaticString = c == 0x74 ? "true" : (c == 0x66 ? "false" : "null")
+                let n = word.utf8CodeUnitCount
+                if i + n > end { return .incomplete }
+                for k in 0..<n where base[i + k] != word.utf8Start[k] { return .invalid(i + k) }
+                i += n
+            case 0x2D, 0x30...0x39:
+                var j = i + 1
+                while j < end {
+                    let d = base[j]
+                    if (d >= 0x30 && d <= 0x39) || d == 0x2E || d == 0x65 || d == 0x45 || d == 0x2B || d == 0x2D {
+                        j += 1
+                    } else {
+                        break
+                    }
+                }
+                // A number at the very end of the buffer may continue in the next read.
+                if j >= end && depth > 0 { return .incomplete }
+                i = j
+            default:
+                return .invalid(i)
+            }
+            // After a value: close containers or continue with a comma.
+            while true {
+                if depth == 0 { return .complete(i) }
+                i = skipSpace(i)
+                if i >= end { return .incomplete }
+                let d = base[i]
+                if d == 0x2C {
+                    i += 1
+                    expectKey = topIsObject()
+                    break
+                }
+                if d == (topIsObject() ? 0x7D : 0x5D) {
+                    i += 1
+                    pop()
+                    continue
+                }
+                return .invalid(i)
+            }
+        }
+    }
+
+    /// Decodes the string starting at `i` (at its opening quote) into `out` (cleared first).
+    /// Returns the index after the closing quote, or nil when the string is malformed.
+    func readString(_ i: Int, into out: inout [UInt8]) -> Int? {
+        out.removeAll(keepingCapacity: true)
+        guard i < end, base[i] == 0x22 else { return nil }
+        var j = i + 1
+        var runStart = j
+        while j < end {
+            let c = base[j]
+            if c == 0x22 {
+                out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: j - runStart))
+                return j + 1
+            }
+            if c == 0x5C {
+                out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: j - runStart))
+                guard j + 1 < end else { return nil }
+                let e = base[j + 1]
+                switch e {
+                case 0x22, 0x5C, 0x2F: out.append(e)
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0C)
+                case 0x6E: out.append(0x0A)
+                case 0x72: out.append(0x0D)
+                case 0x74: out.append(0x09)
+                case 0x75:
+                    guard var scalar = hex4(j + 2) else { return nil }
+                    j += 6
+                    if scalar >= 0xD800 && scalar < 0xDC00 {
+                        // A surrogate pair; a lone high surrogate becomes U+FFFD.
+                        if j + 6 <= end, base[j] == 0x5C, base[j + 1] == 0x75, let low = hex4(j + 2),
+                            low >= 0xDC00 && low < 0xE000
+                        {
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                            j += 6
+                        } else {
+                            scalar = 0xFFFD
+                        }
+                    } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                        scalar = 0xFFFD
+                    }
+                    appendUTF8(scalar, to: &out)
+                    runStart = j
+                    continue
+                default: return nil
+                }
+                j += 2
+                runStart = j
+                continue
+            }
+            if c < 0x20 { return nil }
+            j += 1
+        }
+        return nil
+    }
+
+    /// If the string at `i` has no escapes, returns its content range without copying.
+    @inline(__always) func plainString(_ i: Int) -> (start: Int, end: Int, next: Int)? {
+        guard i < end, base[i] == 0x22 else { return nil }
+        var j = i + 1
+        while j < end {
+            let c = base[j]
+            if c == 0x22 { return (i + 1, j, j + 1) }
+            if c == 0x5C || c < 0x20 { return nil }
+            j += 1
+        }
+        return nil
+    }
+
+    private func hex4(_ i: Int) -> UInt32? {
+        guard i + 4 <= end else { return nil }
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            let c = base[i + k]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: return nil
+            }
+            v = v << 4 | d
+        }
+        return v
+    }
+
+    /// Compares the bytes in `start..<stop` with an ASCII literal.
+    @inline(__always) func equals(_ start: Int, _ stop: Int, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard stop - start == n else { return false }
+        return memcmp(base + start, literal.utf8Start, n) == 0
+    }
+}
+
+func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
+    if scalar < 0x80 {
+        out.append(UInt8(scalar))
+    } else if scalar < 0x800 {
+        out.append(UInt8(0xC0 | (scalar >> 6)))
+        out.append(UInt8(0x80 | (scalar & 0x3F)))
+    } else if scalar < 0x10000 {
+        out.append(UInt8(0xE0 | (scalar >> 12)))
+        out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+        out.append(UInt8(0x80 | (scalar & 0x3F)))
+    } else {
+        out.append(UInt8(0xF0 | (scalar >> 18)))
+        out.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+        out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+        out.append(UInt8(0x80 | (scalar & 0x3F)))
+    }
+}
+
+/// Parses a JSON number token as a non-negative or negative integer, refusing fractions, exponents
+/// and values beyond Int64. Integral fractions like `12.0` are accepted.
+func parseInteger(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int) -> Int64? {
+    var i = start
+    guard i < stop else { return nil }
+    var negative = false
+    if p[i] == 0x2D {
+        negative = true
+        i += 1
+    }
+    guard i < stop else { return nil }
+    var value: Int64 = 0
+    var digits = 0
+    while i < stop, p[i] >= 0x30, p[i] <= 0x39 {
+        let (m, o1) = value.multipliedReportingOverflow(by: 10)
+        let (a, o2) = m.addingReportingOverflow(Int64(p[i] - 0x30))
+        if o1 || o2 { return nil }
+        value = a
+        digits += 1
+        i += 1
+    }
+    guard digits > 0 else { return nil }
+    if i < stop && p[i] == 0x2E {
+        i += 1
+        while i < stop, p[i] == 0x30 { i += 1 }
+    }
+    guard i == stop else { return nil }
+    return negative ? -value : value
+}
+
+/// Parses a JSON number token as a Double (for costs and epoch seconds).
+func parseDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int) -> Double? {
+    guard stop > start, stop - start < 64 else { return nil }
+    var tmp = [CChar](repeating: 0, count: stop - start + 1)
+    for k in 0..<(stop - start) { tmp[k] = CChar(bitPattern: p[start + k]) }
+    var endPtr: UnsafeMutablePointer<CChar>? = nil
+    let v = tmp.withUnsafeMutableBufferPointer { buf -> Double in
+        let r = strtod(buf.baseAddress!, &endPtr)
+        if endPtr != buf.baseAddress! + (stop - start) { return .nan }
+        return r
+    }
+    return v.isFinite ? v : nil
+}
+
+
+extension JSONBytes {
+    /// Calls `body(keyStart, keyEnd, valueStart, valueEnd)` for each member of the object at `i`
+    /// (key bounds exclude the quotes; escaped keys are passed raw). Returns false on malformed input.
+    func forEachMember(_ i: Int, _ body: (Int, Int, Int, Int) -> Void) -> Bool {
+        guard i < end, base[i] == 0x7B else { return false }
+        var j = skipSpace(i + 1)
+        if j < end && base[j] == 0x7D { return true }
+        while j < end {
+            guard base[j] == 0x22, case .complete(let keyEnd) = scanString(j) else { return false }
+            var k = skipSpace(keyEnd)
+            guard k < end, base[k] == 0x3A else { return false }
+            k = skipSpace(k + 1)
+            guard case .complete(let valueEnd) = scanValue(k) else { return false }
+            body(j + 1, keyEnd - 1, k, valueEnd)
+            j = skipSpace(valueEnd)
+            guard j < end else { return false }
+            if base[j] == 0x7D { return true }
+            guard base[j] == 0x2C else { return false }
+            j = skipSpace(j + 1)
+        }
+        return false
+    }
+
+    /// Calls `body(valueStart, valueEnd)` for each element of the array at `i`.
+    func forEachElement(_ i: Int, _ body: (Int, Int) -> Void) -> Bool {
+        guard i < end, base[i] == 0x5B else { return false }
+        var j = skipSpace(i + 1)
+        if j < end && base[j] == 0x5D { return true }
+        while j < end {
+            guard case .complete(let valueEnd) = scanValue(j) else { return false }
+            body(j, valueEnd)
+            j = skipSpace(valueEnd)
+            guard j < end else { return false }
+            if base[j] == 0x5D { return true }
+            guard base[j] == 0x2C else { return false }
+            j = skipSpace(j + 1)
+        }
+        return false
+    }
+}

@@ -1,0 +1,389 @@
+// Reads a stream of JSON values: CloudWatch envelope documents (filter-log-events, get-log-events pages
+// back to back, Firehose records `}{`, get-query-results), Logs Insights JSON arrays, and JSON lines.
+// Envelopes are streamed member by member; only one event at a time is held in memory.
+
+/// Which container of events an envelope document has.
+private enum EventsKind {
+    case cloudWatchEvents  // filter-log-events / get-log-events "events"
+    case firehoseLogEvents  // Firehose "logEvents"
+    case queryResults  // get-query-results "results": rows of {field, value}
+    case insightsRows  // the console's JSON export: rows of {"@timestamp", "@message", ...}
+}
+
+final class JSONStreamReader {
+    private let cursor: StreamCursor
+    private let sink: EventSink
+    /// Line numbers are exact while the stream is line-oriented (JSON lines); once a multi-line
+    /// document appears, positions are byte offsets.
+    private var line = 1
+    private var linesKnown = true
+    private var message: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private var streamNames = NameCache()
+    private var groupNames = NameCache()
+
+    init(cursor: StreamCursor, sink: EventSink) {
+        self.cursor = cursor
+        self.sink = sink
+    }
+
+    private func position(_ index: Int) -> Position {
+        Position(line: linesKnown ? line : nil, byte: cursor.baseOffset + Int64(index))
+    }
+
+    func run() throws {
+        while true {
+            guard let c = try cursor.peekNonSpace(newlines: &line) else { break }
+            switch c {
+            case 0x7B:
+                if try startsEnvelope() {
+                    linesKnown = false
+                    try readEnvelope()
+                } else {
+                    try readLineObject()
+                }
+            case 0x5B:
+                linesKnown = false
+                sink.shape(.insightsJSON)
+                cursor.pos += 1
+                try readEventsArray(.insightsRows, group: nil, stream: nil)
+            default:
+                try readPlainLine()
+            }
+        }
+    }
+
+    // MARK: JSON lines
+
+    /// A router log line as the container wrote it: the line is the message.
+    private func readLineObject() throws {
+        let start = cursor.pos
+        let newline = try cursor.findNewline()
+        if cursor.full {
+            try rejectOversizedLine()
+            return
+        }
+        let lineEnd = newline ?? cursor.end
+        let lineView = JSONBytes(base: cursor.storage, end: lineEnd)
+        _ = start
+        switch lineView.scanValue(cursor.pos) {
+        case .complete(let valueEnd):
+            sink.shape(.jsonLines)
+            try emit(timestamp: nil, cursor.pos, valueEnd, group: nil, stream: nil, at: position(cursor.pos))
+            cursor.pos = valueEnd
+        case .incomplete, .invalid:
+            let reason = newline == nil && cursor.pendingError == nil ? "JSON cut off at end of input" : "malformed JSON line"
+            if cursor.pendingError == nil || newline != nil {
+                try reject(cursor.pos, lineEnd, reason)
+            }
+            cursor.pos = lineEnd
+        }
+    }
+
+    /// Plain text (a traceback, an access log line): kept as an event with no fields.
+    private func readPlainLine() throws {
+        let newline = try cursor.findNewline()
+        if cursor.full {
+            try rejectOversizedLine()
+            return
+        }
+        let lineEnd = newline ?? cursor.end
+        sink.shape(.jsonLines)
+        try emit(timestamp: nil, cursor.pos, lineEnd, group: nil, stream: nil, at: position(cursor.pos))
+        cursor.pos = lineEnd
+    }
+
+    private func rejectOversizedLine() throws {
+        let at = position(cursor.pos)
+        try sink.reject(InputReject(position: at, reason: "line longer than \(cursor.maxCapacity >> 20) MiB", raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
+        cursor.resetFull()
+        if try cursor.skipLine() { line += 1 }
+    }
+
+    // MARK: Envelopes
+
+    /// Keys that only CloudWatch envelopes start with; a router line starts with its own fields.
+    private func startsEnvelope() throws -> Bool {
+        var newlines = 0
+        _ = newlines
+        let r = try cursor.scan(at: 0) { v, i in
+            let k = v.skipSpace(i + 1)
+            if k >= v.end { return .incomplete }
+            guard v[k] == 0x22 else { return .invalid(k) }
+            return v.scanString(k)
+        }
+        newlines = 0
+        guard case .complete(let keyEnd) = r else { return false }
+        let v = cursor.view
+        let keyStart = v.skipSpace(cursor.pos + 1) + 1
+        let keyStop = keyEnd - 1
+        for key: StaticString in [
+            "events", "searchedLogStreams", "nextToken", "nextForwardToken", "nextBackwardToken",
+            "messageType", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents",
+            "results", "statistics", "status", "encryptionKey",
+        ] where v.equals(keyStart, keyStop, key) {
+            return true
+        }
+        return false
+    }
+
+    private func readEnvelope() throws {
+        let docStart = cursor.pos
+        cursor.pos += 1
+        var group: String?
+        var stream: String?
+        var control = false
+        var ignored = 0
+        while true {
+            guard let c = try cursor.peekNonSpace(newlines: &ignored) else {
+                try truncated(docStart, "document cut off at end of input")
+                return
+            }
+            if c == 0x7D {
+                cursor.pos += 1
+                return
+            }
+            if c == 0x2C {
+                cursor.pos += 1
+                continue
+            }
+            guard c == 0x22, case .complete(let keyEnd) = try cursor.scan({ v, i in v.scanString(i) }) else {
+                try malformedDocument()
+                return
+            }
+            let v = cursor.view
+            let keyStart = cursor.pos + 1
+            let keyStop = keyEnd - 1
+            let isEvents = v.equals(keyStart, keyStop, "events")
+            let isLogEvents = v.equals(keyStart, keyStop, "logEvents")
+            let isResults = v.equals(keyStart, keyStop, "results")
+            let isGroup = v.equals(keyStart, keyStop, "logGroup")
+            let isStream = v.equals(keyStart, keyStop, "logStream")
+            let isType = v.equals(keyStart, keyStop, "messageType")
+            let isForward = v.equals(keyStart, keyStop, "nextForwardToken")
+            cursor.pos = keyEnd
+            guard try cursor.peekNonSpace(newlines: &ignored) == 0x3A else {
+                try malformedDocument()
+                return
+            }
+            cursor.pos += 1
+            guard let valueByte = try cursor.peekNonSpace(newlines: &ignored) else {
+                try truncated(docStart, "document cut off at end of input")
+                return
+            }
+            if valueByte == 0x5B && (isEvents || isLogEvents || isResults) {
+                cursor.pos += 1
+                if isEvents {
+                    try readEventsArray(.cloudWatchEvents, group: group, stream: stream)
+                } else if isLogEvents {
+                    sink.shape(.firehose)
+                    if control {
+                        try skipValueInArray()
+                    } else {
+                        try readEventsArray(.firehoseLogEvents, group: group, stream: stream)
+                    }
+                } else {
+                    sink.shape(.queryResults)
+                    try readEventsArray(.queryResults, group: nil, stream: nil)
+                }
+                continue
+            }
+            let r = try cursor.scan { v, i in v.scanValue(i) }
+            guard case .complete(let valueEnd) = r else {
+                if r == .incomplete && !cursor.full {
+                    try truncated(docStart, "document cut off at end of input")
+                } else {
+                    try malformedDocument()
+                }
+                return
+            }
+            if isGroup || isStream || isType {
+                let view = cursor.view
+                if view.readString(cursor.pos, into: &scratch) != nil {
+                    if isGroup { group = String(decoding: scratch, as: UTF8.self) }
+                    if isStream { stream = String(decoding: scratch, as: UTF8.self) }
+                    if isType && scratch.elementsEqual("CONTROL_MESSAGE".utf8) { control = true }
+                }
+            }
+            if isForward { sink.shape(.getLogEvents) }
+            cursor.pos = valueEnd
+        }
+    }
+
+    /// The array `[` has been consumed; reads elements until `]`.
+    private func readEventsArray(_ kind: EventsKind, group: String?, stream: String?) throws {
+        var ignored = 0
+        while true {
+            guard let c = try cursor.peekNonSpace(newlines: &ignored) else {
+                try truncated(cursor.pos, "document cut off at end of input")
+                return
+            }
+            if c == 0x5D {
+                cursor.pos += 1
+                return
+            }
+            if c == 0x2C {
+                cursor.pos += 1
+                continue
+            }
+            let r = try cursor.scan { v, i in v.scanValue(i) }
+            switch r {
+            case .complete(let elementEnd):
+                try readElement(kind, cursor.pos, elementEnd, group: group, stream: stream)
+                cursor.pos = elementEnd
+            case .invalid(let at):
+                try reject(cursor.pos, min(at + 1, cursor.end), "malformed event in JSON document")
+                cursor.pos = at
+                guard try resyncInArray() else { return }
+            case .incomplete:
+                if cursor.full {
+                    try reject(cursor.pos, min(cursor.end, cursor.pos + 4096), "event larger than \(cursor.maxCapacity >> 20) MiB")
+                    cursor.resetFull()
+                    guard try cursor.skipLine(), try resyncInArray() else { return }
+                } else {
+                    try truncated(cursor.pos, "document cut off at end of input")
+                    cursor.pos = cursor.end
+                    return
+                }
+            }
+        }
+    }
+
+    /// After a bad element in a pretty-printed document, skips to the next line that starts an
+    /// element (`{`) or ends the array (`]`). Returns false at the end of input.
+    private func resyncInArray() throws -> Bool {
+        var ignored = 0
+        while true {
+            guard try cursor.skipLine() else { return false }
+            guard let c = try cursor.peekNonSpace(newlines: &ignored) else { return false }
+            if c == 0x7B || c == 0x5B || c == 0x5D { return true }
+        }
+    }
+
+    private func skipValueInArray() throws {
+        cursor.pos -= 1
+        let r = try cursor.scan { v, i in v.scanValue(i) }
+        if case .complete(let e) = r { cursor.pos = e } else { try malformedDocument() }
+    }
+
+    private func readElement(_ kind: EventsKind, _ start: Int, _ stop: Int, group: String?, stream: String?) throws {
+        let v = JSONBytes(base: cursor.storage, end: stop)
+        var timestamp: Int64?
+        var messageFound = false
+        var streamName = stream
+        var groupName = group
+        var eventStream: (Int, Int)?
+        let at = position(start)
+        switch kind {
+        case .cloudWatchEvents, .firehoseLogEvents:
+            let ok = v.forEachMember(start) { ks, ke, vs, ve in
+                if v.equals(ks, ke, "timestamp") {
+                    timestamp = parseInteger(v.base, vs, ve)
+                } else if v.equals(ks, ke, "message") {
+                    messageFound = v.readString(vs, into: &message) != nil
+                } else if v.equals(ks, ke, "logStreamName") {
+                    eventStream = (vs, ve)
+                }
+            }
+            guard ok else { return try reject(start, stop, "event is not a JSON object") }
+            if kind == .cloudWatchEvents {
+                sink.shape(eventStream != nil ? .filterLogEvents : .getLogEvents)
+            }
+            if let (s, e) = eventStream, v.readString(s, into: &scratch) != nil, e > s {
+                streamName = streamNames.name(scratch)
+            }
+        case .insightsRows, .queryResults:
+            var fields: [(name: (Int, Int), value: (Int, Int))] = []
+            if kind == .insightsRows {
+                guard v.forEachMember(start, { ks, ke, vs, ve in fields.append(((ks, ke), (vs, ve))) }) else {
+                    return try reject(start, stop, "row is not a JSON object")
+                }
+            } else {
+                let ok = v.forEachElement(start) { es, _ in
+                    var name: (Int, Int)?
+                    var value: (Int, Int)?
+                    _ = v.forEachMember(es) { ks, ke, vs, ve in
+                        if v.equals(ks, ke, "field"), v[vs] == 0x22 { name = (vs + 1, ve - 1) }
+                        if v.equals(ks, ke, "value") { value = (vs, ve) }
+                    }
+                    if let name, let value { fields.append((name, value)) }
+                }
+                guard ok else { return try reject(start, stop, "result row is not an array of fields") }
+            }
+            for (name, value) in fields {
+                let (ns, ne) = name
+                let (vs, ve) = value
+                if v.equals(ns, ne, "@timestamp") {
+                    if v.readString(vs, into: &scratch) != nil {
+                        timestamp = scratch.withUnsafeBufferPointer { parseISOTimestamp($0.baseAddress!, 0, $0.count) }
+                    } else {
+                        timestamp = parseInteger(v.base, vs, ve)
+                    }
+                } else if v.equals(ns, ne, "@message") {
+                    messageFound = v.readString(vs, into: &message) != nil
+                } else if v.equals(ns, ne, "@logStream") {
+                    if v.readString(vs, into: &scratch) != nil { streamName = streamNames.name(scratch) }
+                } else if v.equals(ns, ne, "@log") {
+                    // "123456789012:/ecs/llm-router": the group follows the account id.
+                    if v.readString(vs, into: &scratch) != nil {
+                        if let colon = scratch.firstIndex(of: 0x3A) { scratch.removeSubrange(0...colon) }
+                        groupName = groupNames.name(scratch)
+                    }
+                }
+            }
+        }
+        guard messageFound else { return try reject(start, stop, "event without a message") }
+        guard let timestamp else { return try reject(start, stop, "event without a valid timestamp") }
+        try message.withUnsafeBytes { m in
+            try emitDecoded(timestamp: timestamp, m, group: groupName, stream: streamName, at: at, rawStart: start, rawStop: stop)
+        }
+    }
+
+    // MARK: Emitting
+
+    private func emit(timestamp: Int64?, _ start: Int, _ stop: Int, group: String?, stream: String?, at: Position) throws {
+        let bytes = cursor.bytes(start, stop)
+        try emitDecoded(timestamp: timestamp, bytes, group: group, stream: stream, at: at, rawStart: start, rawStop: stop)
+    }
+
+    private func emitDecoded(timestamp: Int64?, _ bytes: UnsafeRawBufferPointer, group: String?, stream: String?,
+                             at: Position, rawStart: Int, rawStop: Int) throws {
+        guard isValidUTF8(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!, bytes.count) else {
+            return try reject(rawStart, rawStop, "invalid UTF-8 in message")
+        }
+        try sink.event(EnvelopeEvent(timestampMs: timestamp, message: bytes, logGroup: group, logStream: stream, position: at))
+    }
+
+    private func reject(_ start: Int, _ stop: Int, _ reason: String) throws {
+        let raw = cursor.bytes(start, min(stop, start + 65536))
+        try sink.reject(InputReject(position: position(start), reason: reason, raw: raw))
+    }
+
+    /// A document that ends early: reported once, unless the decompressor already explains why.
+    private func truncated(_ start: Int, _ reason: String) throws {
+        if cursor.pendingError != nil { return }
+        try reject(start, cursor.end, reason)
+        cursor.pos = cursor.end
+    }
+
+    /// Structure broken outside an events array: the rest of the document cannot be trusted.
+    private func malformedDocument() throws {
+        try reject(cursor.pos, min(cursor.end, cursor.pos + 200), "malformed JSON document")
+        _ = try cursor.skipLine()
+    }
+}
+
+/// Turns repeated name bytes (log streams) into one shared String instead of one per event.
+struct NameCache {
+    private var last: [UInt8] = []
+    private var lastName: String?
+
+    mutating func name(_ bytes: [UInt8]) -> String? {
+        if bytes.isEmpty { return nil }
+        if let lastName, bytes == last { return lastName }
+        last = bytes
+        let s = String(decoding: bytes, as: UTF8.self)
+        lastName = s
+        return s
+    }
+}

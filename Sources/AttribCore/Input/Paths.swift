@@ -1,0 +1,104 @@
+// Turns the paths a user gives into the files to read: directories recursed in name order, symlink
+// loops cut, stdin as "-".
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct InputFile: Sendable, Equatable {
+    public var path: String
+    /// Size in bytes (nil for stdin and pipes).
+    public var size: Int64?
+    public var isStandardInput: Bool { path == "-" }
+}
+
+/// Expands `paths`. Problems with single paths (missing, unreadable, a symlink loop) are returned as
+/// errors alongside the files that are fine, so one bad path never stops the others.
+public func expandPaths(_ paths: [String], excluding excluded: Set<String> = []) -> (files: [InputFile], errors: [InputError]) {
+    var files: [InputFile] = []
+    var errors: [InputError] = []
+    var visited = Set<[UInt64]>()
+
+    func walk(_ path: String, depth: Int) {
+        var st = stat()
+        if path == "-" {
+            files.append(InputFile(path: "-", size: nil))
+            return
+        }
+        guard stat(path, &st) == 0 else {
+            let code = errno
+            var lst = stat()
+            if lstat(path, &lst) == 0 && (lst.st_mode & S_IFMT) == S_IFLNK {
+                errors.append(.cannotOpen(path: path, reason: code == ELOOP ? "symlink loop" : "broken symlink"))
+            } else if code == ENOENT || code == ENOTDIR {
+                errors.append(.notFound(path: path))
+            } else {
+                errors.append(.cannotOpen(path: path, reason: String(cString: strerror(code))))
+            }
+            return
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            let key = [UInt64(st.st_dev), UInt64(st.st_ino)]
+            guard !visited.contains(key), depth < 64 else {
+                errors.append(.cannotOpen(path: path, reason: "symlink loop (directory already visited)"))
+                return
+            }
+            visited.insert(key)
+            guard let dir = opendir(path) else {
+                errors.append(.cannotOpen(path: path, reason: String(cString: strerror(errno))))
+                return
+            }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name == "." || name == ".." { continue }
+                names.append(name)
+            }
+            closedir(dir)
+            for name in names.sorted() {
+                let child = path.hasSuffix("/") ? path + name : path + "/" + name
+                if excluded.contains(child) { continue }
+                walk(child, depth: depth + 1)
+            }
+            visited.remove(key)
+            return
+        }
+        if (st.st_mode & S_IFMT) == S_IFREG {
+            files.append(InputFile(path: path, size: Int64(st.st_size)))
+        } else if depth == 0 {
+            // A named pipe or device given explicitly: read it as a stream.
+            files.append(InputFile(path: path, size: nil))
+        }
+    }
+
+    for path in paths { walk(path, depth: 0) }
+    return (files, errors)
+}
+
+/// A content fingerprint of a regular file: its size and a hash of all its bytes. Equal fingerprints
+/// mean the same bytes (up to a 64-bit hash), whatever the file is called.
+public func fingerprint(path: String, size: Int64) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    let chunk = 1 << 20
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+    defer { buffer.deallocate() }
+    var h: UInt64 = 0x5EED_F00D
+    var total: Int64 = 0
+    while true {
+        let n = read(fd, buffer, chunk)
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if n == 0 { break }
+        h = hashBytes(buffer, n, seed: h)
+        total += Int64(n)
+    }
+    return "\(total)-\(String(h, radix: 16))"
+}

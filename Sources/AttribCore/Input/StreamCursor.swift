@@ -1,0 +1,139 @@
+// One reusable buffer refilled from a ByteSource, with a cursor; readers pin at `pos` and ask for more.
+// Like ripgrep's line buffer: the bytes of the unit being read stay contiguous, nothing else is kept,
+// so a 300 MB document is read in a few hundred KB of memory.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+final class StreamCursor {
+    let source: ByteSource
+    private(set) var storage: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    /// Valid bytes are `0..<end`; the reader is at `pos`.
+    private(set) var end = 0
+    var pos = 0
+    private(set) var eof = false
+    /// True when the buffer is at its maximum size and the unit at `pos` still does not fit.
+    private(set) var full = false
+    /// Absolute offset (in the decompressed stream) of `storage[0]`.
+    private(set) var baseOffset: Int64 = 0
+    /// A decompression error seen while reading; the bytes before it were delivered first.
+    private(set) var pendingError: InputError?
+    let maxCapacity: Int
+
+    /// Largest single unit (line, event, document member) attrib will hold in memory.
+    static let defaultMaxUnit = 64 << 20
+
+    init(source: ByteSource, initialCapacity: Int = 1 << 20, maxCapacity: Int = StreamCursor.defaultMaxUnit) {
+        self.source = source
+        self.capacity = initialCapacity
+        self.maxCapacity = max(maxCapacity, initialCapacity)
+        self.storage = .allocate(capacity: initialCapacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    var view: JSONBytes { JSONBytes(base: storage, end: end) }
+    var absolutePos: Int64 { baseOffset + Int64(pos) }
+
+    /// Reads more bytes, keeping everything from `pos` on (moved to the front). Returns false at the
+    /// end of the stream or when the unit at `pos` has reached `maxCapacity` (then `full` is set).
+    func fill() throws -> Bool {
+        if eof { return false }
+        if pos > 0 {
+            let keep = end - pos
+            if keep > 0 { memmove(storage, storage + pos, keep) }
+            baseOffset += Int64(pos)
+            end = keep
+            pos = 0
+        }
+        if end == capacity {
+            if capacity >= maxCapacity {
+                full = true
+                return false
+            }
+            let newCapacity = min(capacity * 2, maxCapacity)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: storage, count: end)
+            storage.deallocate()
+            storage = grown
+            capacity = newCapacity
+        }
+        let n: Int
+        do {
+            n = try source.read(into: UnsafeMutableRawBufferPointer(start: storage + end, count: capacity - end))
+        } catch let error as InputError {
+            pendingError = error
+            eof = true
+            return false
+        }
+        if n == 0 {
+            eof = true
+            return false
+        }
+        end += n
+        return true
+    }
+
+    /// Clears the `full` flag after the oversized unit has been dealt with, shrinking the buffer back.
+    func resetFull() { full = false }
+
+    /// Runs `scan` at `pos + offset`, refilling while the result is incomplete.
+    func scan(at offset: Int = 0, _ scan: (JSONBytes, Int) -> ScanResult) throws -> ScanResult {
+        while true {
+            let r = scan(view, pos + offset)
+            if r == .incomplete, try fill() { continue }
+            return r
+        }
+    }
+
+    /// The first byte at or after `pos` that is not JSON whitespace, refilling as needed.
+    /// `newlines` counts the line feeds skipped.
+    func peekNonSpace(newlines: inout Int) throws -> UInt8? {
+        while true {
+            while pos < end {
+                let c = storage[pos]
+                if !isJSONSpace(c) { return c }
+                if c == 0x0A { newlines += 1 }
+                pos += 1
+            }
+            if try !fill() { return nil }
+        }
+    }
+
+    /// Index of the next `\n` at or after `pos + offset`, refilling (and growing) as needed; nil when
+    /// the stream ends first or the line exceeds the maximum unit (`full`).
+    func findNewline(from offset: Int = 0) throws -> Int? {
+        var searched = offset
+        while true {
+            if pos + searched < end,
+                let p = memchr(storage + pos + searched, 0x0A, end - pos - searched)
+            {
+                return storage.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            }
+            searched = end - pos
+            if try !fill() { return nil }
+        }
+    }
+
+    /// Skips to just after the next `\n` without holding the line (for oversized lines).
+    /// Returns false when the stream ended first.
+    func skipLine() throws -> Bool {
+        while true {
+            if pos < end, let p = memchr(storage + pos, 0x0A, end - pos) {
+                pos = storage.distance(to: p.assumingMemoryBound(to: UInt8.self)) + 1
+                return true
+            }
+            pos = end
+            full = false
+            if try !fill() { return false }
+        }
+    }
+
+    func bytes(_ start: Int, _ stop: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage + start, count: max(0, stop - start))
+    }
+}

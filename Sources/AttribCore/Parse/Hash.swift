@@ -1,0 +1,46 @@
+// A fast, well-mixed 64-bit hash of bytes for event identity (dedup) and request keys.
+// Hand-written (a wyhash-style multiply-fold over 8-byte words) because it runs on every event and
+// Swift's Hasher is randomly seeded per process: keys must be the same in every run and every store.
+
+@inline(__always) private func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let r = a.multipliedFullWidth(by: b)
+    return r.high ^ r.low
+}
+
+private let k0: UInt64 = 0xa076_1d64_78bd_642f
+private let k1: UInt64 = 0xe703_7ed1_a0b4_28db
+private let k2: UInt64 = 0x8ebc_6af0_9c88_c6e3
+
+/// Hashes `count` bytes at `p`, continuing from `seed`.
+func hashBytes(_ p: UnsafeRawPointer?, _ count: Int, seed: UInt64 = 0) -> UInt64 {
+    var h = seed ^ k0 ^ UInt64(truncatingIfNeeded: count) &* k1
+    guard let p else { return fold(h, k2) }
+    var i = 0
+    while i + 16 <= count {
+        let a = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        let b = p.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+        h = fold(a ^ k1 ^ h, b ^ k2)
+        i += 16
+    }
+    var tail0: UInt64 = 0
+    var tail1: UInt64 = 0
+    var shift: UInt64 = 0
+    while i < count {
+        let byte = UInt64(p.load(fromByteOffset: i, as: UInt8.self))
+        if shift < 64 { tail0 |= byte << shift } else { tail1 |= byte << (shift - 64) }
+        shift += 8
+        i += 1
+    }
+    h = fold(tail0 ^ k1 ^ h, tail1 ^ k2 ^ UInt64(truncatingIfNeeded: count))
+    return fold(h ^ k0, k1)
+}
+
+func hashBytes(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
+    bytes.withUnsafeBytes { hashBytes($0.baseAddress, $0.count, seed: seed) }
+}
+
+/// A hash as a SQLite integer key (never 0, which is kept free as "none").
+@inline(__always) func storeKey(_ h: UInt64) -> Int64 {
+    let k = Int64(bitPattern: h)
+    return k == 0 ? 1 : k
+}

@@ -1,0 +1,279 @@
+// Extracts the canonical fields of one log message through a field mapping (data, not code).
+
+/// The fields attrib understands, whatever a gateway calls them.
+public enum CanonicalField: Int, CaseIterable, Sendable {
+    case requestId, statement, timestamp
+    case userEmail, userSub, authSource, userId, apiKeyId, project
+    case modelId
+    case inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens
+    case promptTokens, completionTokens, cachedTokens
+    case status, latencyMs, method, path, userAgent
+    case loggedCost
+
+    var isTokenCount: Bool {
+        switch self {
+        case .inputTokens, .outputTokens, .cacheReadTokens, .cacheWriteTokens, .promptTokens,
+            .completionTokens, .cachedTokens:
+            return true
+        default: return false
+        }
+    }
+
+    var isInteger: Bool { isTokenCount || self == .status || self == .latencyMs }
+}
+
+/// For each canonical field, the JSON paths that may carry it, in order of preference.
+public struct FieldMapping: Sendable {
+    public var name: String
+    public var paths: [(CanonicalField, [[String]])]
+
+    /// The router's schema (SPEC §2), with the other gateways' common names as fallbacks.
+    public static let router = FieldMapping(
+        name: "router",
+        paths: [
+            (.requestId, [["request_id"], ["requestId"], ["correlation_id"]]),
+            (.statement, [["message"], ["msg"], ["event"]]),
+            (.timestamp, [["timestamp"], ["time"], ["@timestamp"]]),
+            (.userEmail, [["user_email"]]),
+            (.userSub, [["user_sub"]]),
+            (.authSource, [["auth_source"]]),
+            (.userId, [["user_id"]]),
+            (.apiKeyId, [["api_key_id"]]),
+            (.project, [["project_id"], ["api_key_project_id"]]),
+            (.modelId, [["modelId"], ["model"], ["model_id"]]),
+            (.inputTokens, [["input_tokens"], ["usage", "input_tokens"]]),
+            (.outputTokens, [["output_tokens"], ["usage", "output_tokens"]]),
+            (.cacheReadTokens, [["cache_read_input_tokens"], ["usage", "cache_read_input_tokens"]]),
+            (.cacheWriteTokens, [["cache_creation_input_tokens"], ["usage", "cache_creation_input_tokens"]]),
+            (.promptTokens, [["prompt_tokens"], ["usage", "prompt_tokens"]]),
+            (.completionTokens, [["completion_tokens"], ["usage", "completion_tokens"]]),
+            (.cachedTokens, [["prompt_tokens_details", "cached_tokens"], ["usage", "prompt_tokens_details", "cached_tokens"]]),
+            (.status, [["status"], ["status_code"]]),
+            (.latencyMs, [["duration_ms"], ["latency_ms"]]),
+            (.method, [["method"]]),
+            (.path, [["path"]]),
+            (.userAgent, [["user_agent"]]),
+            (.loggedCost, [["cost"], ["cost_usd"]]),
+        ])
+}
+
+/// A mapping compiled into a key tree, so a message is walked once and each key compared once.
+final class CompiledMapping: @unchecked Sendable {
+    final class Node {
+        var key: [UInt8]
+        /// The field this key carries at this depth, with its preference (lower wins).
+        var field: CanonicalField?
+        var rank = 0
+        var children: [Node] = []
+        init(key: [UInt8]) { self.key = key }
+    }
+
+    let root = Node(key: [])
+
+    init(_ mapping: FieldMapping) {
+        for (field, paths) in mapping.paths {
+            for (rank, path) in paths.enumerated() {
+                var node = root
+                for component in path {
+                    let bytes = Array(component.utf8)
+                    if let child = node.children.first(where: { $0.key == bytes }) {
+                        node = child
+                    } else {
+                        let child = Node(key: bytes)
+                        node.children.append(child)
+                        node = child
+                    }
+                }
+                if node.field == nil {
+                    node.field = field
+                    node.rank = rank
+                }
+            }
+        }
+    }
+}
+
+/// The canonical fields of one message. Reused from line to line: no allocation once warm.
+public final class ParsedLine {
+    /// True when the message is a JSON object.
+    public internal(set) var isJSON = false
+    private(set) var present: UInt64 = 0
+    private var ranks = [Int](repeating: .max, count: CanonicalField.allCases.count)
+    /// String values (decoded UTF-8), indexed by field.
+    var text = [[UInt8]](repeating: [], count: CanonicalField.allCases.count)
+    /// Integer values (tokens, status, latency), indexed by field.
+    var integers = [Int64](repeating: 0, count: CanonicalField.allCases.count)
+    public internal(set) var loggedCost: Double?
+    /// Epoch ms of the message's own timestamp field, when it has a valid one.
+    public internal(set) var ownTimestamp: Int64?
+    /// Set when a field holds a value that cannot be right (a negative token count, say).
+    public internal(set) var invalid: String?
+
+    public init() {}
+
+    func reset() {
+        isJSON = false
+        present = 0
+        for i in 0..<ranks.count { ranks[i] = .max }
+        loggedCost = nil
+        ownTimestamp = nil
+        invalid = nil
+    }
+
+    @inline(__always) public func has(_ f: CanonicalField) -> Bool { present & (1 << UInt64(f.rawValue)) != 0 }
+
+    /// A non-empty string value (an empty string means absent, SPEC §2).
+    public func string(_ f: CanonicalField) -> String? {
+        has(f) && !text[f.rawValue].isEmpty ? String(decoding: text[f.rawValue], as: UTF8.self) : nil
+    }
+
+    func bytes(_ f: CanonicalField) -> [UInt8]? {
+        has(f) && !text[f.rawValue].isEmpty ? text[f.rawValue] : nil
+    }
+
+    public func integer(_ f: CanonicalField) -> Int64? { has(f) ? integers[f.rawValue] : nil }
+
+    /// True when the line reports token usage.
+    public var isUsage: Bool {
+        has(.inputTokens) || has(.outputTokens) || has(.promptTokens) || has(.completionTokens)
+            || has(.cacheReadTokens) || has(.cacheWriteTokens)
+    }
+
+    /// The four stored counts (SPEC §2 token semantics): Anthropic-style fields are taken as they are;
+    /// OpenAI-style `prompt_tokens` includes cached tokens, which are split out as cache reads.
+    public var usage: (input: Int64, output: Int64, cacheRead: Int64, cacheWrite: Int64) {
+        if has(.inputTokens) || has(.cacheReadTokens) || has(.cacheWriteTokens) || (has(.outputTokens) && !has(.promptTokens)) {
+            return (integer(.inputTokens) ?? 0, integer(.outputTokens) ?? integer(.completionTokens) ?? 0,
+                    integer(.cacheReadTokens) ?? 0, integer(.cacheWriteTokens) ?? 0)
+        }
+        let prompt = integer(.promptTokens) ?? 0
+        let cached = min(integer(.cachedTokens) ?? 0, prompt)
+        return (prompt - cached, integer(.completionTokens) ?? integer(.outputTokens) ?? 0, cached, 0)
+    }
+
+    fileprivate func claim(_ f: CanonicalField, rank: Int) -> Bool {
+        if rank >= ranks[f.rawValue] { return false }
+        ranks[f.rawValue] = rank
+        present |= 1 << UInt64(f.rawValue)
+        return true
+    }
+
+    fileprivate func drop(_ f: CanonicalField) {
+        present &= ~(1 << UInt64(f.rawValue))
+    }
+}
+
+/// Parses messages into `ParsedLine`s with one compiled mapping.
+public final class LineParser {
+    let mapping: CompiledMapping
+    private var scratch: [UInt8] = []
+
+    public init(mapping: FieldMapping = .router) {
+        self.mapping = CompiledMapping(mapping)
+    }
+
+    /// Fills `line` from `message`. Plain text leaves `line.isJSON` false and no fields.
+    public func parse(_ message: UnsafeRawBufferPointer, into line: ParsedLine) {
+        line.reset()
+        guard let base = message.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let v = JSONBytes(base: base, end: message.count)
+        let start = v.skipSpace(0)
+        guard start < v.end, v[start] == 0x7B, case .complete(let stop) = v.scanValue(start), v.skipSpace(stop) == v.end
+        else { return }
+        line.isJSON = true
+        walk(v, start, mapping.root, line)
+    }
+
+    private func walk(_ v: JSONBytes, _ object: Int, _ node: CompiledMapping.Node, _ line: ParsedLine) {
+        _ = v.forEachMember(object) { ks, ke, vs, ve in
+            for child in node.children where child.key.count == ke - ks {
+                let matches = child.key.withUnsafeBufferPointer { k in memcmp(k.baseAddress!, v.base + ks, ke - ks) == 0 }
+                guard matches else { continue }
+                if let field = child.field {
+                    take(field, rank: child.rank, v, vs, ve, line)
+                }
+                if !child.children.isEmpty && v[vs] == 0x7B {
+                    walk(v, vs, child, line)
+                }
+                break
+            }
+        }
+    }
+
+    private func take(_ field: CanonicalField, rank: Int, _ v: JSONBytes, _ vs: Int, _ ve: Int, _ line: ParsedLine) {
+        let c = v[vs]
+        if c == 0x6E { return }  // null: absent
+        if field == .timestamp {
+            guard line.claim(field, rank: rank) else { return }
+            if c == 0x22 {
+                if v.readString(vs, into: &scratch) != nil {
+                    line.ownTimestamp = scratch.withUnsafeBufferPointer { b in
+                        b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count)
+                    }
+                }
+            } else if let d = parseDouble(v.base, vs, ve) {
+                line.ownTimestamp = epochMillis(fromNumber: d)
+            }
+            return
+        }
+        if field == .loggedCost {
+            var value: Double?
+            if c == 0x22 {
+                if v.readString(vs, into: &scratch) != nil {
+                    value = scratch.withUnsafeBufferPointer { b in parseDouble(b.baseAddress!, 0, b.count) }
+                }
+            } else {
+                value = parseDouble(v.base, vs, ve)
+            }
+            if let value, value >= 0, line.claim(field, rank: rank) { line.loggedCost = value }
+            return
+        }
+        if field.isInteger {
+            // Numbers may arrive as strings ("123"), SPEC §2.
+            var value: Int64?
+            if c == 0x22 {
+                if v.readString(vs, into: &scratch) != nil {
+                    if scratch.isEmpty { return }
+                    value = scratch.withUnsafeBufferPointer { b in parseInteger(b.baseAddress!, 0, b.count) }
+                }
+            } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
+                value = parseInteger(v.base, vs, ve)
+            } else {
+                return
+            }
+            guard line.claim(field, rank: rank) else { return }
+            if let value, !(field.isTokenCount && value < 0) {
+                line.integers[field.rawValue] = value
+            } else {
+                line.drop(field)
+                if field.isTokenCount {
+                    let key = String(decoding: UnsafeRawBufferPointer(start: v.base + vs, count: min(ve - vs, 40)), as: UTF8.self)
+                    line.invalid = "invalid token count \(key)"
+                }
+            }
+            return
+        }
+        // String fields; numbers are taken as their text (an id logged as a number).
+        guard line.claim(field, rank: rank) else { return }
+        if c == 0x22 {
+            if v.readString(vs, into: &line.text[field.rawValue]) == nil { line.drop(field) }
+        } else if c == 0x2D || (c >= 0x30 && c <= 0x39) || c == 0x74 || c == 0x66 {
+            line.text[field.rawValue].removeAll(keepingCapacity: true)
+            line.text[field.rawValue].append(contentsOf: UnsafeBufferPointer(start: v.base + vs, count: ve - vs))
+        } else {
+            line.drop(field)
+        }
+    }
+}
+
+/// The router's statements that put a request on the Mantle route (SPEC §3).
+func isMantleStatement(_ s: [UInt8]) -> Bool {
+    s.elementsEqual("Forwarding to Bedrock Mantle".utf8) || s.elementsEqual("Mantle streaming complete".utf8)
+        || s.elementsEqual("Mantle non-streaming response".utf8)
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

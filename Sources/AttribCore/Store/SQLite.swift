@@ -1,0 +1,155 @@
+// A thin SQLite layer: a connection, prepared statements reused across rows, errors that carry the SQL.
+// Hand-written rather than GRDB: the store is a handful of fixed statements on a hot loop, and binding
+// straight to sqlite3_stmt keeps each insert to a few C calls (GRDB's own advice for hot loops).
+
+import CSQLite
+
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    /// True when the failure is the database being locked by another attrib.
+    public var busy = false
+    public init(_ message: String, busy: Bool = false) {
+        self.message = message
+        self.busy = busy
+    }
+    public var description: String { message }
+}
+
+// SQLITE_TRANSIENT tells SQLite to copy bound text/blobs; the C macro does not import into Swift.
+let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+final class Connection {
+    let handle: OpaquePointer
+    let path: String
+
+    init(path: String, readOnly: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw StoreError("\(path): cannot open store: \(message)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, 5000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    func error(_ rc: Int32, _ sql: String) -> StoreError {
+        let primary = rc & 0xFF
+        let busy = primary == SQLITE_BUSY || primary == SQLITE_LOCKED
+        let what: String
+        switch primary {
+        case SQLITE_NOTADB, SQLITE_CORRUPT: what = "the store is not a valid attrib database (\(errorMessage))"
+        case SQLITE_READONLY: what = "the store is read-only (\(errorMessage))"
+        case SQLITE_BUSY, SQLITE_LOCKED: what = "the store is busy: another attrib is writing to it; try again when it finishes"
+        case SQLITE_FULL: what = "the disk is full"
+        case SQLITE_CANTOPEN: what = "cannot open the store (\(errorMessage))"
+        default: what = "\(errorMessage) (in: \(sql.prefix(120)))"
+        }
+        return StoreError("\(path): \(what)", busy: busy)
+    }
+
+    func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if let message { sqlite3_free(message) }
+        if rc != SQLITE_OK { throw error(rc, sql) }
+    }
+
+    func prepare(_ sql: String) throws -> Statement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, sql) }
+        return Statement(stmt, connection: self, sql: sql)
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Runs a query returning one integer (or nil).
+    func scalar(_ sql: String) throws -> Int64? {
+        let s = try prepare(sql)
+        guard try s.step() else { return nil }
+        return s.isNull(0) ? nil : s.int(0)
+    }
+}
+
+final class Statement {
+    let handle: OpaquePointer
+    unowned let connection: Connection
+    let sql: String
+
+    init(_ handle: OpaquePointer, connection: Connection, sql: String) {
+        self.handle = handle
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    @inline(__always) func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(handle, i, v) }
+    @inline(__always) func bind(_ i: Int32, _ v: Int64?) {
+        if let v { sqlite3_bind_int64(handle, i, v) } else { sqlite3_bind_null(handle, i) }
+    }
+    @inline(__always) func bind(_ i: Int32, _ v: Double?) {
+        if let v { sqlite3_bind_double(handle, i, v) } else { sqlite3_bind_null(handle, i) }
+    }
+    func bind(_ i: Int32, _ v: String?) {
+        if let v { sqlite3_bind_text(handle, i, v, -1, sqliteTransient) } else { sqlite3_bind_null(handle, i) }
+    }
+    func bind(_ i: Int32, bytes: UnsafeRawBufferPointer) {
+        sqlite3_bind_blob(handle, i, bytes.baseAddress, Int32(bytes.count), sqliteTransient)
+    }
+    func bind(_ i: Int32, text bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { b in
+            _ = b.baseAddress.map { p in
+                p.withMemoryRebound(to: CChar.self, capacity: b.count) { sqlite3_bind_text(handle, i, $0, Int32(b.count), sqliteTransient) }
+            } ?? sqlite3_bind_text(handle, i, "", 0, sqliteTransient)
+        }
+    }
+
+    /// Steps once; true when a row is available.
+    @discardableResult func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        sqlite3_reset(handle)
+        throw connection.error(rc, sql)
+    }
+
+    /// Steps a statement that returns no rows, then resets it for reuse.
+    func run() throws {
+        defer { sqlite3_reset(handle) }
+        _ = try step()
+    }
+
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    @inline(__always) func int(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
+    @inline(__always) func double(_ i: Int32) -> Double { sqlite3_column_double(handle, i) }
+    @inline(__always) func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
+    func optionalInt(_ i: Int32) -> Int64? { isNull(i) ? nil : int(i) }
+    func optionalDouble(_ i: Int32) -> Double? { isNull(i) ? nil : double(i) }
+    func text(_ i: Int32) -> String? {
+        guard let p = sqlite3_column_text(handle, i) else { return nil }
+        return String(cString: p)
+    }
+    func blob(_ i: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(handle, i))
+        guard n > 0, let p = sqlite3_column_blob(handle, i) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+    var columnCount: Int32 { sqlite3_column_count(handle) }
+    func columnName(_ i: Int32) -> String { String(cString: sqlite3_column_name(handle, i)) }
+    func columnType(_ i: Int32) -> Int32 { sqlite3_column_type(handle, i) }
+}

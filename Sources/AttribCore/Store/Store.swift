@@ -1,0 +1,145 @@
+// The store: one SQLite file in WAL mode, versioned with PRAGMA user_version, plus its string dictionary.
+
+import CSQLite
+import CZstd
+
+public final class Store {
+    let db: Connection
+    public let path: String
+    /// Dictionary values by id (index = id; 0 unused), and ids by value: the repeated strings
+    /// (emails, models, paths, streams, statements) are stored once and referred to by integer.
+    private(set) var values: [[UInt8]] = [[]]
+    private var ids: [[UInt8]: Int64] = [:]
+    private var insertDict: Statement?
+
+    /// Opens (creating if needed) the store at `path`, migrating an older schema and refusing a newer one.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        db = try Connection(path: path, readOnly: readOnly)
+        let version = try db.scalar("PRAGMA user_version") ?? 0
+        if version > Int64(Schema.version) {
+            throw StoreError("\(path): this store was written by a newer attrib (schema \(version); this attrib reads up to \(Schema.version)); upgrade attrib")
+        }
+        if readOnly {
+            if try version == 0 && (db.scalar("SELECT count(*) FROM sqlite_master") ?? 0) > 0 {
+                throw StoreError("\(path): not an attrib store")
+            }
+            if version < Int64(Schema.version) {
+                throw StoreError("\(path): the store is empty or from an older attrib; run `attrib ingest` first")
+            }
+        } else {
+            try db.execute("PRAGMA journal_mode=WAL")
+            try db.execute("PRAGMA synchronous=NORMAL")
+            if version < Int64(Schema.version) {
+                if try version == 0 && (db.scalar("SELECT count(*) FROM sqlite_master") ?? 0) > 0 {
+                    throw StoreError("\(path): not an attrib store (it holds other tables); choose another --db")
+                }
+                try db.execute("BEGIN IMMEDIATE")
+                do {
+                    for m in Int(version)..<Schema.version { try db.execute(Schema.migrations[m]) }
+                    try db.execute("PRAGMA user_version = \(Schema.version)")
+                    try db.execute("COMMIT")
+                } catch {
+                    try? db.execute("ROLLBACK")
+                    throw error
+                }
+            }
+        }
+        try db.execute("PRAGMA cache_size = -65536")
+        try db.execute("PRAGMA temp_store = MEMORY")
+        try loadDictionary()
+    }
+
+    private func loadDictionary() throws {
+        let s = try db.prepare("SELECT id, value FROM dict ORDER BY id")
+        while try s.step() {
+            let id = Int(s.int(0))
+            let bytes = Array((s.text(1) ?? "").utf8)
+            while values.count <= id { values.append([]) }
+            values[id] = bytes
+            ids[bytes] = Int64(id)
+        }
+    }
+
+    /// The dictionary id of `bytes`, adding it when new (inside the caller's transaction).
+    func intern(_ bytes: [UInt8]) throws -> Int64 {
+        if let id = ids[bytes] { return id }
+        if insertDict == nil { insertDict = try db.prepare("INSERT INTO dict(value) VALUES (?)") }
+        insertDict!.bind(1, text: bytes)
+        try insertDict!.run()
+        let id = db.lastInsertRowID
+        while values.count <= Int(id) { values.append([]) }
+        values[Int(id)] = bytes
+        ids[bytes] = id
+        return id
+    }
+
+    func value(_ id: Int64?) -> String? {
+        guard let id, id > 0, Int(id) < values.count else { return nil }
+        return String(decoding: values[Int(id)], as: UTF8.self)
+    }
+
+    /// Orders two dictionary ids by their strings' bytes; used for order-independent choices.
+    func lessByValue(_ a: Int64, _ b: Int64) -> Bool {
+        values[Int(a)].lexicographicallyPrecedes(values[Int(b)])
+    }
+
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try db.execute("COMMIT")
+            return result
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// zstd helpers for the raw event blocks.
+enum BlockCodec {
+    static func compress(_ input: [UInt8], level: Int32 = 3) -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let n = input.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in
+                ZSTD_compress(dst.baseAddress, bound, src.baseAddress, src.count, level)
+            }
+        }
+        if ZSTD_isError(n) != 0 { return [] }
+        out.removeSubrange(n...)
+        return out
+    }
+
+    static func decompress(_ input: [UInt8]) -> [UInt8]? {
+        let size = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+        guard size != ZSTD_CONTENTSIZE_ERROR, size != ZSTD_CONTENTSIZE_UNKNOWN, size < 1 << 31 else { return nil }
+        var out = [UInt8](repeating: 0, count: Int(size))
+        let n = input.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, Int(size), src.baseAddress, src.count) }
+        }
+        return ZSTD_isError(n) != 0 ? nil : out
+    }
+
+    /// Splits a decompressed block into its messages (each prefixed by a LEB128 length).
+    static func messages(_ block: [UInt8]) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        var i = 0
+        while i < block.count {
+            var length = 0
+            var shift = 0
+            while i < block.count {
+                let b = block[i]
+                i += 1
+                length |= Int(b & 0x7F) << shift
+                shift += 7
+                if b & 0x80 == 0 { break }
+            }
+            guard i + length <= block.count else { break }
+            result.append(Array(block[i..<(i + length)]))
+            i += length
+        }
+        return result
+    }
+}
