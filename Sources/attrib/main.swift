@@ -1,1 +1,1 @@
-@main enum Main { static func main() { print("attrib") } }
+print("attrib")

@@ -21,6 +21,8 @@ final class JSONStreamReader {
     private var scratch: [UInt8] = []
     private var streamNames = NameCache()
     private var groupNames = NameCache()
+    /// Set when the current document was given up (cut off or broken); its container stops too.
+    private var abandoned = false
 
     init(cursor: StreamCursor, sink: EventSink) {
         self.cursor = cursor
@@ -128,6 +130,7 @@ final class JSONStreamReader {
     }
 
     private func readEnvelope() throws {
+        abandoned = false
         let docStart = cursor.pos
         cursor.pos += 1
         var group: String?
@@ -186,6 +189,7 @@ final class JSONStreamReader {
                     sink.shape(.queryResults)
                     try readEventsArray(.queryResults, group: nil, stream: nil)
                 }
+                if abandoned { return }
                 continue
             }
             let r = try cursor.scan { v, i in v.scanValue(i) }
@@ -361,6 +365,7 @@ final class JSONStreamReader {
 
     /// A document that ends early: reported once, unless the decompressor already explains why.
     private func truncated(_ start: Int, _ reason: String) throws {
+        abandoned = true
         if cursor.pendingError != nil { return }
         try reject(start, cursor.end, reason)
         cursor.pos = cursor.end

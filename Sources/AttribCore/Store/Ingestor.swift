@@ -57,6 +57,9 @@ struct RequestDelta {
     }
 }
 
+/// Thrown out of a reader when a stop was requested; the last batch is committed.
+public struct IngestInterrupted: Error {}
+
 /// Counts for the end-of-run summary.
 public struct IngestCounts: Sendable {
     public var files = 0
@@ -200,7 +203,16 @@ public final class Ingestor: EventSink {
         try commit()
     }
 
-    public func markUnrecognized() { counts.unrecognizedFiles += 1 }
+    /// Forgets the current source (empty or not recognized): nothing of it is kept.
+    public func discardSource() throws {
+        try ensureTransaction()
+        let s = try store.db.prepare("DELETE FROM source WHERE id = ? AND new_events = 0 AND events = 0")
+        s.bind(1, sourceId)
+        try s.run()
+        try commit()
+        counts.files -= 1
+        counts.unrecognizedFiles += 1
+    }
 
     /// Records a problem with a whole file (e.g. a truncated compressed stream) as a reject.
     public func rejectSource(position: Position, reason: String) throws {
@@ -375,7 +387,10 @@ public final class Ingestor: EventSink {
     private func maybeFlush() throws {
         if batchEvents >= batchSize {
             try commit()
-            if shouldStop() { stopped = true }
+            if shouldStop() {
+                stopped = true
+                throw IngestInterrupted()
+            }
         }
     }
 

@@ -3,6 +3,12 @@
 import CSQLite
 import CZstd
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 public final class Store {
     let db: Connection
     public let path: String
@@ -15,6 +21,9 @@ public final class Store {
     /// Opens (creating if needed) the store at `path`, migrating an older schema and refusing a newer one.
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        if readOnly && access(path, F_OK) != 0 {
+            throw StoreError("\(path): no store here yet; run `attrib ingest PATH...` first, or pass --db / set ATTRIB_DB")
+        }
         db = try Connection(path: path, readOnly: readOnly)
         let version = try db.scalar("PRAGMA user_version") ?? 0
         if version > Int64(Schema.version) {
