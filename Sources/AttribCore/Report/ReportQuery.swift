@@ -153,3 +153,6 @@ public func parseTimeBound(_ text: String, zone: TimeZone, now: Int64) throws(Re
     let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(parsed) / 1000))) * 1000
     return parsed - offset
 }
+
+/// The built-in reports, each a function of the store (and prices) to rows.
+public enum Reports {}
