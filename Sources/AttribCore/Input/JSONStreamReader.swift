@@ -34,6 +34,12 @@ final class JSONStreamReader {
     }
 
     func run() throws {
+        // A UTF-8 byte order mark before the first value (editors and Windows tools add one).
+        if try cursor.end - cursor.pos >= 3 || cursor.fill(), cursor.end - cursor.pos >= 3,
+            cursor.storage[cursor.pos] == 0xEF, cursor.storage[cursor.pos + 1] == 0xBB, cursor.storage[cursor.pos + 2] == 0xBF
+        {
+            cursor.pos += 3
+        }
         while true {
             guard let c = try cursor.peekNonSpace(newlines: &line) else { break }
             switch c {
