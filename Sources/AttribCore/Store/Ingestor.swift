@@ -320,8 +320,8 @@ public final class Ingestor: EventSink {
             }
             // A duplicate may come from a shape that names the log stream the first copy lacked;
             // taking the smallest name over all copies keeps the result independent of order.
-            if let stream = e.logStream { d.logStream = try store.intern(Array(stream.utf8)) }
-            if let group = e.logGroup { d.logGroup = try store.intern(Array(group.utf8)) }
+            if let stream = e.logStream { d.logStream = try nameID(stream, &lastStream) }
+            if let group = e.logGroup { d.logGroup = try nameID(group, &lastGroup) }
             if isNew || d.logStream != nil || d.logGroup != nil {
                 if deltas[requestKey] == nil {
                     deltas[requestKey] = d
@@ -332,6 +332,18 @@ public final class Ingestor: EventSink {
         }
         batchEvents += 1
         try maybeFlush()
+    }
+
+    // Readers hand out the same stream String for runs of events; remembering the last one saves a
+    // dictionary lookup and an allocation per event.
+    private var lastStream: (String, Int64)?
+    private var lastGroup: (String, Int64)?
+
+    private func nameID(_ name: String, _ last: inout (String, Int64)?) throws -> Int64 {
+        if let last, last.0 == name { return last.1 }
+        let id = try store.intern(Array(name.utf8))
+        last = (name, id)
+        return id
     }
 
     /// Fills a request delta from the parsed line.
