@@ -1,0 +1,283 @@
+// Files, stdin, and gzip / zstd decompression chosen by the first bytes (ripgrep's decompress.rs idea).
+
+import CZlib
+import CZstd
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file or stdin, read with large POSIX reads; works on pipes (never seeks).
+public final class FileSource: ByteSource {
+    let fd: Int32
+    public let path: String
+    private let ownsDescriptor: Bool
+    public private(set) var rawBytesRead: Int64 = 0
+
+    public init(path: String) throws(InputError) {
+        self.path = path
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            throw .cannotOpen(path: path, reason: "is a directory")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT { throw .notFound(path: path) }
+            throw .cannotOpen(path: path, reason: String(cString: strerror(code)))
+        }
+        self.fd = fd
+        ownsDescriptor = true
+    }
+
+    private init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+        ownsDescriptor = false
+    }
+
+    public static func standardInput() -> FileSource { FileSource(fd: 0, path: "(stdin)") }
+
+    deinit { if ownsDescriptor { close(fd) } }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 {
+                rawBytesRead += Int64(n)
+                return n
+            }
+            if errno == EINTR { continue }
+            throw InputError.corrupt(path: path, offset: rawBytesRead, reason: "read error: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Hands back bytes already read (the magic-byte peek) before reading on from the source.
+final class PeekedSource: ByteSource {
+    private let source: ByteSource
+    private var head: [UInt8]
+    private var headOffset = 0
+
+    init(_ source: ByteSource, head: [UInt8]) {
+        self.source = source
+        self.head = head
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if headOffset < head.count {
+            let n = min(buffer.count, head.count - headOffset)
+            head.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + headOffset, byteCount: n) }
+            headOffset += n
+            return n
+        }
+        return try source.read(into: buffer)
+    }
+
+    var rawBytesRead: Int64 { source.rawBytesRead }
+}
+
+/// Streaming gzip, including several concatenated members (Firehose, `cat a.gz b.gz`).
+public final class GzipSource: ByteSource {
+    private let source: ByteSource
+    private let path: String
+    private var stream = z_stream()
+    private let input: UnsafeMutablePointer<UInt8>
+    private let inputSize = 256 << 10
+    private var inputEnd = false
+    private var finished = false
+    /// True between members: only trailing padding or a new member may follow.
+    private var betweenMembers = false
+
+    public init(_ source: ByteSource, path: String) throws(InputError) {
+        self.source = source
+        self.path = path
+        input = .allocate(capacity: inputSize)
+        // 15 + 16: gzip wrapper only; each member is checked (CRC, length) by zlib.
+        let rc = inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard rc == Z_OK else { throw .cannotOpen(path: path, reason: "zlib init failed") }
+    }
+
+    deinit {
+        inflateEnd(&stream)
+        input.deallocate()
+    }
+
+    public var rawBytesRead: Int64 { source.rawBytesRead }
+
+    private var consumedOffset: Int64 { source.rawBytesRead - Int64(stream.avail_in) }
+
+    private var pendingError: InputError?
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let error = pendingError {
+            pendingError = nil
+            finished = true
+            throw error
+        }
+        guard !finished, buffer.count > 0 else { return 0 }
+        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        stream.avail_out = UInt32(min(buffer.count, Int(UInt32.max)))
+        var produced: Int { buffer.count - Int(stream.avail_out) }
+        while stream.avail_out > 0 {
+            if stream.avail_in == 0 && !inputEnd {
+                let n = try source.read(into: UnsafeMutableRawBufferPointer(start: input, count: inputSize))
+                if n == 0 {
+                    inputEnd = true
+                } else {
+                    stream.next_in = input
+                    stream.avail_in = UInt32(n)
+                }
+            }
+            if stream.avail_in == 0 && inputEnd {
+                if betweenMembers {
+                    finished = true
+                    return produced
+                }
+                return try deliver(produced, .corrupt(path: path, offset: consumedOffset, reason: "truncated gzip stream"))
+            }
+            if betweenMembers {
+                // Zero padding after the last member is common (tape-style writers); skip it.
+                while stream.avail_in > 0 && stream.next_in.pointee == 0 {
+                    stream.next_in += 1
+                    stream.avail_in -= 1
+                }
+                if stream.avail_in == 0 { continue }
+                inflateReset(&stream)
+                betweenMembers = false
+            }
+            let rc = inflate(&stream, Z_NO_FLUSH)
+            if rc == Z_STREAM_END {
+                betweenMembers = true
+                continue
+            }
+            if rc == Z_OK || (rc == Z_BUF_ERROR && stream.avail_in == 0) { continue }
+            let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
+            return try deliver(produced, .corrupt(path: path, offset: consumedOffset, reason: "corrupt gzip data: \(message)"))
+        }
+        return produced
+    }
+
+    /// Good bytes first: the error is raised on the next read when some output was produced.
+    private func deliver(_ produced: Int, _ error: InputError) throws -> Int {
+        if produced > 0 {
+            pendingError = error
+            return produced
+        }
+        finished = true
+        throw error
+    }
+}
+
+/// Streaming zstd, several frames in one file.
+public final class ZstdSource: ByteSource {
+    private let source: ByteSource
+    private let path: String
+    private let context: OpaquePointer
+    private let input: UnsafeMutablePointer<UInt8>
+    private let inputSize = ZSTD_DStreamInSize()
+    private var inBuffer = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+    private var inputEnd = false
+    private var finished = false
+    /// The last call returned 0: a frame is complete (nothing is pending).
+    private var frameComplete = true
+    private var pendingError: InputError?
+
+    public init(_ source: ByteSource, path: String) throws(InputError) {
+        self.source = source
+        self.path = path
+        guard let ctx = ZSTD_createDCtx() else { throw .cannotOpen(path: path, reason: "zstd init failed") }
+        context = ctx
+        input = .allocate(capacity: inputSize)
+    }
+
+    deinit {
+        ZSTD_freeDCtx(context)
+        input.deallocate()
+    }
+
+    public var rawBytesRead: Int64 { source.rawBytesRead }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let error = pendingError {
+            pendingError = nil
+            finished = true
+            throw error
+        }
+        guard !finished, buffer.count > 0 else { return 0 }
+        var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+        while out.pos < out.size {
+            if inBuffer.pos == inBuffer.size && !inputEnd {
+                let n = try source.read(into: UnsafeMutableRawBufferPointer(start: input, count: inputSize))
+                if n == 0 {
+                    inputEnd = true
+                } else {
+                    inBuffer = ZSTD_inBuffer(src: input, size: n, pos: 0)
+                }
+            }
+            if inBuffer.pos == inBuffer.size && inputEnd {
+                if out.pos > 0 && !frameComplete {
+                    // Let the caller have the good bytes first; report truncation on the next read.
+                    pendingError = .corrupt(path: path, offset: source.rawBytesRead, reason: "truncated zstd stream")
+                    return out.pos
+                }
+                finished = true
+                if !frameComplete {
+                    throw InputError.corrupt(path: path, offset: source.rawBytesRead, reason: "truncated zstd stream")
+                }
+                return out.pos
+            }
+            let before = out.pos
+            let rc = ZSTD_decompressStream(context, &out, &inBuffer)
+            if ZSTD_isError(rc) != 0 {
+                let reason = "corrupt zstd data: \(String(cString: ZSTD_getErrorName(rc)))"
+                let offset = source.rawBytesRead - Int64(inBuffer.size - inBuffer.pos)
+                if out.pos > 0 {
+                    pendingError = .corrupt(path: path, offset: offset, reason: reason)
+                    return out.pos
+                }
+                finished = true
+                throw InputError.corrupt(path: path, offset: offset, reason: reason)
+            }
+            frameComplete = rc == 0
+            if out.pos == before && inBuffer.pos == inBuffer.size && inputEnd { continue }
+        }
+        return out.pos
+    }
+}
+
+/// Opens `path` ("-" for stdin) and wraps it in the decompressor its first bytes call for.
+public func openInput(path: String) throws(InputError) -> (source: ByteSource, compression: Compression) {
+    let file: ByteSource = path == "-" ? FileSource.standardInput() : try FileSource(path: path)
+    return try openInput(source: file, path: path == "-" ? "(stdin)" : path)
+}
+
+/// Wraps `source` by its magic bytes: gzip `1f 8b`, zstd `28 b5 2f fd`, else plain.
+public func openInput(source: ByteSource, path: String) throws(InputError) -> (source: ByteSource, compression: Compression) {
+    var head = [UInt8](repeating: 0, count: 4)
+    var have = 0
+    do {
+        while have < 4 {
+            let n = try head.withUnsafeMutableBytes { b in
+                try source.read(into: UnsafeMutableRawBufferPointer(start: b.baseAddress! + have, count: 4 - have))
+            }
+            if n == 0 { break }
+            have += n
+        }
+    } catch let error as InputError {
+        throw error
+    } catch {
+        throw .cannotOpen(path: path, reason: "\(error)")
+    }
+    head.removeSubrange(have...)
+    let peeked = PeekedSource(source, head: head)
+    if have >= 2 && head[0] == 0x1F && head[1] == 0x8B {
+        return (try GzipSource(peeked, path: path), .gzip)
+    }
+    if have >= 4 && head == [0x28, 0xB5, 0x2F, 0xFD] {
+        return (try ZstdSource(peeked, path: path), .zstd)
+    }
+    return (peeked, .none)
+}

@@ -1,0 +1,107 @@
+// Ingesting real files: compression by magic bytes, directories, missing paths, damaged streams.
+
+import Foundation
+import Testing
+
+@testable import AttribCore
+
+/// Runs a shell command (gzip, zstd) for making test inputs.
+@discardableResult
+func shell(_ command: String) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", command]
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus
+}
+
+func ingestPaths(_ paths: [String], db: String, force: Bool = false) throws -> (IngestOutcome, [String]) {
+    let store = try Store(path: db)
+    let ingestor = try Ingestor(store: store)
+    var warnings: [String] = []
+    let outcome = try IngestRun.run(paths: paths, store: store, options: IngestOptions(force: force), ingestor: ingestor) { warnings.append($0) }
+    return (outcome, warnings)
+}
+
+@Suite("Ingesting files from disk")
+struct IngestFilesTests {
+    let lines = [started, invoking, usage, completed, mantle]
+
+    @Test("gzip with several members, zstd and plain are detected by content, not name")
+    func compression() throws {
+        let dir = temporaryDirectory()
+        let text = lines.joined(separator: "\n") + "\n"
+        try text.write(to: dir.appendingPathComponent("plain.log"), atomically: true, encoding: .utf8)
+        try shell("cd \(dir.path) && head -c 300 plain.log > a && tail -c +301 plain.log > b && gzip -c a > multi.dat && gzip -c b >> multi.dat && rm a b")
+        try shell("cd \(dir.path) && zstd -q -c plain.log > z.json && mkdir sub && cp z.json sub/again")
+        let db = dir.appendingPathComponent("s.db").path
+        let (outcome, warnings) = try ingestPaths([dir.path], db: db)
+        #expect(warnings.isEmpty)
+        // sub/again has the same bytes as z.json: skipped within the same run.
+        #expect(outcome.counts.events == 15)
+        #expect(outcome.counts.skippedFiles == 1)
+        #expect(outcome.counts.newEvents == 5)
+        #expect(try storedRequests(db).count == 2)
+        let (again, _) = try ingestPaths([dir.path], db: db)
+        #expect(again.counts.skippedFiles == 4)
+        #expect(again.counts.events == 0)
+    }
+
+    @Test("A truncated gzip stream keeps the events before the damage and reports the byte offset")
+    func truncatedGzip() throws {
+        let dir = temporaryDirectory()
+        var text = ""
+        for i in 0..<2000 { text += #"{"timestamp": "2026-03-01T10:00:00Z", "message": "Request started", "request_id": "r\#(i)", "pad": "\#(UUID().uuidString)"}"# + "\n" }
+        try text.write(to: dir.appendingPathComponent("full.log"), atomically: true, encoding: .utf8)
+        try shell("cd \(dir.path) && gzip -c full.log > full.gz && head -c 40000 full.gz > cut.gz && rm full.gz full.log")
+        let db = dir.appendingPathComponent("t.db").path
+        let (outcome, warnings) = try ingestPaths([dir.appendingPathComponent("cut.gz").path], db: db)
+        #expect(outcome.counts.events > 100)
+        #expect(outcome.counts.events < 2000)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("cut.gz: byte") == true)
+        #expect(warnings.first?.contains("truncated gzip stream") == true)
+        #expect(outcome.counts.rejectsByReason["truncated gzip stream"] == 1)
+    }
+
+    @Test("A truncated zstd stream keeps the events before the damage")
+    func truncatedZstd() throws {
+        let dir = temporaryDirectory()
+        var text = ""
+        for i in 0..<5000 { text += #"{"timestamp": "2026-03-01T10:00:00Z", "message": "Request started", "request_id": "r\#(i)", "pad": "\#(UUID().uuidString)"}"# + "\n" }
+        try text.write(to: dir.appendingPathComponent("full.log"), atomically: true, encoding: .utf8)
+        try shell("cd \(dir.path) && zstd -q -c full.log > full.zst && head -c 100000 full.zst > cut.zst && rm full.zst full.log")
+        let db = dir.appendingPathComponent("z.db").path
+        let (outcome, warnings) = try ingestPaths([dir.appendingPathComponent("cut.zst").path], db: db)
+        #expect(outcome.counts.events > 100)
+        #expect(outcome.counts.events < 5000)
+        #expect(warnings.first?.contains("truncated zstd stream") == true)
+    }
+
+    @Test("A missing path is reported; the other inputs are still ingested")
+    func missingPath() throws {
+        let dir = temporaryDirectory()
+        try (lines.joined(separator: "\n")).write(to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("m.db").path
+        let (outcome, warnings) = try ingestPaths([dir.appendingPathComponent("nope.json").path, dir.appendingPathComponent("a.jsonl").path], db: db)
+        #expect(outcome.openErrors == [.notFound(path: dir.appendingPathComponent("nope.json").path)])
+        #expect(warnings.first?.hasSuffix("nope.json: no such file or directory") == true)
+        #expect(outcome.counts.newEvents == 5)
+    }
+
+    @Test("Unrecognized files in a directory are skipped with one warning each; a symlink loop is cut")
+    func unrecognizedAndLoops() throws {
+        let dir = temporaryDirectory()
+        try (lines.joined(separator: "\n")).write(to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
+        try "Permission Check Successful".write(to: dir.appendingPathComponent("aws-logs-write-test"), atomically: true, encoding: .utf8)
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]).write(to: dir.appendingPathComponent("image.png"))
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("loop").path, withDestinationPath: dir.path)
+        let db = dir.appendingPathComponent("u.db").path
+        let (outcome, warnings) = try ingestPaths([dir.path], db: db)
+        #expect(outcome.counts.newEvents == 5)
+        #expect(outcome.counts.unrecognizedFiles == 2)
+        #expect(warnings.filter { $0.contains("not recognized") }.count == 2)
+        #expect(warnings.contains { $0.contains("symlink loop") })
+    }
+}
