@@ -15,13 +15,17 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
     if i >= count { return .empty }
     if p[i] == 0x7B || p[i] == 0x5B { return .json }
     // Examine the first lines: S3 export lines start with an ISO time; an Insights CSV starts with a
-    // header naming @timestamp and @message; a JSON-lines file may start with plain-text noise.
+    // header naming @timestamp and @message; a JSON-lines file may start with plain-text noise, so it
+    // is recognized by lines that are whole JSON objects (a quarter of the sample at least, so that
+    // source code or prose with a stray brace is not taken for logs).
     var lineStart = i
     var lines = 0
+    var objectLines = 0
     while lineStart < count && lines < 64 {
         var lineEnd = lineStart
         while lineEnd < count && p[lineEnd] != 0x0A { lineEnd += 1 }
         let n = lineEnd - lineStart
+        if lineEnd == count && lines > 0 { break }  // a partial last line in the sample proves nothing
         if lines == 0 {
             if n >= 21, p[lineStart + 4] == 0x2D, p[lineStart + 10] == 0x54 {
                 var j = lineStart + 19
@@ -31,12 +35,15 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
             let header = String(decoding: UnsafeBufferPointer(start: p + lineStart, count: min(n, 4096)), as: UTF8.self)
             if header.contains("@timestamp") && header.contains("@message") { return .insightsCSV }
         }
-        var k = lineStart
-        while k < lineEnd, p[k] == 0x20 || p[k] == 0x09 { k += 1 }
-        if k < lineEnd && p[k] == 0x7B { return .json }
+        let line = JSONBytes(base: p, end: lineEnd)
+        let k = line.skipSpace(lineStart)
+        if k < lineEnd, p[k] == 0x7B, case .complete(let e) = line.scanValue(k), line.skipSpace(e) == lineEnd || p[lineEnd - 1] == 0x0D {
+            objectLines += 1
+        }
+        if n > 0 { lines += 1 }
         lineStart = lineEnd + 1
-        lines += 1
     }
+    if objectLines > 0 && objectLines * 4 >= lines { return .json }
     return .unrecognized
 }
 

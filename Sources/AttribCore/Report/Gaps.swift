@@ -1,0 +1,120 @@
+// Identity coverage (attrib gaps): how many requests and how much money have no identity, since when
+// identity is logged, and which log statements carry it.
+
+import Foundation
+
+public struct GapsDay: Sendable, Equatable {
+    public var day: String
+    public var modelRequests: Int64 = 0
+    public var unattributedRequests: Int64 = 0
+    public var unattributedCostUSD: Double? = 0
+}
+
+public struct GapsStatement: Sendable, Equatable {
+    public var statement: String
+    public var lines: Int64
+    public var userSubShare: Double
+    public var userEmailShare: Double
+    public var authSourceShare: Double
+}
+
+public struct GapsResult: Sendable {
+    public var requests: Int64 = 0
+    public var modelRequests: Int64 = 0
+    public var attributedRequests: Int64 = 0
+    public var unattributedRequests: Int64 = 0
+    public var unattributedTokens: Int64 = 0
+    public var unattributedCostUSD: Double? = 0
+    public var joinedRequests: Int64 = 0
+    public var conflicts: Int64 = 0
+    public var usageLinesWithoutRequestId: Int64 = 0
+    /// Epoch ms of the earliest line with a non-empty user_sub or user_email.
+    public var cutover: Int64?
+    public var byDay: [GapsDay] = []
+    public var byStatement: [GapsStatement] = []
+    public var unpriced: [UnpricedModel] = []
+}
+
+extension Reports {
+    public static func gaps(store: Store, prices: PriceTable, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                            since: Int64? = nil, until: Int64? = nil) throws -> GapsResult {
+        var r = GapsResult()
+        var conditions = ["1"]
+        if since != nil { conditions.append("start_ms >= ?1") }
+        if until != nil { conditions.append("start_ms < ?2") }
+        let s = try store.db.prepare("""
+            SELECT model, start_ms / 900000, (flags & 5) != 0,
+                   (user_email IS NOT NULL OR user_sub IS NOT NULL),
+                   count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
+                   sum((flags & 8) != 0), sum((flags & \(RequestFlag.anyConflict)) != 0), sum((flags & 16) != 0)
+            FROM request WHERE \(conditions.joined(separator: " AND ")) GROUP BY 1, 2, 3, 4
+            """)
+        if let since { s.bind(1, since) }
+        if let until { s.bind(2, until) }
+        var days: [String: GapsDay] = [:]
+        var priceCache: [Int64: PriceMatch?] = [:]
+        var unpriced: [String: UnpricedModel] = [:]
+        while try s.step() {
+            let model = s.optionalInt(0)
+            let isModel = s.int(2) == 1
+            let attributed = s.int(3) == 1
+            let count = s.int(4)
+            let tokens = (s.int(5), s.int(6), s.int(7), s.int(8))
+            r.requests += count
+            r.conflicts += s.int(10)
+            r.usageLinesWithoutRequestId += s.int(11)
+            guard isModel else { continue }
+            r.modelRequests += count
+            let day = s.optionalInt(1).map { timeBucket(.day, quarterHour: $0, zone: timeZone) } ?? "(no time)"
+            var d = days[day] ?? GapsDay(day: day)
+            d.modelRequests += count
+            if attributed {
+                r.attributedRequests += count
+                r.joinedRequests += s.int(9)
+            } else {
+                r.unattributedRequests += count
+                d.unattributedRequests += count
+                r.unattributedTokens += tokens.0 + tokens.1 + tokens.2 + tokens.3
+                let match: PriceMatch?
+                if let cached = priceCache[model ?? 0] {
+                    match = cached
+                } else {
+                    match = store.value(model).flatMap { prices.resolve($0) }
+                    priceCache[model ?? 0] = match
+                }
+                var cost: Double?
+                if let match {
+                    cost = match.price.cost(input: tokens.0, output: tokens.1, cacheRead: tokens.2, cacheWrite: tokens.3)
+                } else if tokens.0 + tokens.1 + tokens.2 + tokens.3 == 0 {
+                    cost = 0
+                } else {
+                    let name = store.value(model) ?? "(no model)"
+                    var u = unpriced[name] ?? UnpricedModel(modelId: name, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0)
+                    u.requests += count
+                    u.inputTokens += tokens.0
+                    u.outputTokens += tokens.1
+                    u.cacheReadTokens += tokens.2
+                    u.cacheWriteTokens += tokens.3
+                    unpriced[name] = u
+                }
+                r.unattributedCostUSD = r.unattributedCostUSD.flatMap { a in cost.map { a + $0 } }
+                d.unattributedCostUSD = d.unattributedCostUSD.flatMap { a in cost.map { a + $0 } }
+            }
+            days[day] = d
+        }
+        r.byDay = days.values.sorted { $0.day < $1.day }
+        r.unpriced = unpriced.values.sorted { $0.modelId < $1.modelId }
+        r.cutover = try store.db.scalar("SELECT min(ts) FROM line WHERE flags & 3 != 0 AND ts IS NOT NULL")
+        let st = try store.db.prepare("""
+            SELECT d.value, s.lines, s.with_user_sub, s.with_user_email, s.with_auth_source
+            FROM statement_stats s JOIN dict d ON d.id = s.statement ORDER BY s.lines DESC, d.value
+            """)
+        while try st.step() {
+            let lines = st.int(1)
+            let share = { (n: Int64) in lines > 0 ? Double(n) / Double(lines) : 0 }
+            r.byStatement.append(GapsStatement(statement: st.text(0) ?? "", lines: lines, userSubShare: share(st.int(2)),
+                                               userEmailShare: share(st.int(3)), authSourceShare: share(st.int(4))))
+        }
+        return r
+    }
+}

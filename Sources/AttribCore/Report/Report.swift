@@ -1,0 +1,280 @@
+// Runs a report: one SQL scan of the narrow request table grouped by integer ids, then names, time
+// buckets, filters and prices applied to the (few) groups in Swift, then sorted rows.
+
+import Foundation
+
+public struct ReportRow: Sendable, Equatable {
+    /// One value per dimension; nil when absent.
+    public var values: [String?]
+    public var requests: Int64 = 0
+    public var inputTokens: Int64 = 0
+    public var outputTokens: Int64 = 0
+    public var cacheReadTokens: Int64 = 0
+    public var cacheWriteTokens: Int64 = 0
+    /// Nil when some of the row's tokens have no price (never a silent $0).
+    public var costUSD: Double? = 0
+
+    public var totalTokens: Int64 { inputTokens + outputTokens + cacheReadTokens + cacheWriteTokens }
+
+    mutating func add(_ o: ReportRow) {
+        requests += o.requests
+        inputTokens += o.inputTokens
+        outputTokens += o.outputTokens
+        cacheReadTokens += o.cacheReadTokens
+        cacheWriteTokens += o.cacheWriteTokens
+        costUSD = costUSD.flatMap { a in o.costUSD.map { a + $0 } }
+    }
+}
+
+/// A model the price table could not resolve, with what it hides.
+public struct UnpricedModel: Sendable, Equatable {
+    public var modelId: String
+    public var requests: Int64
+    public var inputTokens: Int64
+    public var outputTokens: Int64
+    public var cacheReadTokens: Int64
+    public var cacheWriteTokens: Int64
+}
+
+public struct ReportResult: Sendable {
+    public var dimensions: [Dimension]
+    public var rows: [ReportRow]
+    public var totals: ReportRow
+    public var unpriced: [UnpricedModel]
+    public var priceSource: String
+}
+
+extension Reports {
+    /// Runs `query` over the store's model requests.
+    public static func run(_ query: ReportQuery, store: Store, prices: PriceTable) throws -> ReportResult {
+        // 1. Which raw columns to group by: those of the dimensions and the filters, plus the model
+        //    (cost depends on it) and whether a logged cost exists (for --cost auto).
+        var columns: [String] = ["model", "(logged_cost IS NOT NULL)"]
+        func column(_ expression: String) -> Int {
+            if let i = columns.firstIndex(of: expression) { return i }
+            columns.append(expression)
+            return columns.count - 1
+        }
+        let wanted = query.dimensions + query.filters.map(\.dimension)
+        var sources: [Dimension: [Int]] = [:]
+        for d in wanted where sources[d] == nil {
+            switch d {
+            case .userEmail: sources[d] = [column("user_email")]
+            case .userSub: sources[d] = [column("user_sub")]
+            case .authSource: sources[d] = [column("auth_source")]
+            case .apiKeyId: sources[d] = [column("api_key_id")]
+            case .userId: sources[d] = [column("user_id")]
+            case .project: sources[d] = [column("project")]
+            case .user: sources[d] = [column("user_email"), column("user_sub"), column("api_key_id"), column("user_id")]
+            case .modelId, .model: sources[d] = [0]
+            case .route: sources[d] = [column("(flags & 3)")]
+            case .status: sources[d] = [column("status")]
+            case .path: sources[d] = [column("path")]
+            case .userAgent: sources[d] = [column("user_agent")]
+            case .logGroup: sources[d] = [column("log_group")]
+            case .logStream: sources[d] = [column("log_stream")]
+            // 15-minute buckets: fine enough for any time zone's offset (some are :30 or :45).
+            case .hour, .day, .week, .month: sources[d] = [column("(start_ms / 900000)")]
+            }
+        }
+        var conditions = ["(flags & 5) != 0"]
+        if query.mantleOnly { conditions.append("(flags & 2) != 0") }
+        if query.since != nil { conditions.append("start_ms >= ?1") }
+        if query.until != nil { conditions.append("start_ms < ?2") }
+        let grouping = columns.joined(separator: ", ")
+        let sql = """
+            SELECT \(grouping), count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+                   sum(cache_write_tokens), sum(logged_cost)
+            FROM request WHERE \(conditions.joined(separator: " AND ")) GROUP BY \(grouping)
+            """
+        let s = try store.db.prepare(sql)
+        if let since = query.since { s.bind(1, since) }
+        if let until = query.until { s.bind(2, until) }
+
+        var priceCache: [Int64: PriceMatch?] = [:]
+        var groups: [[String?]: ReportRow] = [:]
+        var unpriced: [String: UnpricedModel] = [:]
+        var totals = ReportRow(values: [])
+        let n = Int32(columns.count)
+        var raw = [Int64?](repeating: nil, count: columns.count)
+        while try s.step() {
+            for i in 0..<columns.count { raw[i] = s.optionalInt(Int32(i)) }
+            var part = ReportRow(values: [])
+            part.requests = s.int(n)
+            part.inputTokens = s.int(n + 1)
+            part.outputTokens = s.int(n + 2)
+            part.cacheReadTokens = s.int(n + 3)
+            part.cacheWriteTokens = s.int(n + 4)
+            let logged = s.optionalDouble(n + 5)
+            let modelId = raw[0]
+            let match: PriceMatch?
+            if let cached = priceCache[modelId ?? 0] {
+                match = cached
+            } else {
+                match = store.value(modelId).flatMap { prices.resolve($0) }
+                priceCache[modelId ?? 0] = match
+            }
+            let computed: Double?
+            if let match {
+                computed = match.price.cost(input: part.inputTokens, output: part.outputTokens,
+                                            cacheRead: part.cacheReadTokens, cacheWrite: part.cacheWriteTokens)
+            } else if part.totalTokens == 0 {
+                computed = 0  // no tokens cost nothing, priced or not
+            } else {
+                computed = nil
+                let name = store.value(modelId) ?? "(no model)"
+                var u = unpriced[name] ?? UnpricedModel(modelId: name, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0)
+                u.requests += part.requests
+                u.inputTokens += part.inputTokens
+                u.outputTokens += part.outputTokens
+                u.cacheReadTokens += part.cacheReadTokens
+                u.cacheWriteTokens += part.cacheWriteTokens
+                unpriced[name] = u
+            }
+            switch query.costMode {
+            case .computed: part.costUSD = computed
+            case .logged: part.costUSD = raw[1] == 1 ? logged : (part.totalTokens == 0 ? 0 : nil)
+            case .auto: part.costUSD = raw[1] == 1 ? logged : computed
+            }
+
+            func value(_ d: Dimension) -> String? {
+                let src = sources[d]!
+                switch d {
+                case .user:
+                    for i in src { if let v = store.value(raw[i]) { return v } }
+                    return nil
+                case .model:
+                    return match?.key ?? store.value(modelId)
+                case .route:
+                    guard let bits = raw[src[0]] else { return nil }
+                    return bits & 2 != 0 ? "mantle" : (bits & 1 != 0 ? "bedrock" : nil)
+                case .status:
+                    return raw[src[0]].map { String($0) }
+                case .hour, .day, .week, .month:
+                    return raw[src[0]].map { timeBucket(d, quarterHour: $0, zone: query.timeZone) }
+                default:
+                    return store.value(raw[src[0]])
+                }
+            }
+            if !query.filters.allSatisfy({ $0.matches(value($0.dimension)) }) { continue }
+            let key = query.dimensions.map(value)
+            if groups[key] == nil {
+                var row = ReportRow(values: key)
+                row.add(part)
+                groups[key] = row
+            } else {
+                groups[key]!.add(part)
+            }
+            totals.add(part)
+        }
+        var rows = Array(groups.values)
+        try sortRows(&rows, by: query.sort, dimensions: query.dimensions)
+        if let top = query.top { rows = Array(rows.prefix(top)) }
+        return ReportResult(dimensions: query.dimensions, rows: rows, totals: totals,
+                            unpriced: unpriced.values.sorted { $0.modelId < $1.modelId }, priceSource: prices.source)
+    }
+
+    public static let metricColumns = ["requests", "input_tokens", "output_tokens", "cache_read_tokens",
+                                       "cache_write_tokens", "total_tokens", "cost_usd"]
+
+    static func sortRows(_ rows: inout [ReportRow], by sort: String?, dimensions: [Dimension]) throws(ReportError) {
+        // Ties always fall back to the dimension values, so the order is total and reports are stable.
+        func byValues(_ a: ReportRow, _ b: ReportRow) -> Bool {
+            for (x, y) in zip(a.values, b.values) where x != y {
+                return (x ?? "").utf8.lexicographicallyPrecedes((y ?? "").utf8) || (x == nil && y == "")
+            }
+            return false
+        }
+        func metric(_ name: String, _ r: ReportRow) -> Double? {
+            switch name {
+            case "requests": return Double(r.requests)
+            case "input_tokens": return Double(r.inputTokens)
+            case "output_tokens": return Double(r.outputTokens)
+            case "cache_read_tokens": return Double(r.cacheReadTokens)
+            case "cache_write_tokens": return Double(r.cacheWriteTokens)
+            case "total_tokens": return Double(r.totalTokens)
+            case "cost_usd": return r.costUSD
+            default: return nil
+            }
+        }
+        func descending(_ name: String) -> (ReportRow, ReportRow) -> Bool {
+            { a, b in
+                let x = metric(name, a)
+                let y = metric(name, b)
+                if x != y {
+                    guard let x else { return false }  // absent (unpriced) sorts last
+                    guard let y else { return true }
+                    return x > y
+                }
+                return byValues(a, b)
+            }
+        }
+        guard let sort else {
+            rows.sort { a, b in
+                if a.costUSD != b.costUSD { return descending("cost_usd")(a, b) }
+                if a.totalTokens != b.totalTokens { return a.totalTokens > b.totalTokens }
+                return byValues(a, b)
+            }
+            return
+        }
+        var name = sort
+        var ascending: Bool?
+        if name.hasSuffix(":asc") { ascending = true; name.removeLast(4) }
+        if name.hasSuffix(":desc") { ascending = false; name.removeLast(5) }
+        if metricColumns.contains(name) {
+            let order = descending(name)
+            rows.sort { a, b in ascending == true ? order(b, a) : order(a, b) }
+        } else if let d = Dimension(rawValue: name), let i = dimensions.firstIndex(of: d) {
+            rows.sort { a, b in
+                let x = a.values[i] ?? "", y = b.values[i] ?? ""
+                if x != y { return (ascending == false) != x.utf8.lexicographicallyPrecedes(y.utf8) }
+                return byValues(a, b)
+            }
+        } else {
+            throw .usage("--sort '\(sort)': not a column of this report; columns: \((dimensions.map(\.rawValue) + metricColumns).joined(separator: ", "))")
+        }
+    }
+
+    /// A time bucket label in `zone`: hour `2026-03-01T10:00`, day `2026-03-01`, week (its Monday)
+    /// `2026-02-23`, month `2026-03`.
+    static func timeBucket(_ d: Dimension, quarterHour: Int64, zone: TimeZone) -> String {
+        let utc = quarterHour * 900_000
+        let local = utc + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(utc) / 1000))) * 1000
+        var days = local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000
+        if d == .week { days -= ((days + 3) % 7 + 7) % 7 }
+        let (y, m, day) = civilFromDays(days)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        switch d {
+        case .hour: return "\(y)-\(two(m))-\(two(day))T\(two((local - days * 86_400_000) / 3_600_000)):00"
+        case .month: return "\(y)-\(two(m))"
+        default: return "\(y)-\(two(m))-\(two(day))"
+        }
+    }
+
+    /// The report as a printable document (SPEC §4 columns).
+    public static func document(_ r: ReportResult, title: String? = nil, share: Bool = false) -> Document {
+        var columns = r.dimensions.map { Column($0.rawValue, $0.isIdentity ? .identity : .dimension) }
+        columns += [Column("requests", .count), Column("input_tokens", .count), Column("output_tokens", .count),
+                    Column("cache_read_tokens", .count), Column("cache_write_tokens", .count),
+                    Column("total_tokens", .count), Column("cost_usd", .cost)]
+        if share { columns.append(Column("share", .share)) }
+        func metrics(_ row: ReportRow) -> [Cell] {
+            var cells: [Cell] = [.int(row.requests), .int(row.inputTokens), .int(row.outputTokens), .int(row.cacheReadTokens),
+                                 .int(row.cacheWriteTokens), .int(row.totalTokens), .number(row.costUSD)]
+            if share {
+                let total = r.totals.costUSD ?? 0
+                cells.append(.number(row.costUSD.flatMap { total > 0 ? $0 / total : nil }))
+            }
+            return cells
+        }
+        let rows = r.rows.map { row in row.values.map { Cell.text($0) } + metrics(row) }
+        let totals = r.dimensions.map { _ in Cell.text(nil) } + metrics(r.totals)
+        let unpriced: [JSONValue] = r.unpriced.map { u in
+            .object([("modelId", .string(u.modelId)), ("requests", .int(u.requests)), ("input_tokens", .int(u.inputTokens)),
+                     ("output_tokens", .int(u.outputTokens)), ("cache_read_tokens", .int(u.cacheReadTokens)),
+                     ("cache_write_tokens", .int(u.cacheWriteTokens))])
+        }
+        return Document(title: title, columns: columns, rows: rows, totals: totals,
+                        extras: [("unpriced_models", .array(unpriced)), ("prices", .string(r.priceSource))])
+    }
+}

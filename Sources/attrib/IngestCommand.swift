@@ -1,0 +1,129 @@
+// `attrib ingest`: read exports into the store, with a progress line and a summary on stderr.
+
+import ArgumentParser
+import AttribCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+nonisolated(unsafe) private var interruptRequested: sig_atomic_t = 0
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read CloudWatch log exports into the store.",
+        discussion: """
+            PATH may be a file, a directory (read recursively, in name order) or - for stdin. The shape \
+            (filter-log-events, get-log-events, S3 export, Firehose, Logs Insights JSON/CSV/get-query-results, \
+            JSON lines) is detected from the content, and gzip or zstd compression from the first bytes, \
+            whatever the file is called. Events already in the store are counted as duplicates and not \
+            stored twice; a file whose exact content was ingested before is skipped. Lines that cannot be \
+            read are rejects: counted, reported with their position, kept in the store, and the rest of \
+            the input is still read.
+
+            Ctrl-C stops at the next batch boundary; run the same command again to finish.
+
+            EXAMPLES:
+              attrib ingest exports/
+              aws logs filter-log-events --log-group-name /ecs/llm-router | attrib ingest -
+              attrib ingest --strict logs.jsonl.zst
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: ArgumentHelp("Force the input shape instead of detecting it.", valueName: "shape"))
+    var format: ShapeArgument?
+
+    @Flag(name: .long, help: "Exit with status 65 if any line was rejected.")
+    var strict = false
+
+    @Flag(name: .long, help: "Read files again even if identical content was already ingested.")
+    var force = false
+
+    @Argument(help: ArgumentHelp("Files, directories, or - for stdin.", valueName: "path"))
+    var paths: [String]
+
+    func run() throws {
+        Terminal.ignoreSIGPIPE()
+        signal(SIGINT) { _ in
+            if interruptRequested != 0 { _exit(130) }  // a second Ctrl-C: stop now (the batch rolls back)
+            interruptRequested = 1
+        }
+        do {
+            let store = try Store(path: global.storePath)
+            let ingestor = try Ingestor(store: store)
+            ingestor.shouldStop = { interruptRequested != 0 }
+            let showProgress = Terminal.stderrIsTerminal && !global.quiet
+            var lastDraw: Int64 = 0
+            let start = monotonicMillis()
+            if showProgress {
+                ingestor.onBatch = { counts in
+                    let now = monotonicMillis()
+                    guard now - lastDraw >= 200 else { return }
+                    lastDraw = now
+                    let rate = Double(counts.events) / max(Double(now - start) / 1000, 0.001)
+                    let mb = Double(counts.bytes) / 1_048_576
+                    Terminal.write("\r\u{1B}[Kingest: \(counts.files) files, \(String(format: "%.1f", mb)) MB, \(grouped(counts.events)) events, \(grouped(Int(rate))) events/s", to: 2)
+                }
+            }
+            let outcome = try IngestRun.run(
+                paths: paths, store: store, options: IngestOptions(forcedShape: format?.shape, force: force),
+                ingestor: ingestor, warn: { message in Terminal.warn(message) })
+            if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
+            if !global.quiet { Terminal.write(summary(outcome), to: 2) }
+            if outcome.interrupted {
+                Terminal.error("interrupted: everything up to the last batch is saved; run the same command again to finish")
+                throw ExitCode(Exit.interrupted)
+            }
+            if !outcome.openErrors.isEmpty { throw ExitCode(Exit.noInput) }
+            if outcome.counts.events == 0 && outcome.counts.skippedFiles == 0 {
+                Terminal.error("nothing readable in the inputs")
+                throw ExitCode(Exit.data)
+            }
+            if strict && outcome.counts.rejects > 0 {
+                Terminal.error("--strict: \(outcome.counts.rejects) rejected line(s)")
+                throw ExitCode(Exit.data)
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    func summary(_ o: IngestOutcome) -> String {
+        let c = o.counts
+        var lines: [String] = []
+        var files = "\(grouped(c.files)) file\(c.files == 1 ? "" : "s") read"
+        if c.skippedFiles > 0 { files += ", \(grouped(c.skippedFiles)) already ingested (skipped)" }
+        if c.unrecognizedFiles > 0 { files += ", \(grouped(c.unrecognizedFiles)) not recognized" }
+        lines.append("ingest: \(files) in \(String(format: "%.2f", o.elapsedSeconds)) s")
+        lines.append("  events: \(grouped(c.events)) (\(grouped(c.newEvents)) new, \(grouped(c.duplicates)) duplicates)")
+        if c.rejects > 0 {
+            let reasons = c.rejectsByReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .map { "\($0.key) \(grouped($0.value))" }.joined(separator: ", ")
+            lines.append("  rejects: \(grouped(c.rejects)) (\(reasons)); see `attrib sql \"SELECT * FROM reject\"`")
+        } else {
+            lines.append("  rejects: 0")
+        }
+        lines.append("  requests touched: \(grouped(c.requestsTouched))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// `--format` values for ingest: the shape names of SPEC §2.
+struct ShapeArgument: ExpressibleByArgument {
+    var shape: Shape
+    init?(argument: String) {
+        guard let s = Shape(rawValue: argument) else { return nil }
+        shape = s
+    }
+    static var allValueStrings: [String] { Shape.allCases.map(\.rawValue) }
+}
+
+func monotonicMillis() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}

@@ -1,0 +1,87 @@
+// Terminal concerns: where output goes, whether it is a terminal, colour, SIGPIPE, exit codes.
+
+import ArgumentParser
+import AttribCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The documented exit statuses (README, man page).
+enum Exit {
+    static let usage: Int32 = 64
+    static let data: Int32 = 65
+    static let noInput: Int32 = 66
+    static let interrupted: Int32 = 130
+    static let failure: Int32 = 1
+}
+
+enum Terminal {
+    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    /// Colour only on a terminal, and never when NO_COLOR is set (no-color.org) or TERM is dumb.
+    static var useColor: Bool {
+        guard stdoutIsTerminal else { return false }
+        if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
+        if let t = getenv("TERM"), String(cString: t) == "dumb" { return false }
+        return true
+    }
+
+    /// A closed pipe (`attrib report | head`) is not an error: stop quietly.
+    static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
+
+    static func write(_ text: String, to fd: Int32 = 1) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE { exit(0) }
+                    return
+                }
+                offset += n
+            }
+        }
+    }
+
+    static func error(_ message: String) { write("attrib: \(message)\n", to: 2) }
+    static func warn(_ message: String) { write("attrib: warning: \(message)\n", to: 2) }
+}
+
+/// Maps errors from every layer to one stderr line and a documented exit code.
+func fail(_ error: Error) -> ExitCode {
+    switch error {
+    case let e as ReportError:
+        Terminal.error(e.description)
+        if case .usage = e { return ExitCode(Exit.usage) }
+        return ExitCode(Exit.data)
+    case let e as InputError:
+        Terminal.error(e.description)
+        if case .corrupt = e { return ExitCode(Exit.data) }
+        return ExitCode(Exit.noInput)
+    case let e as StoreError:
+        Terminal.error(e.description)
+        return ExitCode(Exit.failure)
+    case let e as ExitCode:
+        return e
+    default:
+        Terminal.error("\(error)")
+        return ExitCode(Exit.failure)
+    }
+}
+
+/// Groups digits: 1234567 → "1,234,567".
+func grouped(_ n: Int) -> String {
+    let s = String(n.magnitude)
+    var out = ""
+    for (i, c) in s.enumerated() {
+        if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return n < 0 ? "-" + out : out
+}
