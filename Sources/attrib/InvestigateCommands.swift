@@ -34,7 +34,7 @@ struct Mantle: ParsableCommand {
     func run() throws {
         Terminal.ignoreSIGPIPE()
         do {
-            var query = try options.query(dimensions: try AttribCore.Dimension.parseList(by), costMode: costOptions.cost)
+            var query = try options.query(dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
             query.mantleOnly = true
             if let model {
                 query.filters.append(Filter(dimension: .modelId, op: model.contains("*") || model.contains("?") ? .glob : .equal, value: model))

@@ -48,7 +48,7 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("table, csv, tsv, json, jsonl or markdown. Default: table on a terminal, csv otherwise.", valueName: "format"))
     var format: OutputFormat?
 
-    func query(dimensions: [AttribCore.Dimension], costMode: CostMode) throws -> ReportQuery {
+    func query(dimensions: [AttribCore.ReportDimension], costMode: CostMode) throws -> ReportQuery {
         guard let zone = TimeZone(identifier: tz) else {
             throw ReportError.usage("unknown time zone '\(tz)'; use an IANA name such as UTC or Europe/Berlin")
         }
@@ -97,7 +97,7 @@ struct Report: ParsableCommand {
     func run() throws {
         Terminal.ignoreSIGPIPE()
         do {
-            let dimensions = try AttribCore.Dimension.parseList(by)
+            let dimensions = try AttribCore.ReportDimension.parseList(by)
             let query = try options.query(dimensions: dimensions, costMode: costOptions.cost)
             let prices = try costOptions.priceTable()
             let store = try Store(path: global.storePath, readOnly: true)

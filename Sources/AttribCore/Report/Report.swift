@@ -37,7 +37,7 @@ public struct UnpricedModel: Sendable, Equatable {
 }
 
 public struct ReportResult: Sendable {
-    public var dimensions: [Dimension]
+    public var dimensions: [ReportDimension]
     public var rows: [ReportRow]
     public var totals: ReportRow
     public var unpriced: [UnpricedModel]
@@ -56,7 +56,7 @@ extension Reports {
             return columns.count - 1
         }
         let wanted = query.dimensions + query.filters.map(\.dimension)
-        var sources: [Dimension: [Int]] = [:]
+        var sources: [ReportDimension: [Int]] = [:]
         for d in wanted where sources[d] == nil {
             switch d {
             case .userEmail: sources[d] = [column("user_email")]
@@ -137,7 +137,7 @@ extension Reports {
             case .auto: part.costUSD = raw[1] == 1 ? logged : computed
             }
 
-            func value(_ d: Dimension) -> String? {
+            func value(_ d: ReportDimension) -> String? {
                 let src = sources[d]!
                 switch d {
                 case .user:
@@ -177,7 +177,7 @@ extension Reports {
     public static let metricColumns = ["requests", "input_tokens", "output_tokens", "cache_read_tokens",
                                        "cache_write_tokens", "total_tokens", "cost_usd"]
 
-    static func sortRows(_ rows: inout [ReportRow], by sort: String?, dimensions: [Dimension]) throws(ReportError) {
+    static func sortRows(_ rows: inout [ReportRow], by sort: String?, dimensions: [ReportDimension]) throws(ReportError) {
         // Ties always fall back to the dimension values, so the order is total and reports are stable.
         func byValues(_ a: ReportRow, _ b: ReportRow) -> Bool {
             for (x, y) in zip(a.values, b.values) where x != y {
@@ -224,7 +224,7 @@ extension Reports {
         if metricColumns.contains(name) {
             let order = descending(name)
             rows.sort { a, b in ascending == true ? order(b, a) : order(a, b) }
-        } else if let d = Dimension(rawValue: name), let i = dimensions.firstIndex(of: d) {
+        } else if let d = ReportDimension(rawValue: name), let i = dimensions.firstIndex(of: d) {
             rows.sort { a, b in
                 let x = a.values[i] ?? "", y = b.values[i] ?? ""
                 if x != y { return (ascending == false) != x.utf8.lexicographicallyPrecedes(y.utf8) }
@@ -237,7 +237,7 @@ extension Reports {
 
     /// A time bucket label in `zone`: hour `2026-03-01T10:00`, day `2026-03-01`, week (its Monday)
     /// `2026-02-23`, month `2026-03`.
-    static func timeBucket(_ d: Dimension, quarterHour: Int64, zone: TimeZone) -> String {
+    static func timeBucket(_ d: ReportDimension, quarterHour: Int64, zone: TimeZone) -> String {
         let utc = quarterHour * 900_000
         let local = utc + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(utc) / 1000))) * 1000
         var days = local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000

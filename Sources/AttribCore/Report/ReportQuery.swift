@@ -3,7 +3,7 @@
 import Foundation
 
 /// The dimensions of SPEC §4.
-public enum Dimension: String, CaseIterable, Sendable {
+public enum ReportDimension: String, CaseIterable, Sendable {
     case userEmail = "user_email"
     case userSub = "user_sub"
     case user
@@ -32,13 +32,13 @@ public enum Dimension: String, CaseIterable, Sendable {
     public var isTime: Bool { self == .hour || self == .day || self == .week || self == .month }
 
     /// Parses a comma-separated list like `user_email,modelId`.
-    public static func parseList(_ text: String) throws(ReportError) -> [Dimension] {
+    public static func parseList(_ text: String) throws(ReportError) -> [ReportDimension] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw .usage("--by needs at least one dimension") }
-        var result: [Dimension] = []
+        var result: [ReportDimension] = []
         for name in names {
-            guard let d = Dimension(rawValue: name) ?? Dimension.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else {
-                throw .usage("unknown dimension '\(name)'; known: \(Dimension.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let d = ReportDimension(rawValue: name) ?? ReportDimension.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else {
+                throw .usage("unknown dimension '\(name)'; known: \(ReportDimension.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             if !result.contains(d) { result.append(d) }
         }
@@ -62,11 +62,11 @@ public enum ReportError: Error, CustomStringConvertible, Sendable {
 /// `--where DIM=VALUE`, `DIM!=VALUE`, `DIM~GLOB`.
 public struct Filter: Sendable, Equatable {
     public enum Op: String, Sendable { case equal = "=", notEqual = "!=", glob = "~" }
-    public var dimension: Dimension
+    public var dimension: ReportDimension
     public var op: Op
     public var value: String
 
-    public init(dimension: Dimension, op: Op, value: String) {
+    public init(dimension: ReportDimension, op: Op, value: String) {
         self.dimension = dimension
         self.op = op
         self.value = value
@@ -77,8 +77,8 @@ public struct Filter: Sendable, Equatable {
             if let r = text.range(of: op.rawValue) {
                 let name = String(text[..<r.lowerBound]).trimmingCharacters(in: .whitespaces)
                 let value = String(text[r.upperBound...])
-                guard let d = Dimension(rawValue: name) else {
-                    throw .usage("--where '\(text)': unknown field '\(name)'; known: \(Dimension.allCases.map(\.rawValue).joined(separator: ", "))")
+                guard let d = ReportDimension(rawValue: name) else {
+                    throw .usage("--where '\(text)': unknown field '\(name)'; known: \(ReportDimension.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return Filter(dimension: d, op: op, value: value)
             }
@@ -106,7 +106,7 @@ public enum CostMode: String, CaseIterable, Sendable {
 }
 
 public struct ReportQuery: Sendable {
-    public var dimensions: [Dimension]
+    public var dimensions: [ReportDimension]
     /// Inclusive lower bound on a request's start (epoch ms).
     public var since: Int64?
     /// Exclusive upper bound.
@@ -120,7 +120,7 @@ public struct ReportQuery: Sendable {
     /// Only requests on the Mantle route (attrib mantle).
     public var mantleOnly = false
 
-    public init(dimensions: [Dimension] = [.userEmail, .modelId], since: Int64? = nil, until: Int64? = nil,
+    public init(dimensions: [ReportDimension] = [.userEmail, .modelId], since: Int64? = nil, until: Int64? = nil,
                 timeZone: TimeZone = TimeZone(identifier: "UTC")!, filters: [Filter] = [], sort: String? = nil,
                 top: Int? = nil, costMode: CostMode = .computed) {
         self.dimensions = dimensions
