@@ -6,7 +6,6 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "attrib", targets: ["attrib"]),
-        .executable(name: "attrib-corpus", targets: ["attrib-corpus"]),
         .library(name: "AttribCore", targets: ["AttribCore"]),
     ],
     dependencies: [
@@ -27,11 +26,6 @@ let package = Package(
             dependencies: ["AttribCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        // The corpus generator: realistic router logs in every export shape, with ground truth.
-        // It deliberately shares no code with AttribCore, so its ground truth is independent.
-        .target(name: "CorpusGen", dependencies: ["CZstd", "CZlib"]),
-        .executableTarget(name: "attrib-corpus", dependencies: ["CorpusGen"]),
-
-        .testTarget(name: "AttribCoreTests", dependencies: ["AttribCore", "CorpusGen", "attrib"]),
+        .testTarget(name: "AttribCoreTests", dependencies: ["AttribCore", "attrib"]),
     ]
 )

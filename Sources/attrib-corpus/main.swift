@@ -1,1 +1,0 @@
-print("attrib-corpus")

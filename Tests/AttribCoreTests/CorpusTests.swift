@@ -1,0 +1,145 @@
+// On a generated corpus in every shape, with overlaps, the report equals the generator's ground truth,
+// and any order, split or repetition of the inputs gives a byte-identical report.
+
+import Foundation
+import Testing
+
+@testable import AttribCore
+
+let repositoryURL = fixturesURL.deletingLastPathComponent()
+
+/// Runs scripts/gen-corpus into a new folder and returns it (exports/, prices.csv, ground-truth.json).
+func generateCorpus(requests: Int, seed: Int) throws -> URL {
+    let out = temporaryDirectory().appendingPathComponent("corpus")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", repositoryURL.appendingPathComponent("scripts/gen-corpus").path,
+                   "--requests", String(requests), "--seed", String(seed), "--out", out.path]
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    try #require(p.terminationStatus == 0, "scripts/gen-corpus failed")
+    return out
+}
+
+struct TruthRow: Decodable {
+    var user_email: String?
+    var modelId: String
+    var requests: Int64
+    var input_tokens: Int64
+    var output_tokens: Int64
+    var cache_read_tokens: Int64
+    var cache_write_tokens: Int64
+    var total_tokens: Int64
+    var cost_usd: Double?
+}
+
+struct TruthGaps: Decodable {
+    var requests: Int64
+    var model_requests: Int64
+    var attributed_requests: Int64
+    var unattributed_requests: Int64
+    var unattributed_tokens: Int64
+    var unattributed_cost_usd: Double?
+    var joined_requests: Int64
+    var conflicts: Int64
+    var usage_lines_without_request_id: Int64
+    var cutover: String?
+}
+
+struct Truth: Decodable {
+    var requests: Int
+    var files: [String]
+    var by_user_model: [TruthRow]
+    var gaps: TruthGaps
+}
+
+/// Lists a folder's files (relative paths, sorted).
+func files(under root: URL) -> [String] {
+    let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+    var out: [String] = []
+    while let url = e?.nextObject() as? URL {
+        if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            out.append(url.path)
+        }
+    }
+    return out.sorted()
+}
+
+@Suite("A generated corpus in every shape", .serialized)
+struct CorpusTests {
+    @Test("20,000 requests: every row, every token count and every cost equal the generator's ground truth")
+    func groundTruth() throws {
+        let corpus = try generateCorpus(requests: 20_000, seed: 7)
+        let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: corpus.appendingPathComponent("ground-truth.json")))
+        let db = corpus.appendingPathComponent("attrib.db").path
+        let (outcome, _) = try ingestPaths([corpus.appendingPathComponent("exports").path], db: db)
+        #expect(outcome.counts.duplicates > 10_000, "the corpus overlaps")
+        let store = try Store(path: db, readOnly: true)
+        let prices = try PriceTable.load(path: corpus.appendingPathComponent("prices.csv").path)
+        let result = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId]), store: store, prices: prices)
+
+        #expect(result.rows.count == truth.by_user_model.count)
+        var actual: [String: ReportRow] = [:]
+        for row in result.rows { actual[(row.values[0] ?? "") + "\u{0}" + (row.values[1] ?? "")] = row }
+        var mismatches = 0
+        for t in truth.by_user_model {
+            guard let a = actual[(t.user_email ?? "") + "\u{0}" + t.modelId] else {
+                Issue.record("missing row \(t.user_email ?? "(none)") × \(t.modelId)")
+                mismatches += 1
+                continue
+            }
+            let same = a.requests == t.requests && a.inputTokens == t.input_tokens && a.outputTokens == t.output_tokens
+                && a.cacheReadTokens == t.cache_read_tokens && a.cacheWriteTokens == t.cache_write_tokens && a.totalTokens == t.total_tokens
+            let costOK = (a.costUSD == nil && t.cost_usd == nil) || (a.costUSD != nil && t.cost_usd != nil && abs(a.costUSD! - t.cost_usd!) < 1e-6)
+            if !same || !costOK {
+                mismatches += 1
+                Issue.record("row \(t.user_email ?? "(none)") × \(t.modelId): attrib \(a), truth \(t)")
+            }
+        }
+        #expect(mismatches == 0)
+
+        let gaps = try Reports.gaps(store: store, prices: prices)
+        let g = truth.gaps
+        #expect(gaps.requests == g.requests)
+        #expect(gaps.modelRequests == g.model_requests)
+        #expect(gaps.attributedRequests == g.attributed_requests)
+        #expect(gaps.unattributedRequests == g.unattributed_requests)
+        #expect(gaps.unattributedTokens == g.unattributed_tokens)
+        #expect((gaps.unattributedCostUSD == nil) == (g.unattributed_cost_usd == nil))
+        #expect(gaps.joinedRequests == g.joined_requests)
+        #expect(gaps.conflicts == g.conflicts)
+        #expect(gaps.usageLinesWithoutRequestId == g.usage_lines_without_request_id)
+        #expect(gaps.cutover.map(formatISOTimestamp) == g.cutover)
+    }
+
+    @Test("Reverse order, split over three runs, each file twice: a byte-identical CSV")
+    func orderSplitRepeat() throws {
+        let corpus = try generateCorpus(requests: 4_000, seed: 11)
+        let inputs = files(under: corpus.appendingPathComponent("exports"))
+        #expect(inputs.count > 15)
+        func csv(_ db: String) throws -> String {
+            let store = try Store(path: db, readOnly: true)
+            let prices = try PriceTable.load(path: corpus.appendingPathComponent("prices.csv").path)
+            var out = ""
+            for dims: [ReportDimension] in [[.userEmail, .modelId], [.user, .day, .route], [.logStream, .status]] {
+                out += render(Reports.document(try Reports.run(ReportQuery(dimensions: dims), store: store, prices: prices)), format: .csv)
+            }
+            return out
+        }
+        let once = corpus.appendingPathComponent("once.db").path
+        _ = try ingestPaths(inputs, db: once)
+
+        let split = corpus.appendingPathComponent("split.db").path
+        let reversed = Array(inputs.reversed())
+        let third = reversed.count / 3
+        for part in [reversed[..<third], reversed[third..<(2 * third)], reversed[(2 * third)...]] {
+            // Each file twice, and --force so the second copy is really parsed again, not skipped.
+            _ = try ingestPaths(Array(part) + Array(part), db: split, force: true)
+        }
+        let a = try csv(once)
+        let b = try csv(split)
+        #expect(a.count > 1000)
+        #expect(a == b)
+    }
+}
