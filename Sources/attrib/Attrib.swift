@@ -17,17 +17,35 @@ struct Attrib: ParsableCommand {
             tokens and cost by user and model.
 
             EXAMPLES:
-              attrib ingest exports/                       # any mix of shapes, .gz/.zst, directories
+              attrib ingest exports/                       # any mix of shapes, .gz/.zst, directories, - for stdin
               attrib report --by user_email,modelId        # tokens and cost per user and model
               attrib report --format csv > usage.csv       # into a spreadsheet (CSV is the default when piped)
+              attrib mantle                                # who is behind the Bedrock Mantle spend
+              attrib gaps                                  # where identity is missing, and what it hides
+
+            INPUT SHAPES (detected from content; gzip and zstd from magic bytes):
+              filter-log-events   aws logs filter-log-events output, any size, pretty or compact
+              get-log-events      aws logs get-log-events pages, back to back in one file
+              s3-export           CreateExportTask files: lines "2026-03-01T10:00:00.123Z <message>"
+              firehose            subscription records {"messageType":"DATA_MESSAGE",...}, gzip members or }{
+              insights-json       the Logs Insights console's JSON export (array of rows)
+              insights-csv        the console's CSV export (@timestamp, @message, ...; BOM allowed)
+              get-query-results   aws logs get-query-results output
+              json-lines          a container's raw JSON lines (logs.jsonl)
+
+            STORE: --db PATH, else $ATTRIB_DB, else ./attrib.db: one SQLite file (WAL). The views \
+            requests and events are documented under attrib sql.
 
             EXIT STATUS:
-              0 success; 64 usage error (bad flag, unknown dimension, bad date); 65 data error (nothing \
-            readable in the inputs, --strict rejects, an unreadable price file); 66 an input path that \
-            does not exist or cannot be opened; 130 interrupted (Ctrl-C); 1 anything else.
+              0    success
+              64   usage error: a bad flag, an unknown dimension, a bad date or time zone
+              65   data error: nothing readable in the inputs, --strict and a reject, an unreadable price file
+              66   an input path that does not exist or cannot be opened (other inputs are still read)
+              130  interrupted (Ctrl-C): what was committed stays; run the same command again to finish
+              1    anything else (the store cannot be opened, is busy, ...)
             """,
         version: version,
-        subcommands: [Ingest.self, Report.self, Mantle.self, Gaps.self, Show.self, Sources.self]
+        subcommands: [Ingest.self, Report.self, Mantle.self, Gaps.self, Show.self, Sources.self, Prices.self, Sql.self]
     )
 }
 

@@ -152,3 +152,33 @@ enum BlockCodec {
         return result
     }
 }
+
+extension Store {
+    /// Runs one read-only SQL statement (for `attrib sql`) and returns its columns and rows.
+    public func query(_ sql: String) throws -> (columns: [String], rows: [[Cell]]) {
+        let s: Statement
+        do {
+            s = try db.prepare(sql)
+        } catch let e as StoreError {
+            throw ReportError.usage("SQL: \(e.message.replacingOccurrences(of: path + ": ", with: ""))")
+        }
+        guard sqlite3_stmt_readonly(s.handle) != 0 else {
+            throw ReportError.usage("SQL: only read-only statements are allowed")
+        }
+        let n = s.columnCount
+        let columns = (0..<n).map { s.columnName($0) }
+        var rows: [[Cell]] = []
+        while try s.step() {
+            rows.append((0..<n).map { i in
+                switch s.columnType(i) {
+                case SQLITE_NULL: return .text(nil)
+                case SQLITE_INTEGER: return .int(s.int(i))
+                case SQLITE_FLOAT: return .text(String(s.double(i)))
+                case SQLITE_BLOB: return .text("<\(s.blob(i).count) bytes>")
+                default: return .text(s.text(i))
+                }
+            })
+        }
+        return (columns, rows)
+    }
+}
