@@ -9,14 +9,18 @@ let fixturesURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
     .deletingLastPathComponent().appendingPathComponent("Fixtures")
 let recording = ProcessInfo.processInfo.environment["ATTRIB_RECORD"] == "1"
 
-/// Fixture inputs, as paths relative to Fixtures/exports.
+/// The fixture sets: hand-designed exports in every shape, and real aws CLI output captured from moto.
+let fixtureSets = ["exports", "aws-cli"]
+
+/// Fixture inputs, as paths relative to Fixtures/.
 func fixtureFiles() -> [String] {
-    let root = fixturesURL.appendingPathComponent("exports")
-    let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
     var out: [String] = []
-    while let url = e?.nextObject() as? URL {
-        if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-            out.append(String(url.path.dropFirst(root.path.count + 1)))
+    for set in fixtureSets {
+        let e = FileManager.default.enumerator(at: fixturesURL.appendingPathComponent(set), includingPropertiesForKeys: [.isRegularFileKey])
+        while let url = e?.nextObject() as? URL {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+                out.append(String(url.path.dropFirst(fixturesURL.path.count + 1)))
+            }
         }
     }
     return out.sorted()
@@ -49,28 +53,29 @@ func report(_ store: Store, by: [ReportDimension] = [.userEmail, .modelId], form
 struct GoldenTests {
     @Test("Each fixture file alone gives its golden user × model report", arguments: fixtureFiles())
     func perFile(_ file: String) throws {
-        let store = try freshStore([fixturesURL.appendingPathComponent("exports").appendingPathComponent(file).path])
+        let store = try freshStore([fixturesURL.appendingPathComponent(file).path])
         try compareGolden(try report(store, format: .csv), "per-file/\(file).csv")
     }
 
-    @Test("The whole sample in table, CSV and JSON")
-    func wholeSample() throws {
-        let store = try freshStore([fixturesURL.appendingPathComponent("exports").path])
-        try compareGolden(try report(store, format: .table), "all.txt")
-        try compareGolden(try report(store, format: .csv), "all.csv")
-        try compareGolden(try report(store, format: .json), "all.json")
+    @Test("Each whole fixture set in table, CSV and JSON", arguments: fixtureSets)
+    func wholeSet(_ set: String) throws {
+        let store = try freshStore([fixturesURL.appendingPathComponent(set).path])
+        try compareGolden(try report(store, format: .table), "\(set).txt")
+        try compareGolden(try report(store, format: .csv), "\(set).csv")
+        try compareGolden(try report(store, format: .json), "\(set).json")
     }
 
-    @Test("The whole sample equals the totals computed by the fixture script from its own requests")
-    func independentExpectation() throws {
-        let store = try freshStore([fixturesURL.appendingPathComponent("exports").path])
+    @Test("Each fixture set equals the totals its script computed from its own requests", arguments: fixtureSets)
+    func independentExpectation(_ set: String) throws {
+        let store = try freshStore([fixturesURL.appendingPathComponent(set).path])
         let result = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId], sort: "user_email:asc"), store: store, prices: .bundled())
         // The script sorts by email then model, byte-wise; an absent email is the empty string.
         let rows = result.rows.map { r in
             [r.values[0] ?? "", r.values[1] ?? "", String(r.requests), String(r.inputTokens), String(r.outputTokens),
              String(r.cacheReadTokens), String(r.cacheWriteTokens), String(r.totalTokens)].joined(separator: ",")
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        let expected = try String(contentsOf: fixturesURL.appendingPathComponent("expected-user-model.csv"), encoding: .utf8)
+        let name = set == "exports" ? "expected-user-model.csv" : "\(set)-expected-user-model.csv"
+        let expected = try String(contentsOf: fixturesURL.appendingPathComponent(name), encoding: .utf8)
             .split(separator: "\n").dropFirst().map(String.init)
         #expect(rows == expected)
     }

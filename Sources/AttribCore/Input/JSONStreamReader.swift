@@ -325,7 +325,11 @@ final class JSONStreamReader {
                 let (vs, ve) = value
                 if v.equals(ns, ne, "@timestamp") {
                     if v.readString(vs, into: &scratch) != nil {
-                        timestamp = scratch.withUnsafeBufferPointer { parseISOTimestamp($0.baseAddress!, 0, $0.count) }
+                        // "2026-03-01 10:00:00.123" from AWS; some tools (moto) write epoch ms as a string.
+                        timestamp = scratch.withUnsafeBufferPointer { b in
+                            b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count)
+                                ?? parseInteger(b.baseAddress!, 0, b.count).flatMap { epochMillis(fromNumber: Double($0)) }
+                        }
                     } else {
                         timestamp = parseInteger(v.base, vs, ve)
                     }
