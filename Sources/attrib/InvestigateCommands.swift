@@ -52,7 +52,15 @@ struct Mantle: ParsableCommand {
 
 struct Sources: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "What the store holds: inputs ingested, time range, event and request counts.")
+        abstract: "What the store holds: inputs ingested, time range, event and request counts.",
+        discussion: """
+            One row per input read: its path, detected shape and compression, events (new and duplicate), \
+            rejects, whether it was read completely, and its time range.
+
+            EXAMPLES:
+              attrib sources
+              attrib sources --format json | jq '.rows[] | select(.rejects > 0)'
+            """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -1,0 +1,141 @@
+// The attrib binary as a user runs it: exit codes, one-line errors, CSV when piped, a closed pipe.
+
+import Foundation
+import Testing
+
+/// The built `attrib` next to the test bundle.
+let attribBinary: URL = {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+    for candidate in [dir, dir.deletingLastPathComponent()] {
+        let url = candidate.appendingPathComponent("attrib")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return repositoryURL.appendingPathComponent(".build/debug/attrib")
+}()
+
+struct RunResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func attrib(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> RunResult {
+    let p = Process()
+    p.executableURL = attribBinary
+    p.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    let input = Pipe()
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(stdin) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+@Suite("The command line", .serialized)
+struct CLITests {
+    let sample = fixturesURL.appendingPathComponent("exports").path
+
+    func ingestedStore() throws -> String {
+        let db = temporaryDirectory().appendingPathComponent("cli.db").path
+        let r = try attrib(["ingest", "--db", db, sample])
+        #expect(r.status == 0)
+        return db
+    }
+
+    @Test("Ingest then report: CSV when piped, with the summary on stderr")
+    func ingestAndReport() throws {
+        let db = temporaryDirectory().appendingPathComponent("a.db").path
+        let r = try attrib(["ingest", "--db", db, sample])
+        #expect(r.status == 0)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("events: 196 (41 new, 155 duplicates)"))
+        let report = try attrib(["report", "--db", db])
+        #expect(report.status == 0)
+        #expect(report.stdout.hasPrefix("user_email,modelId,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost_usd\n"))
+        #expect(report.stdout == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
+    }
+
+    @Test("ATTRIB_DB chooses the store; stdin is read with -")
+    func envAndStdin() throws {
+        let db = temporaryDirectory().appendingPathComponent("env.db").path
+        let data = try Data(contentsOf: fixturesURL.appendingPathComponent("exports/container/logs.jsonl"))
+        let r = try attrib(["ingest", "-"], stdin: data, env: ["ATTRIB_DB": db])
+        #expect(r.status == 0)
+        #expect(try attrib(["report", "--format", "json"], env: ["ATTRIB_DB": db]).stdout.contains("\"unpriced_models\""))
+    }
+
+    @Test("Exit codes: unknown dimension 64, bad date 64, unknown zone 64, bad --where 64")
+    func usageErrors() throws {
+        let db = try ingestedStore()
+        for args in [["--by", "colour"], ["--since", "last tuesday"], ["--tz", "Mars/Olympus"], ["--where", "flavour=x"], ["--sort", "nope"]] {
+            let r = try attrib(["report", "--db", db] + args)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
+            #expect(r.stdout.isEmpty)
+        }
+    }
+
+    @Test("Exit codes: a missing path 66 (the rest still ingested), nothing readable 65, --strict 65")
+    func dataErrors() throws {
+        let db = temporaryDirectory().appendingPathComponent("e.db").path
+        let missing = try attrib(["ingest", "--db", db, "/nonexistent/export.json", sample])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("/nonexistent/export.json: no such file or directory"))
+        #expect(missing.stderr.contains("41 new"))
+        let junk = temporaryDirectory().appendingPathComponent("junk.txt")
+        try "just some prose\nnothing to see\n".write(to: junk, atomically: true, encoding: .utf8)
+        #expect(try attrib(["ingest", "--db", db, junk.path]).status == 65)
+        let strict = try attrib(["ingest", "--db", temporaryDirectory().appendingPathComponent("s.db").path, "--strict", sample + "/container/logs.jsonl"])
+        #expect(strict.status == 65)
+        let prices = temporaryDirectory().appendingPathComponent("p.csv")
+        try "model,input_per_mtok,output_per_mtok\nx,abc,1\n".write(to: prices, atomically: true, encoding: .utf8)
+        let bad = try attrib(["report", "--db", db, "--prices", prices.path])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("line 2"))
+    }
+
+    @Test("A report piped into a closed pipe stops quietly")
+    func closedPipe() throws {
+        let db = try ingestedStore()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "'\(attribBinary.path)' report --db '\(db)' --by user_email,modelId,day --format table | head -1; exit ${PIPESTATUS:-0}"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        p.waitUntilExit()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0)
+        #expect(!e.contains("Fatal") && !e.contains("error"))
+    }
+
+    @Test("NO_COLOR and pipes: no escape codes")
+    func noColor() throws {
+        let db = try ingestedStore()
+        let r = try attrib(["report", "--db", db, "--format", "table"], env: ["NO_COLOR": "1"])
+        #expect(!r.stdout.contains("\u{1B}["))
+        #expect(r.stdout.contains("(none)"))
+        #expect(r.stdout.contains("total"))
+    }
+
+    @Test("Every command answers --help with examples")
+    func help() throws {
+        for command in ["ingest", "report", "mantle", "gaps", "show", "sources", "prices", "sql"] {
+            let r = try attrib([command, "--help"])
+            #expect(r.status == 0, "\(command)")
+            #expect(r.stdout.contains("EXAMPLE"), "\(command) --help shows examples")
+        }
+        #expect(try attrib(["--version"]).stdout == "0.1.0\n")
+    }
+}
