@@ -20,10 +20,11 @@ struct RunResult {
     var stderr: String
 }
 
-func attrib(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> RunResult {
+func attrib(_ args: [String], stdin: Data? = nil, env: [String: String] = [:], in directory: URL? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = attribBinary
     p.arguments = args
+    if let directory { p.currentDirectoryURL = directory }
     var environment = ProcessInfo.processInfo.environment
     for (k, v) in env { environment[k] = v }
     p.environment = environment
@@ -127,6 +128,34 @@ struct CLITests {
         #expect(!r.stdout.contains("\u{1B}["))
         #expect(r.stdout.contains("(none)"))
         #expect(r.stdout.contains("total"))
+    }
+
+    @Test("Every command has a golden output on the sample in table, CSV and JSON")
+    func commandGoldens() throws {
+        let db = temporaryDirectory().appendingPathComponent("g.db").path
+        #expect(try attrib(["ingest", "--db", db, "Fixtures/exports"], in: repositoryURL).status == 0)
+        let commands: [(String, [String])] = [
+            ("report-user-day", ["report", "--by", "user,day,route"]),
+            ("report-filtered", ["report", "--by", "model", "--where", "route=mantle", "--where", "user_email~*@example.com", "--sort", "requests"]),
+            ("report-hour-berlin", ["report", "--by", "hour", "--tz", "Europe/Berlin", "--since", "2026-03-03T09:55:00Z", "--until", "2026-03-04"]),
+            ("mantle", ["mantle"]),
+            ("mantle-kimi-email", ["mantle", "--by", "user_email", "--model", "*kimi*"]),
+            ("gaps", ["gaps"]),
+            ("sources", ["sources"]),
+            ("prices", ["prices", "moonshotai.kimi-k2.5", "moonshot.kimi-k2.5", "openai.gpt-oss-120b", "acme.unpriced-model-v1",
+                        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0"]),
+            ("sql", ["sql", "SELECT route, count(*) AS requests, sum(total_tokens) AS tokens FROM requests GROUP BY route ORDER BY route"]),
+        ]
+        for (name, args) in commands {
+            for format in ["table", "csv", "json"] {
+                let r = try attrib(args + ["--db", db, "--format", format].filter { !(args[0] == "prices" && ($0 == "--db" || $0 == db)) },
+                                   env: ["NO_COLOR": "1"], in: repositoryURL)
+                #expect(r.status == 0, "\(name) \(format): \(r.stderr)")
+                try compareGolden(r.stdout, "commands/\(name).\(format == "table" ? "txt" : format)")
+            }
+        }
+        let show = try attrib(["show", "--db", db, "0b9f3c1e-0007-4a00-8000-000000000007"], in: repositoryURL)
+        try compareGolden(show.stdout, "commands/show.txt")
     }
 
     @Test("Every command answers --help with examples")
