@@ -47,10 +47,21 @@ struct TruthGaps: Decodable {
     var cutover: String?
 }
 
+struct TruthMantleRow: Decodable {
+    var user_email: String?
+    var requests: Int64
+    var input_tokens: Int64
+    var output_tokens: Int64
+    var cache_read_tokens: Int64
+    var cache_write_tokens: Int64
+    var cost_usd: Double?
+}
+
 struct Truth: Decodable {
     var requests: Int
     var files: [String]
     var by_user_model: [TruthRow]
+    var mantle_by_user_email: [TruthMantleRow]
     var gaps: TruthGaps
 }
 
@@ -111,6 +122,18 @@ struct CorpusTests {
         #expect(gaps.conflicts == g.conflicts)
         #expect(gaps.usageLinesWithoutRequestId == g.usage_lines_without_request_id)
         #expect(gaps.cutover.map(formatISOTimestamp) == g.cutover)
+
+        var mantleQuery = ReportQuery(dimensions: [.userEmail])
+        mantleQuery.mantleOnly = true
+        let mantle = try Reports.run(mantleQuery, store: store, prices: prices)
+        let mantleRows = Dictionary(uniqueKeysWithValues: mantle.rows.map { ($0.values[0] ?? "", $0) })
+        #expect(mantle.rows.count == truth.mantle_by_user_email.count)
+        for t in truth.mantle_by_user_email {
+            let a = try #require(mantleRows[t.user_email ?? ""], "mantle row \(t.user_email ?? "(none)")")
+            #expect(a.requests == t.requests && a.inputTokens == t.input_tokens && a.outputTokens == t.output_tokens
+                    && a.cacheReadTokens == t.cache_read_tokens && a.cacheWriteTokens == t.cache_write_tokens)
+            #expect(abs((a.costUSD ?? -1) - (t.cost_usd ?? -1)) < 1e-6)
+        }
     }
 
     @Test("Reverse order, split over three runs, each file twice: a byte-identical CSV")
