@@ -102,9 +102,20 @@ struct Sources: ParsableCommand {
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One request: its lines in time order, as stored, and its assembled row.",
-        discussion: "EXAMPLE:\n  attrib show 6f1c2a9e-0d7b-4c3e-9a51-2b8f4e7d1c20")
+        discussion: """
+            Prints every distinct line of the request (read back from the store's compressed blocks), then \
+            the row attrib assembled from them: identity, model, route, status, the four token counts. \
+            In JSON: {"lines": [{"time", "statement", "message"}...], "request": {...}}.
+
+            EXAMPLE:
+              attrib show 6f1c2a9e-0d7b-4c3e-9a51-2b8f4e7d1c20
+              attrib show 6f1c2a9e-0d7b-4c3e-9a51-2b8f4e7d1c20 --format json | jq .request
+            """)
 
     @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: ArgumentHelp("table, csv, tsv, json, jsonl or markdown (for the assembled row).", valueName: "format"))
+    var format: OutputFormat?
 
     @Argument(help: ArgumentHelp("The request_id (orphan usage lines: the orphan-<hex> id from attrib sql).", valueName: "request-id"))
     var requestId: String
@@ -117,8 +128,31 @@ struct Show: ParsableCommand {
                 Terminal.error("no request with request_id '\(requestId)' in \(store.path)")
                 throw ExitCode(Exit.data)
             }
+            let escaped = requestId.replacingOccurrences(of: "'", with: "''")
+            let row = try store.query("SELECT * FROM requests WHERE request_id = '\(escaped)'")
+            let fmt = format ?? (Terminal.stdoutIsTerminal ? .table : .csv)
+            if fmt == .json {
+                let lineValues: [JSONValue] = lines.map { l in
+                    .object([("time", l.timeMs.map { .string(formatISOTimestamp($0)) } ?? .null),
+                             ("statement", l.statement.map { .string($0) } ?? .null), ("message", .string(l.message))])
+                }
+                let request: JSONValue = row.rows.first.map { cells in
+                    .object(zip(row.columns, cells).map { name, cell in
+                        switch cell {
+                        case .int(let v): return (name, v.map { .int($0) } ?? .null)
+                        case .number(let v): return (name, v.map { .number($0) } ?? .null)
+                        case .text(let v): return (name, v.map { .string($0) } ?? .null)
+                        }
+                    })
+                } ?? .null
+                Terminal.write(renderJSON(.object([("lines", .array(lineValues)), ("request", request)])) + "\n")
+                return
+            }
             var out = ""
             for l in lines { out += "\(l.timeMs.map(formatISOTimestamp) ?? "-")  \(l.message)\n" }
+            out += "\n"
+            out += render(Document(columns: row.columns.map { Column($0, .dimension) }, rows: row.rows), format: fmt,
+                          options: RenderOptions(color: Terminal.useColor))
             Terminal.write(out)
         } catch {
             throw fail(error)

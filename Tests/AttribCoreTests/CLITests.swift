@@ -154,8 +154,11 @@ struct CLITests {
                 try compareGolden(r.stdout, "commands/\(name).\(format == "table" ? "txt" : format)")
             }
         }
-        let show = try attrib(["show", "--db", db, "0b9f3c1e-0007-4a00-8000-000000000007"], in: repositoryURL)
-        try compareGolden(show.stdout, "commands/show.txt")
+        for format in ["table", "csv", "json"] {
+            let show = try attrib(["show", "--db", db, "0b9f3c1e-0007-4a00-8000-000000000007", "--format", format], env: ["NO_COLOR": "1"], in: repositoryURL)
+            #expect(show.status == 0)
+            try compareGolden(show.stdout, "commands/show.\(format == "table" ? "txt" : format)")
+        }
     }
 
     @Test("Every command answers --help with examples")

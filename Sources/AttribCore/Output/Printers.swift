@@ -176,7 +176,9 @@ func humanCell(_ c: Cell, _ kind: ColumnKind) -> String {
     case .text(let v):
         if let v { return v }
         return kind == .identity ? "(none)" : ""
-    case .int(let v): return v.map { withSeparators(String($0)) } ?? ""
+    case .int(let v):
+        // Counts get separators; integers in a dimension column (epoch ms, ids, status) stay as they are.
+        return v.map { kind == .count ? withSeparators(String($0)) : String($0) } ?? ""
     case .number(let v):
         switch kind {
         case .cost: return v.map { "$" + withSeparators(String(format: "%.2f", $0)) } ?? "unpriced"
