@@ -18,6 +18,12 @@ enum ScanResult: Equatable {
     case invalid(Int)
 }
 
+/// Non-zero when some byte of `w` equals `b` (the classic "has zero byte" bit trick on w ^ b·0x0101…).
+@inline(__always) func hasByte(_ w: UInt64, _ b: UInt8) -> UInt64 {
+    let x = w ^ (0x0101_0101_0101_0101 &* UInt64(b))
+    return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+}
+
 @inline(__always) func isJSONSpace(_ c: UInt8) -> Bool {
     c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
 }
@@ -49,6 +55,13 @@ struct JSONBytes {
     /// is invalid JSON; reporting it lets line-based shapes resynchronise at the next line.
     func scanString(_ i: Int) -> ScanResult {
         var j = i + 1
+        // Eight bytes at a time while none is a quote, a backslash or a line end (SWAR: a zero byte in
+        // word ^ pattern marks a match). Messages are long strings; this is the hottest loop of ingest.
+        while j + 8 <= end {
+            let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
+            if hasByte(w, 0x22) | hasByte(w, 0x5C) | hasByte(w, 0x0A) | hasByte(w, 0x0D) != 0 { break }
+            j += 8
+        }
         while j < end {
             let c = base[j]
             if c == 0x22 { return .complete(j + 1) }
@@ -184,6 +197,12 @@ struct JSONBytes {
         var j = i + 1
         var runStart = j
         while j < end {
+            while j + 8 <= end {
+                let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
+                if hasByte(w, 0x22) | hasByte(w, 0x5C) | (w & 0x8080_8080_8080_8080 == 0 ? ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080) : 1) != 0 { break }
+                j += 8
+            }
+            guard j < end else { break }
             let c = base[j]
             if c == 0x22 {
                 out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: j - runStart))
@@ -336,23 +355,28 @@ extension JSONBytes {
     /// Calls `body(keyStart, keyEnd, valueStart, valueEnd)` for each member of the object at `i`
     /// (key bounds exclude the quotes; escaped keys are passed raw). Returns false on malformed input.
     func forEachMember(_ i: Int, _ body: (Int, Int, Int, Int) -> Void) -> Bool {
-        guard i < end, base[i] == 0x7B else { return false }
+        forEachMemberEnd(i, body) != nil
+    }
+
+    /// Like `forEachMember`, returning the index after the closing brace, or nil when malformed.
+    func forEachMemberEnd(_ i: Int, _ body: (Int, Int, Int, Int) -> Void) -> Int? {
+        guard i < end, base[i] == 0x7B else { return nil }
         var j = skipSpace(i + 1)
-        if j < end && base[j] == 0x7D { return true }
+        if j < end && base[j] == 0x7D { return j + 1 }
         while j < end {
-            guard base[j] == 0x22, case .complete(let keyEnd) = scanString(j) else { return false }
+            guard base[j] == 0x22, case .complete(let keyEnd) = scanString(j) else { return nil }
             var k = skipSpace(keyEnd)
-            guard k < end, base[k] == 0x3A else { return false }
+            guard k < end, base[k] == 0x3A else { return nil }
             k = skipSpace(k + 1)
-            guard case .complete(let valueEnd) = scanValue(k) else { return false }
+            guard case .complete(let valueEnd) = scanValue(k) else { return nil }
             body(j + 1, keyEnd - 1, k, valueEnd)
             j = skipSpace(valueEnd)
-            guard j < end else { return false }
-            if base[j] == 0x7D { return true }
-            guard base[j] == 0x2C else { return false }
+            guard j < end else { return nil }
+            if base[j] == 0x7D { return j + 1 }
+            guard base[j] == 0x2C else { return nil }
             j = skipSpace(j + 1)
         }
-        return false
+        return nil
     }
 
     /// Calls `body(valueStart, valueEnd)` for each element of the array at `i`.

@@ -178,14 +178,18 @@ public final class LineParser {
         guard let base = message.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let v = JSONBytes(base: base, end: message.count)
         let start = v.skipSpace(0)
-        guard start < v.end, v[start] == 0x7B, case .complete(let stop) = v.scanValue(start), v.skipSpace(stop) == v.end
-        else { return }
+        guard start < v.end, v[start] == 0x7B else { return }
+        // One pass: walking the members validates the object (each member's value is scanned whole).
+        guard let stop = walk(v, start, mapping.root, line), v.skipSpace(stop) == v.end else {
+            line.reset()
+            return
+        }
         line.isJSON = true
-        walk(v, start, mapping.root, line)
     }
 
-    private func walk(_ v: JSONBytes, _ object: Int, _ node: CompiledMapping.Node, _ line: ParsedLine) {
-        _ = v.forEachMember(object) { ks, ke, vs, ve in
+    /// Returns the index after the object, or nil when it is not valid JSON.
+    private func walk(_ v: JSONBytes, _ object: Int, _ node: CompiledMapping.Node, _ line: ParsedLine) -> Int? {
+        v.forEachMemberEnd(object) { ks, ke, vs, ve in
             for child in node.children where child.key.count == ke - ks {
                 let matches = child.key.withUnsafeBufferPointer { k in memcmp(k.baseAddress!, v.base + ks, ke - ks) == 0 }
                 guard matches else { continue }
@@ -193,7 +197,7 @@ public final class LineParser {
                     take(field, rank: child.rank, v, vs, ve, line)
                 }
                 if !child.children.isEmpty && v[vs] == 0x7B {
-                    walk(v, vs, child, line)
+                    _ = walk(v, vs, child, line)
                 }
                 break
             }

@@ -15,7 +15,7 @@ public final class Store {
     /// Dictionary values by id (index = id; 0 unused), and ids by value: the repeated strings
     /// (emails, models, paths, streams, statements) are stored once and referred to by integer.
     private(set) var values: [[UInt8]] = [[]]
-    private var ids: [[UInt8]: Int64] = [:]
+    private var ids: [ByteKey: Int64] = [:]
     private var insertDict: Statement?
 
     /// Opens (creating if needed) the store at `path`, migrating an older schema and refusing a newer one.
@@ -66,20 +66,20 @@ public final class Store {
             let bytes = Array((s.text(1) ?? "").utf8)
             while values.count <= id { values.append([]) }
             values[id] = bytes
-            ids[bytes] = Int64(id)
+            ids[ByteKey(bytes)] = Int64(id)
         }
     }
 
     /// The dictionary id of `bytes`, adding it when new (inside the caller's transaction).
     func intern(_ bytes: [UInt8]) throws -> Int64 {
-        if let id = ids[bytes] { return id }
+        if let id = ids[ByteKey(bytes)] { return id }
         if insertDict == nil { insertDict = try db.prepare("INSERT INTO dict(value) VALUES (?)") }
         insertDict!.bind(1, text: bytes)
         try insertDict!.run()
         let id = db.lastInsertRowID
         while values.count <= Int(id) { values.append([]) }
         values[Int(id)] = bytes
-        ids[bytes] = id
+        ids[ByteKey(bytes)] = id
         return id
     }
 
@@ -181,4 +181,12 @@ extension Store {
         }
         return (columns, rows)
     }
+}
+
+/// Bytes as a dictionary key, hashed in one call (an Array of UInt8 hashes byte by byte).
+struct ByteKey: Hashable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    static func == (a: ByteKey, b: ByteKey) -> Bool { a.bytes == b.bytes }
 }
