@@ -43,6 +43,9 @@ struct Ingest: ParsableCommand {
     @Flag(name: .long, help: "Read files again even if identical content was already ingested.")
     var force = false
 
+    @Option(name: .long, help: ArgumentHelp("Events per transaction (tests use small batches to interrupt between them).", visibility: .hidden))
+    var batchSize: Int = 50_000
+
     @Argument(help: ArgumentHelp("Files, directories, or - for stdin.", valueName: "path"))
     var paths: [String]
 
@@ -54,7 +57,8 @@ struct Ingest: ParsableCommand {
         }
         do {
             let store = try Store(path: global.storePath)
-            let ingestor = try Ingestor(store: store)
+            guard batchSize >= 1 else { throw ReportError.usage("--batch-size must be at least 1") }
+            let ingestor = try Ingestor(store: store, batchSize: batchSize)
             ingestor.shouldStop = { interruptRequested != 0 }
             let showProgress = Terminal.stderrIsTerminal && !global.quiet
             var lastDraw: Int64 = 0

@@ -59,6 +59,7 @@ struct TruthMantleRow: Decodable {
 
 struct Truth: Decodable {
     var requests: Int
+    var lines: Int64
     var files: [String]
     var by_user_model: [TruthRow]
     var mantle_by_user_email: [TruthMantleRow]
@@ -87,6 +88,8 @@ struct CorpusTests {
         let (outcome, _) = try ingestPaths([corpus.appendingPathComponent("exports").path], db: db)
         #expect(outcome.counts.duplicates > 10_000, "the corpus overlaps")
         let store = try Store(path: db, readOnly: true)
+        // Every distinct log line the generator wrote is stored once: none lost, none doubled.
+        #expect(try store.db.scalar("SELECT count(*) FROM events WHERE is_json") == truth.lines)
         let prices = try PriceTable.load(path: corpus.appendingPathComponent("prices.csv").path)
         let result = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId]), store: store, prices: prices)
 

@@ -159,6 +159,18 @@ struct ReaderTests {
         #expect(sink.rejects.first?.0.line == 3)
     }
 
+    @Test("A log line whose first key is also an envelope key (status, logGroup) is a line, not a document")
+    func lineStartingWithEnvelopeKey() throws {
+        let a = #"{"status": 200, "message": "Request completed", "request_id": "r1", "timestamp": "2026-03-01T10:00:00Z"}"#
+        let b = #"{"logGroup": "x", "message": "Request started", "request_id": "r2", "timestamp": "2026-03-01T10:00:00Z"}"#
+        let sink = try read(a + "\n" + b + "\n" + lineA + "\n")
+        #expect(sink.events.map(\.message) == [a, b, lineA])
+        #expect(sink.rejects.isEmpty)
+        // A get-query-results document that starts with "status" is still a document.
+        let results = #"{"status": "Complete", "results": [[{"field": "@timestamp", "value": "2026-03-01 10:00:01.002"}, {"field": "@message", "value": "hi"}]]}"#
+        #expect(try read(results).events.map(\.message) == ["hi"])
+    }
+
     @Test("A document cut off in the middle keeps the events before the cut")
     func truncatedDocument() throws {
         let doc = #"{"events": [{"timestamp": 1, "message": \#(jsonString(lineA))}, {"timestamp": 2, "message": "Request st"#

@@ -110,29 +110,45 @@ final class JSONStreamReader {
 
     // MARK: Envelopes
 
-    /// Keys that only CloudWatch envelopes start with; a router line starts with its own fields.
+    /// Whether the object at `pos` is a CloudWatch envelope (its events are streamed) or a log line.
+    /// Envelopes start with keys a log line does not have; a few keys (`status`, `logGroup`, ...) occur
+    /// in both, so for those the line is looked at whole: an envelope has an events array.
     private func startsEnvelope() throws -> Bool {
-        var newlines = 0
-        _ = newlines
         let r = try cursor.scan(at: 0) { v, i in
             let k = v.skipSpace(i + 1)
             if k >= v.end { return .incomplete }
             guard v[k] == 0x22 else { return .invalid(k) }
             return v.scanString(k)
         }
-        newlines = 0
         guard case .complete(let keyEnd) = r else { return false }
         let v = cursor.view
         let keyStart = v.skipSpace(cursor.pos + 1) + 1
         let keyStop = keyEnd - 1
         for key: StaticString in [
-            "events", "searchedLogStreams", "nextToken", "nextForwardToken", "nextBackwardToken",
-            "messageType", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents",
-            "results", "statistics", "status", "encryptionKey",
+            "events", "logEvents", "results", "searchedLogStreams", "messageType", "nextForwardToken",
+            "nextBackwardToken", "subscriptionFilters", "statistics",
         ] where v.equals(keyStart, keyStop, key) {
             return true
         }
-        return false
+        var shared = false
+        for key: StaticString in ["status", "owner", "logGroup", "logStream", "nextToken", "encryptionKey"]
+        where v.equals(keyStart, keyStop, key) {
+            shared = true
+        }
+        guard shared else { return false }
+        let newline = try cursor.findNewline()
+        if cursor.full {
+            cursor.resetFull()
+            return true  // longer than any log line: a document
+        }
+        let line = JSONBytes(base: cursor.storage, end: newline ?? cursor.end)
+        var hasEvents = false
+        let complete = line.forEachMemberEnd(cursor.pos) { ks, ke, vs, _ in
+            if line[vs] == 0x5B && (line.equals(ks, ke, "events") || line.equals(ks, ke, "logEvents") || line.equals(ks, ke, "results")) {
+                hasEvents = true
+            }
+        }
+        return complete == nil || hasEvents
     }
 
     private func readEnvelope() throws {
@@ -142,6 +158,7 @@ final class JSONStreamReader {
         var group: String?
         var stream: String?
         var control = false
+        var sawEvents = false
         var ignored = 0
         while true {
             guard let c = try cursor.peekNonSpace(newlines: &ignored) else {
@@ -150,6 +167,11 @@ final class JSONStreamReader {
             }
             if c == 0x7D {
                 cursor.pos += 1
+                if !sawEvents {
+                    // Never silent: a document that looked like an envelope but carried no events.
+                    try sink.reject(InputReject(position: Position(byte: cursor.absolutePos), reason: "JSON document without events",
+                                                raw: UnsafeRawBufferPointer(start: nil, count: 0)))
+                }
                 return
             }
             if c == 0x2C {
@@ -181,6 +203,7 @@ final class JSONStreamReader {
                 return
             }
             if valueByte == 0x5B && (isEvents || isLogEvents || isResults) {
+                sawEvents = true
                 cursor.pos += 1
                 if isEvents {
                     try readEventsArray(.cloudWatchEvents, group: group, stream: stream)

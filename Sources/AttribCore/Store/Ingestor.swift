@@ -393,6 +393,8 @@ public final class Ingestor: EventSink {
         if !inTransaction {
             try store.db.execute("BEGIN IMMEDIATE")
             inTransaction = true
+            // Holding the write lock now: another attrib may have written blocks since our last batch.
+            nextBlockId = (try store.db.scalar("SELECT max(id) FROM block") ?? 0) + 1
         }
     }
 

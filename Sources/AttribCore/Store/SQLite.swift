@@ -33,7 +33,9 @@ final class Connection {
         }
         handle = db
         self.path = path
-        sqlite3_busy_timeout(db, 5000)
+        // Writers queue behind each other (a batch holds the lock for well under a second); readers
+        // never wait in WAL mode.
+        sqlite3_busy_timeout(db, readOnly ? 5000 : 60000)
         sqlite3_extended_result_codes(db, 1)
     }
 

@@ -17,6 +17,7 @@ public final class Store {
     private(set) var values: [[UInt8]] = [[]]
     private var ids: [ByteKey: Int64] = [:]
     private var insertDict: Statement?
+    private var selectDict: Statement?
 
     /// Opens (creating if needed) the store at `path`, migrating an older schema and refusing a newer one.
     public init(path: String, readOnly: Bool = false) throws {
@@ -73,10 +74,20 @@ public final class Store {
     /// The dictionary id of `bytes`, adding it when new (inside the caller's transaction).
     func intern(_ bytes: [UInt8]) throws -> Int64 {
         if let id = ids[ByteKey(bytes)] { return id }
-        if insertDict == nil { insertDict = try db.prepare("INSERT INTO dict(value) VALUES (?)") }
-        insertDict!.bind(1, text: bytes)
-        try insertDict!.run()
-        let id = db.lastInsertRowID
+        // Another attrib may have added it since we loaded the dictionary: look before inserting.
+        if selectDict == nil { selectDict = try db.prepare("SELECT id FROM dict WHERE value = ?") }
+        selectDict!.bind(1, text: bytes)
+        let found = try selectDict!.step() ? selectDict!.int(0) : nil
+        selectDict!.reset()
+        let id: Int64
+        if let found {
+            id = found
+        } else {
+            if insertDict == nil { insertDict = try db.prepare("INSERT INTO dict(value) VALUES (?)") }
+            insertDict!.bind(1, text: bytes)
+            try insertDict!.run()
+            id = db.lastInsertRowID
+        }
         while values.count <= Int(id) { values.append([]) }
         values[Int(id)] = bytes
         ids[ByteKey(bytes)] = id

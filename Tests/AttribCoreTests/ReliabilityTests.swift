@@ -1,0 +1,129 @@
+// Interruptions and concurrent use: kill -9 mid-ingest, Ctrl-C, a report during an ingest, two ingests,
+// and stores that are read-only, corrupt or from a newer attrib.
+
+import Foundation
+import Testing
+
+@testable import AttribCore
+
+/// Starts attrib without waiting for it.
+func launch(_ args: [String]) throws -> (Process, Pipe) {
+    let p = Process()
+    p.executableURL = attribBinary
+    p.arguments = args
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    return (p, err)
+}
+
+func reportCSV(_ db: String, prices: String) throws -> String {
+    let r = try attrib(["report", "--db", db, "--prices", prices, "--by", "user_email,modelId,day,route,log_stream"])
+    #expect(r.status == 0, "\(r.stderr)")
+    return r.stdout
+}
+
+@Suite("Interruptions and concurrent use", .serialized)
+struct ReliabilityTests {
+    static let corpus: URL = try! generateCorpus(requests: 3_000, seed: 5)
+    var exports: String { Self.corpus.appendingPathComponent("exports").path }
+    var prices: String { Self.corpus.appendingPathComponent("prices.csv").path }
+
+    func baseline() throws -> String {
+        let db = temporaryDirectory().appendingPathComponent("base.db").path
+        #expect(try attrib(["ingest", "--db", db, "--quiet", exports]).status == 0)
+        return try reportCSV(db, prices: prices)
+    }
+
+    @Test("kill -9 at several points, then the same command again: the same report as an uninterrupted run")
+    func killAndResume() throws {
+        let expected = try baseline()
+        #expect(expected.split(separator: "\n").count > 50)
+        for delay in [0.05, 0.2, 0.4, 0.7, 1.0] {
+            let db = temporaryDirectory().appendingPathComponent("kill.db").path
+            let (p, _) = try launch(["ingest", "--db", db, "--quiet", "--batch-size", "300", exports])
+            Thread.sleep(forTimeInterval: delay)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let again = try attrib(["ingest", "--db", db, "--quiet", exports])
+            #expect(again.status == 0, "resume after kill at \(delay)s: \(again.stderr)")
+            #expect(try reportCSV(db, prices: prices) == expected, "kill at \(delay)s")
+        }
+    }
+
+    @Test("Ctrl-C stops at a batch boundary, says how to resume, and resuming completes the work")
+    func interrupt() throws {
+        let expected = try baseline()
+        let db = temporaryDirectory().appendingPathComponent("int.db").path
+        let (p, err) = try launch(["ingest", "--db", db, "--batch-size", "200", exports])
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if p.terminationStatus == 130 {
+            #expect(message.contains("run the same command again"))
+        } else {
+            #expect(p.terminationStatus == 0, "finished before the signal: \(message)")
+        }
+        #expect(try attrib(["ingest", "--db", db, "--quiet", exports]).status == 0)
+        #expect(try reportCSV(db, prices: prices) == expected)
+    }
+
+    @Test("A report answers while an ingest runs; two ingests at once queue or fail clearly, never corrupt")
+    func concurrency() throws {
+        let expected = try baseline()
+        let db = temporaryDirectory().appendingPathComponent("conc.db").path
+        #expect(try attrib(["ingest", "--db", db, "--quiet", Self.corpus.appendingPathComponent("exports/container").path]).status == 0)
+        let (first, firstErr) = try launch(["ingest", "--db", db, "--quiet", "--batch-size", "300", exports])
+        let (second, secondErr) = try launch(["ingest", "--db", db, "--quiet", "--batch-size", "300", exports])
+        var reports = 0
+        while first.isRunning || second.isRunning {
+            let r = try attrib(["report", "--db", db, "--prices", prices])
+            #expect(r.status == 0, "report during ingest: \(r.stderr)")
+            reports += 1
+            if reports > 200 { break }
+        }
+        first.waitUntilExit()
+        second.waitUntilExit()
+        for (p, pipe) in [(first, firstErr), (second, secondErr)] {
+            let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus == 0 || (p.terminationStatus == 1 && message.contains("busy")), "\(p.terminationStatus): \(message)")
+        }
+        #expect(try attrib(["ingest", "--db", db, "--quiet", exports]).status == 0)
+        #expect(try reportCSV(db, prices: prices) == expected)
+        #expect(try attrib(["sql", "--db", db, "PRAGMA integrity_check"]).stdout.contains("ok"))
+    }
+
+    @Test("A corrupt store, a newer store and a read-only store give one clear line and exit 1")
+    func badStores() throws {
+        let dir = temporaryDirectory()
+        let corrupt = dir.appendingPathComponent("corrupt.db").path
+        try Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: corrupt))
+        for args in [["ingest", "--db", corrupt, exports], ["report", "--db", corrupt]] {
+            let r = try attrib(args)
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("corrupt.db") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        }
+
+        let newer = dir.appendingPathComponent("newer.db").path
+        #expect(try attrib(["ingest", "--db", newer, "--quiet", Self.corpus.appendingPathComponent("exports/container").path]).status == 0)
+        let store = try Store(path: newer)
+        try store.db.execute("PRAGMA user_version = 99")
+        let r = try attrib(["report", "--db", newer])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("newer attrib"))
+
+        let readOnly = dir.appendingPathComponent("ro.db").path
+        #expect(try attrib(["ingest", "--db", readOnly, "--quiet", Self.corpus.appendingPathComponent("exports/container").path]).status == 0)
+        chmod(readOnly, 0o444)
+        defer { chmod(readOnly, 0o644) }
+        if getuid() != 0 {  // root writes through file modes
+            let w = try attrib(["ingest", "--db", readOnly, exports])
+            #expect(w.status == 1)
+            #expect(w.stderr.contains("read-only"))
+        }
+        #expect(try attrib(["report", "--db", readOnly]).status == 0)
+        #expect(try attrib(["report", "--db", dir.appendingPathComponent("missing.db").path]).stderr.contains("no store here yet"))
+    }
+}
