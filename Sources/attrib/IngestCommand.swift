@@ -60,6 +60,12 @@ struct Ingest: ParsableCommand {
             guard batchSize >= 1 else { throw ReportError.usage("--batch-size must be at least 1") }
             let ingestor = try Ingestor(store: store, batchSize: batchSize)
             ingestor.shouldStop = { interruptRequested != 0 }
+            if !global.quiet {
+                ingestor.onReject = { line in
+                    if Terminal.stderrIsTerminal { Terminal.write("\r\u{1B}[K", to: 2) }
+                    Terminal.write("attrib: reject: \(line)\n", to: 2)
+                }
+            }
             let showProgress = Terminal.stderrIsTerminal && !global.quiet
             var lastDraw: Int64 = 0
             let start = monotonicMillis()

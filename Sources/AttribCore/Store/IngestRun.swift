@@ -68,7 +68,10 @@ public enum IngestRun {
             } catch let error as InputError {
                 // The good part before the damage is already in; the damage is one reject.
                 if case .corrupt(_, let offset, let reason) = error {
+                    let report = ingestor.onReject
+                    ingestor.onReject = nil  // this reject gets the fuller line below
                     try ingestor.rejectSource(position: Position(byte: offset), reason: reason)
+                    ingestor.onReject = report
                     warn("\(print): byte \(offset): \(reason); events before it were kept")
                 } else {
                     warn(error.description)

@@ -106,6 +106,8 @@ public final class Ingestor: EventSink {
     private var sourceFirst: Int64?
     private var sourceLast: Int64?
 
+    /// Called with one line (file, position, reason) for each of the first rejects of a file.
+    public var onReject: ((String) -> Void)?
     /// Called after each committed batch, for progress display.
     public var onBatch: ((IngestCounts) -> Void)?
     /// Set (e.g. from a signal handler) to stop at the next batch boundary.
@@ -235,8 +237,16 @@ public final class Ingestor: EventSink {
         insertReject.bind(3, r.reason)
         insertReject.bind(4, bytes: r.raw)
         try insertReject.run()
+        if sourceCounts.rejects <= Self.rejectsShownPerFile {
+            onReject?("\(sourcePath): \(r.position): \(r.reason)")
+        } else if sourceCounts.rejects == Self.rejectsShownPerFile + 1 {
+            onReject?("\(sourcePath): more rejects; all are listed by `attrib sql \"SELECT * FROM reject\"`")
+        }
         try maybeFlush()
     }
+
+    /// Rejects named one line each on stderr, per file, before the rest are only counted.
+    static let rejectsShownPerFile = 10
 
     public func event(_ e: EnvelopeEvent) throws {
         try ensureTransaction()
