@@ -95,6 +95,21 @@ struct ReliabilityTests {
         #expect(try attrib(["sql", "--db", db, "PRAGMA integrity_check"]).stdout.contains("ok"))
     }
 
+    @Test("A store written by an older schema (committed in Fixtures/stores) is migrated and reports the same")
+    func olderSchema() throws {
+        let db = temporaryDirectory().appendingPathComponent("v1.db")
+        try FileManager.default.copyItem(at: fixturesURL.appendingPathComponent("stores/schema-v1.db"), to: db)
+        let r = try attrib(["report", "--db", db.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
+        let store = try Store(path: db.path, readOnly: true)
+        #expect(try store.db.scalar("PRAGMA user_version") == Int64(Schema.version))
+        #expect(try store.query("SELECT value FROM meta WHERE key = 'migrated_from_schema'").rows.first == [.text("1")])
+        // Ingesting into it afterwards adds nothing new: the same events.
+        let again = try attrib(["ingest", "--force", "--db", db.path, fixturesURL.appendingPathComponent("exports").path])
+        #expect(again.stderr.contains("(0 new, 196 duplicates)"))
+    }
+
     @Test("A corrupt store, a newer store and a read-only store give one clear line and exit 1")
     func badStores() throws {
         let dir = temporaryDirectory()

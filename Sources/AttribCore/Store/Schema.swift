@@ -55,7 +55,7 @@ enum IdentityField: Int, CaseIterable {
 
 enum Schema {
     /// The schema version this build writes (`PRAGMA user_version`).
-    static let version = 1
+    static let version = 2
 
     /// Migrations in order; migration N brings a store from version N-1 to N.
     static let migrations: [String] = [
@@ -164,6 +164,10 @@ enum Schema {
                l.block,
                l.slot
         FROM line l;
+        """,
+        // 2: facts about the store itself (e.g. the schema it was migrated from), for support.
         """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
     ]
 }

@@ -34,8 +34,16 @@ public final class Store {
             if try version == 0 && (db.scalar("SELECT count(*) FROM sqlite_master") ?? 0) > 0 {
                 throw StoreError("\(path): not an attrib store")
             }
+            if version == 0 {
+                throw StoreError("\(path): the store is empty; run `attrib ingest` first")
+            }
             if version < Int64(Schema.version) {
-                throw StoreError("\(path): the store is empty or from an older attrib; run `attrib ingest` first")
+                // An older store: migrate it (briefly opening it for writing), then read as usual.
+                do {
+                    _ = try Store(path: path, readOnly: false)
+                } catch let e as StoreError {
+                    throw StoreError("\(path): the store is from an older attrib (schema \(version)) and cannot be migrated here: \(e.message)")
+                }
             }
         } else {
             try db.execute("PRAGMA journal_mode=WAL")
@@ -47,6 +55,9 @@ public final class Store {
                 try db.execute("BEGIN IMMEDIATE")
                 do {
                     for m in Int(version)..<Schema.version { try db.execute(Schema.migrations[m]) }
+                    if version > 0 {
+                        try db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('migrated_from_schema', '\(version)')")
+                    }
                     try db.execute("PRAGMA user_version = \(Schema.version)")
                     try db.execute("COMMIT")
                 } catch {
