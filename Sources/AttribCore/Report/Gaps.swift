@@ -52,8 +52,7 @@ extension Reports {
         if let since { s.bind(1, since) }
         if let until { s.bind(2, until) }
         var days: [String: GapsDay] = [:]
-        var priceCache: [Int64: PriceMatch?] = [:]
-        var unpriced: [String: UnpricedModel] = [:]
+        var costing = Costing(store: store, prices: prices)
         while try s.step() {
             let model = s.optionalInt(0)
             let isModel = s.int(2) == 1
@@ -75,35 +74,15 @@ extension Reports {
                 r.unattributedRequests += count
                 d.unattributedRequests += count
                 r.unattributedTokens += tokens.0 + tokens.1 + tokens.2 + tokens.3
-                let match: PriceMatch?
-                if let cached = priceCache[model ?? 0] {
-                    match = cached
-                } else {
-                    match = store.value(model).flatMap { prices.resolve($0) }
-                    priceCache[model ?? 0] = match
-                }
-                var cost: Double?
-                if let match {
-                    cost = match.price.cost(input: tokens.0, output: tokens.1, cacheRead: tokens.2, cacheWrite: tokens.3)
-                } else if tokens.0 + tokens.1 + tokens.2 + tokens.3 == 0 {
-                    cost = 0
-                } else {
-                    let name = store.value(model) ?? "(no model)"
-                    var u = unpriced[name] ?? UnpricedModel(modelId: name, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0)
-                    u.requests += count
-                    u.inputTokens += tokens.0
-                    u.outputTokens += tokens.1
-                    u.cacheReadTokens += tokens.2
-                    u.cacheWriteTokens += tokens.3
-                    unpriced[name] = u
-                }
+                let cost = costing.cost(model: model, requests: count, input: tokens.0, output: tokens.1,
+                                        cacheRead: tokens.2, cacheWrite: tokens.3)
                 r.unattributedCostUSD = r.unattributedCostUSD.flatMap { a in cost.map { a + $0 } }
                 d.unattributedCostUSD = d.unattributedCostUSD.flatMap { a in cost.map { a + $0 } }
             }
             days[day] = d
         }
         r.byDay = days.values.sorted { $0.day < $1.day }
-        r.unpriced = unpriced.values.sorted { $0.modelId < $1.modelId }
+        r.unpriced = costing.unpricedModels
         r.cutover = try store.db.scalar("SELECT min(ts) FROM line WHERE flags & 3 != 0 AND ts IS NOT NULL")
         let st = try store.db.prepare("""
             SELECT d.value, s.lines, s.with_user_sub, s.with_user_email, s.with_auth_source

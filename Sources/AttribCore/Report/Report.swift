@@ -36,6 +36,47 @@ public struct UnpricedModel: Sendable, Equatable {
     public var cacheWriteTokens: Int64
 }
 
+/// Prices the (model, token counts) groups of a query, resolving each model id once, and collects the
+/// models that have no price with the tokens they hide (SPEC §3: never $0 silently).
+struct Costing {
+    let store: Store
+    let prices: PriceTable
+    private var cache: [Int64: PriceMatch?] = [:]
+    private var unpriced: [String: UnpricedModel] = [:]
+
+    init(store: Store, prices: PriceTable) {
+        self.store = store
+        self.prices = prices
+    }
+
+    mutating func match(_ model: Int64?) -> PriceMatch? {
+        if let cached = cache[model ?? 0] { return cached }
+        let match = store.value(model).flatMap { prices.resolve($0) }
+        cache[model ?? 0] = match
+        return match
+    }
+
+    /// The cost of a group; nil when its model has no price and it has tokens (recorded as unpriced);
+    /// zero tokens cost exactly nothing, priced or not.
+    mutating func cost(model: Int64?, requests: Int64, input: Int64, output: Int64, cacheRead: Int64, cacheWrite: Int64) -> Double? {
+        if let match = match(model) {
+            return match.price.cost(input: input, output: output, cacheRead: cacheRead, cacheWrite: cacheWrite)
+        }
+        if input + output + cacheRead + cacheWrite == 0 { return 0 }
+        let name = store.value(model) ?? "(no model)"
+        var u = unpriced[name] ?? UnpricedModel(modelId: name, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0)
+        u.requests += requests
+        u.inputTokens += input
+        u.outputTokens += output
+        u.cacheReadTokens += cacheRead
+        u.cacheWriteTokens += cacheWrite
+        unpriced[name] = u
+        return nil
+    }
+
+    var unpricedModels: [UnpricedModel] { unpriced.values.sorted { $0.modelId < $1.modelId } }
+}
+
 public struct ReportResult: Sendable {
     public var dimensions: [ReportDimension]
     public var rows: [ReportRow]
@@ -91,9 +132,8 @@ extension Reports {
         if let since = query.since { s.bind(1, since) }
         if let until = query.until { s.bind(2, until) }
 
-        var priceCache: [Int64: PriceMatch?] = [:]
+        var costing = Costing(store: store, prices: prices)
         var groups: [[String?]: ReportRow] = [:]
-        var unpriced: [String: UnpricedModel] = [:]
         var totals = ReportRow(values: [])
         let n = Int32(columns.count)
         var raw = [Int64?](repeating: nil, count: columns.count)
@@ -107,30 +147,9 @@ extension Reports {
             part.cacheWriteTokens = s.int(n + 4)
             let logged = s.optionalDouble(n + 5)
             let modelId = raw[0]
-            let match: PriceMatch?
-            if let cached = priceCache[modelId ?? 0] {
-                match = cached
-            } else {
-                match = store.value(modelId).flatMap { prices.resolve($0) }
-                priceCache[modelId ?? 0] = match
-            }
-            let computed: Double?
-            if let match {
-                computed = match.price.cost(input: part.inputTokens, output: part.outputTokens,
-                                            cacheRead: part.cacheReadTokens, cacheWrite: part.cacheWriteTokens)
-            } else if part.totalTokens == 0 {
-                computed = 0  // no tokens cost nothing, priced or not
-            } else {
-                computed = nil
-                let name = store.value(modelId) ?? "(no model)"
-                var u = unpriced[name] ?? UnpricedModel(modelId: name, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0)
-                u.requests += part.requests
-                u.inputTokens += part.inputTokens
-                u.outputTokens += part.outputTokens
-                u.cacheReadTokens += part.cacheReadTokens
-                u.cacheWriteTokens += part.cacheWriteTokens
-                unpriced[name] = u
-            }
+            let match = costing.match(modelId)
+            let computed = costing.cost(model: modelId, requests: part.requests, input: part.inputTokens, output: part.outputTokens,
+                                        cacheRead: part.cacheReadTokens, cacheWrite: part.cacheWriteTokens)
             switch query.costMode {
             case .computed: part.costUSD = computed
             case .logged: part.costUSD = raw[1] == 1 ? logged : (part.totalTokens == 0 ? 0 : nil)
@@ -171,7 +190,7 @@ extension Reports {
         try sortRows(&rows, by: query.sort, dimensions: query.dimensions)
         if let top = query.top { rows = Array(rows.prefix(top)) }
         return ReportResult(dimensions: query.dimensions, rows: rows, totals: totals,
-                            unpriced: unpriced.values.sorted { $0.modelId < $1.modelId }, priceSource: prices.source)
+                            unpriced: costing.unpricedModels, priceSource: prices.source)
     }
 
     public static let metricColumns = ["requests", "input_tokens", "output_tokens", "cache_read_tokens",
