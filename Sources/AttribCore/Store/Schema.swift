@@ -55,7 +55,7 @@ enum IdentityField: Int, CaseIterable {
 
 enum Schema {
     /// The schema version this build writes (`PRAGMA user_version`).
-    static let version = 2
+    static let version = 3
 
     /// Migrations in order; migration N brings a store from version N-1 to N.
     static let migrations: [String] = [
@@ -168,6 +168,12 @@ enum Schema {
         // 2: facts about the store itself (e.g. the schema it was migrated from), for support.
         """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+        // 3: each line keeps the smallest log stream / group among its copies, so a duplicate only
+        //    touches its request when it names a smaller one (ingest speed; same results).
+        """
+        ALTER TABLE line ADD COLUMN stream INTEGER;
+        ALTER TABLE line ADD COLUMN log_group INTEGER;
         """,
     ]
 }
