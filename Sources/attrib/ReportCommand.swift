@@ -113,6 +113,7 @@ struct Report: ParsableCommand {
 
 /// The stderr warning SPEC §3 asks for: unpriced models by name, with the tokens they hide.
 func warnUnpriced(_ unpriced: [UnpricedModel], quiet: Bool) {
+    if quiet { return }
     for u in unpriced {
         Terminal.warn("no price for model '\(u.modelId)' (\(grouped(Int(u.requests))) requests, \(grouped(Int(u.inputTokens))) input, \(grouped(Int(u.outputTokens))) output, \(grouped(Int(u.cacheReadTokens))) cache read, \(grouped(Int(u.cacheWriteTokens))) cache write tokens): its cost is left empty; give a price with --prices FILE")
     }

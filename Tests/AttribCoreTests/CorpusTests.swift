@@ -113,6 +113,14 @@ struct CorpusTests {
         }
         #expect(mismatches == 0)
 
+        // The day rollup (used above) and a scan of every request give the same rows.
+        #expect(try Reports.useRollup(ReportQuery(dimensions: [.userEmail, .modelId]), store: store))
+        let scanned = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store, prices: prices)
+        #expect(try !Reports.useRollup(ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store))
+        #expect(scanned.rows.map(\.values) == result.rows.map(\.values))
+        #expect(scanned.rows.map(\.totalTokens) == result.rows.map(\.totalTokens))
+        #expect(zip(scanned.rows, result.rows).allSatisfy { a, b in a.requests == b.requests && abs((a.costUSD ?? 0) - (b.costUSD ?? 0)) < 1e-6 })
+
         let gaps = try Reports.gaps(store: store, prices: prices)
         let g = truth.gaps
         #expect(gaps.requests == g.requests)

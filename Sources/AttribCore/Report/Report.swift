@@ -90,7 +90,9 @@ extension Reports {
     public static func run(_ query: ReportQuery, store: Store, prices: PriceTable) throws -> ReportResult {
         // 1. Which raw columns to group by: those of the dimensions and the filters, plus the model
         //    (cost depends on it) and whether a logged cost exists (for --cost auto).
-        var columns: [String] = ["model", "(logged_cost IS NOT NULL)"]
+        // The day rollup answers when nothing finer than a UTC day is needed (checked below).
+        let rollup = try useRollup(query, store: store)
+        var columns: [String] = ["model", rollup ? "has_logged" : "(logged_cost IS NOT NULL)"]
         func column(_ expression: String) -> Int {
             if let i = columns.firstIndex(of: expression) { return i }
             columns.append(expression)
@@ -115,18 +117,18 @@ extension Reports {
             case .logGroup: sources[d] = [column("log_group")]
             case .logStream: sources[d] = [column("log_stream")]
             // 15-minute buckets: fine enough for any time zone's offset (some are :30 or :45).
-            case .hour, .day, .week, .month: sources[d] = [column("(start_ms / 900000)")]
+            case .hour, .day, .week, .month: sources[d] = [column(rollup ? "(day * 96)" : "(start_ms / 900000)")]
             }
         }
         var conditions = ["(flags & 5) != 0"]
         if query.mantleOnly { conditions.append("(flags & 2) != 0") }
-        if query.since != nil { conditions.append("start_ms >= ?1") }
-        if query.until != nil { conditions.append("start_ms < ?2") }
+        if query.since != nil { conditions.append(rollup ? "day >= ?1 / 86400000" : "start_ms >= ?1") }
+        if query.until != nil { conditions.append(rollup ? "day < ?2 / 86400000" : "start_ms < ?2") }
         let grouping = columns.joined(separator: ", ")
         let sql = """
-            SELECT \(grouping), count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
-                   sum(cache_write_tokens), sum(logged_cost)
-            FROM request WHERE \(conditions.joined(separator: " AND ")) GROUP BY \(grouping)
+            SELECT \(grouping), \(rollup ? "sum(requests)" : "count(*)"), sum(input_tokens), sum(output_tokens),
+                   sum(cache_read_tokens), sum(cache_write_tokens), sum(logged_cost)
+            FROM \(rollup ? "rollup" : "request") WHERE \(conditions.joined(separator: " AND ")) GROUP BY \(grouping)
             """
         let s = try store.db.prepare(sql)
         if let since = query.since { s.bind(1, since) }
@@ -191,6 +193,21 @@ extension Reports {
         if let top = query.top { rows = Array(rows.prefix(top)) }
         return ReportResult(dimensions: query.dimensions, rows: rows, totals: totals,
                             unpriced: costing.unpricedModels, priceSource: prices.source)
+    }
+
+    /// The rollup holds UTC days and the identity, model, route and status of requests: it can answer a
+    /// query that groups and filters on nothing else, in UTC, with day-aligned bounds, when it is fresh.
+    static func useRollup(_ query: ReportQuery, store: Store) throws -> Bool {
+        let utc = query.timeZone.secondsFromGMT() == 0 && query.timeZone.nextDaylightSavingTimeTransition == nil
+        for d in query.dimensions + query.filters.map(\.dimension) {
+            switch d {
+            case .userEmail, .userSub, .user, .authSource, .apiKeyId, .userId, .project, .modelId, .model, .route, .status: continue
+            case .day, .week, .month: if utc { continue } else { return false }
+            default: return false
+            }
+        }
+        for bound in [query.since, query.until] where bound.map({ $0 % 86_400_000 != 0 }) == true { return false }
+        return try store.rollupIsFresh()
     }
 
     public static let metricColumns = ["requests", "input_tokens", "output_tokens", "cache_read_tokens",

@@ -470,6 +470,7 @@ public final class Ingestor: EventSink {
             block.removeAll(keepingCapacity: true)
             blockSlots = 0
         }
+        var wroteRequests = false
         for (key, delta) in deltas {
             var merged = delta
             selectRequest.bind(1, key)
@@ -507,6 +508,7 @@ public final class Ingestor: EventSink {
                 if delta.lines == 0 { continue }  // only duplicates of lines stored before this request existed
             }
             touched.insert(key)
+            wroteRequests = true
             let u = exists ? updateRequest : upsertRequest
             u.bind(1, key)
             u.bind(2, text: merged.requestId)
@@ -528,6 +530,10 @@ public final class Ingestor: EventSink {
             u.bind(23, merged.lines)
             u.bind(24, merged.flags)
             try u.run()
+        }
+        if wroteRequests {
+            try store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'requests_generation'")
+            rollupStale = true
         }
         deltas.removeAll(keepingCapacity: true)
         if !statementStats.isEmpty {
@@ -556,9 +562,16 @@ public final class Ingestor: EventSink {
         onBatch?(counts)
     }
 
-    /// Commits what is pending and returns the run's counts.
+    /// True once a batch of this run changed requests: the rollup is rebuilt at the end.
+    private var rollupStale = false
+
+    /// Commits what is pending, brings the rollup up to date, and returns the run's counts.
     public func finish() throws -> IngestCounts {
         try commit()
+        if rollupStale {
+            try store.transaction { try store.db.execute(Schema.rebuildRollup) }
+            rollupStale = false
+        }
         counts.requestsTouched = touched.count
         return counts
     }

@@ -55,7 +55,7 @@ enum IdentityField: Int, CaseIterable {
 
 enum Schema {
     /// The schema version this build writes (`PRAGMA user_version`).
-    static let version = 3
+    static let version = 4
 
     /// Migrations in order; migration N brings a store from version N-1 to N.
     static let migrations: [String] = [
@@ -175,5 +175,35 @@ enum Schema {
         ALTER TABLE line ADD COLUMN stream INTEGER;
         ALTER TABLE line ADD COLUMN log_group INTEGER;
         """,
+        // 4: a rollup of requests by UTC day and identity x model x route x status, rebuilt after each
+        //    ingest that changed requests; reports that need nothing finer read it instead of every request.
+        """
+        CREATE TABLE rollup(
+            day INTEGER,
+            model INTEGER,
+            user_email INTEGER, user_sub INTEGER, auth_source INTEGER, user_id INTEGER, api_key_id INTEGER, project INTEGER,
+            flags INTEGER NOT NULL,
+            status INTEGER,
+            has_logged INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+            cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
+            logged_cost REAL
+        );
+        INSERT INTO meta(key, value) VALUES ('requests_generation', '1'), ('rollup_generation', '0');
+        """,
     ]
+
+    /// Rebuilds the rollup from the request table (flags keep the bits reports filter on, and 32 for
+    /// "has a conflict").
+    static let rebuildRollup = """
+        DELETE FROM rollup;
+        INSERT INTO rollup
+        SELECT start_ms / 86400000, model, user_email, user_sub, auth_source, user_id, api_key_id, project,
+               (flags & 31) | CASE WHEN flags & \(RequestFlag.anyConflict) THEN 32 ELSE 0 END, status,
+               logged_cost IS NOT NULL, count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+               sum(cache_write_tokens), sum(logged_cost)
+        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11;
+        UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'requests_generation') WHERE key = 'rollup_generation';
+        """
 }

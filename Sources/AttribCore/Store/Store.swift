@@ -176,6 +176,14 @@ enum BlockCodec {
 }
 
 extension Store {
+    /// True when the rollup reflects every committed change to requests.
+    func rollupIsFresh() throws -> Bool {
+        let s = try db.prepare("""
+            SELECT (SELECT value FROM meta WHERE key = 'requests_generation') = (SELECT value FROM meta WHERE key = 'rollup_generation')
+            """)
+        return try s.step() && s.int(0) == 1
+    }
+
     /// Runs one read-only SQL statement (for `attrib sql`) and returns its columns and rows.
     public func query(_ sql: String) throws -> (columns: [String], rows: [[Cell]]) {
         let s: Statement
