@@ -296,7 +296,9 @@ public final class Ingestor: EventSink {
         var requestId: [UInt8]?
         if let rid = line.bytes(.requestId) {
             requestKey = storeKey(hashBytes(rid, seed: 0x5EED))
-            requestId = rid
+            // A copy of exact size: sharing the parser's reusable buffer would make its next reuse
+            // allocate (copy-on-write) and leave a buffer of the parser's capacity in every delta.
+            requestId = rid.withUnsafeBufferPointer { Array($0) }
         } else if line.isUsage {
             // A usage line without request_id is a request of its own (SPEC §3).
             requestKey = storeKey(hash ^ 0x0A5B_C0FF_EE00_0000)
