@@ -44,7 +44,7 @@ struct Ingest: ParsableCommand {
     var force = false
 
     @Option(name: .long, help: ArgumentHelp("Events per transaction (tests use small batches to interrupt between them).", visibility: .hidden))
-    var batchSize: Int = 50_000
+    var batchSize: Int = 100_000
 
     @Argument(help: ArgumentHelp("Files, directories, or - for stdin.", valueName: "path"))
     var paths: [String]

@@ -79,7 +79,9 @@ public final class Ingestor: EventSink {
     private let parser: LineParser
     private let line = ParsedLine()
     public private(set) var counts = IngestCounts()
-    /// Events per transaction: large enough to amortise the commit, small enough that a kill loses little.
+    /// Events per transaction: large enough to amortise the commit and to merge a request's lines from
+    /// several files into one write (400k-request benchmark: 50k → 34 s, 100k → 28.7 s, 200k → 25.4 s;
+    /// peak RSS 146 → 161 → 193 MB), small enough that a kill loses little.
     let batchSize: Int
 
     private var insertLine: Statement
@@ -117,7 +119,7 @@ public final class Ingestor: EventSink {
     public var shouldStop: () -> Bool = { false }
     public private(set) var stopped = false
 
-    public init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 50_000) throws {
+    public init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 100_000) throws {
         self.store = store
         self.parser = LineParser(mapping: mapping)
         self.batchSize = batchSize
