@@ -110,6 +110,29 @@ struct ReliabilityTests {
         #expect(again.stderr.contains("(0 new, 196 duplicates)"))
     }
 
+    @Test("A store on a read-only file system: reports answer, ingest says it is read-only")
+    func readOnlyFolder() throws {
+        let mountPoint = temporaryDirectory().appendingPathComponent("ro")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        // Needs a tmpfs mount (root with CAP_SYS_ADMIN, as on the CI machine); elsewhere there is
+        // nothing to test with, since root writes through file modes.
+        guard try shell("mount -t tmpfs tmpfs '\(mountPoint.path)' 2>/dev/null") == 0 else { return }
+        defer { _ = try? shell("umount '\(mountPoint.path)'") }
+        let db = temporaryDirectory().appendingPathComponent("src.db").path
+        #expect(try attrib(["ingest", "--db", db, "--quiet", fixturesURL.appendingPathComponent("exports").path]).status == 0)
+        try Store(path: db).db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        // Only the store file, as copied onto read-only media: no WAL index can be created next to it.
+        try FileManager.default.copyItem(atPath: db, toPath: mountPoint.appendingPathComponent("only.db").path)
+        #expect(try shell("mount -o remount,ro '\(mountPoint.path)'") == 0)
+        let store = mountPoint.appendingPathComponent("only.db").path
+        let r = try attrib(["report", "--db", store])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
+        let w = try attrib(["ingest", "--db", store, fixturesURL.appendingPathComponent("exports").path])
+        #expect(w.status == 1)
+        #expect(w.stderr.contains("only.db") && w.stderr.contains("read"), "\(w.stderr)")
+    }
+
     @Test("A corrupt store, a newer store and a read-only store give one clear line and exit 1")
     func badStores() throws {
         let dir = temporaryDirectory()

@@ -8,6 +8,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// True when the failure is the database being locked by another attrib.
     public var busy = false
+    /// True when SQLite could not open a file it needs (e.g. the WAL index in a read-only folder).
+    var cantOpen = false
     public init(_ message: String, busy: Bool = false) {
         self.message = message
         self.busy = busy
@@ -22,10 +24,25 @@ final class Connection {
     let handle: OpaquePointer
     let path: String
 
-    init(path: String, readOnly: Bool = false) throws {
+    /// `immutable` opens a store on read-only media (no WAL index can be created there): SQLite then
+    /// reads the file as it is, which is right only when no one writes to it.
+    init(path: String, readOnly: Bool = false, immutable: Bool = false) throws {
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        var name = path
+        if immutable {
+            var escaped = ""
+            for c in path.unicodeScalars {
+                switch c {
+                case "%": escaped += "%25"
+                case "?": escaped += "%3f"
+                case "#": escaped += "%23"
+                default: escaped.unicodeScalars.append(c)
+                }
+            }
+            name = "file:\(escaped)?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0), nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }
@@ -55,7 +72,9 @@ final class Connection {
         case SQLITE_CANTOPEN: what = "cannot open the store (\(errorMessage))"
         default: what = "\(errorMessage) (in: \(sql.prefix(120)))"
         }
-        return StoreError("\(path): \(what)", busy: busy)
+        var error = StoreError("\(path): \(what)", busy: busy)
+        error.cantOpen = primary == SQLITE_CANTOPEN
+        return error
     }
 
     func execute(_ sql: String) throws {

@@ -25,8 +25,22 @@ public final class Store {
         if readOnly && access(path, F_OK) != 0 {
             throw StoreError("\(path): no store here yet; run `attrib ingest PATH...` first, or pass --db / set ATTRIB_DB")
         }
-        db = try Connection(path: path, readOnly: readOnly)
-        let version = try db.scalar("PRAGMA user_version") ?? 0
+        var connection = try Connection(path: path, readOnly: readOnly)
+        var version: Int64
+        do {
+            version = try connection.scalar("PRAGMA user_version") ?? 0
+        } catch let e as StoreError where readOnly && e.cantOpen {
+            // A WAL store on read-only media: its WAL index cannot be created, so read it as immutable.
+            connection = try Connection(path: path, readOnly: true, immutable: true)
+            version = try connection.scalar("PRAGMA user_version") ?? 0
+        } catch let e as StoreError where !readOnly && e.cantOpen {
+            let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            if access(folder.isEmpty ? "/" : folder, W_OK) != 0 || (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+                throw StoreError("\(path): the store or its folder is read-only; ingest writes the store and its -wal and -shm files next to it (choose a writable --db)")
+            }
+            throw e
+        }
+        db = connection
         if version > Int64(Schema.version) {
             throw StoreError("\(path): this store was written by a newer attrib (schema \(version); this attrib reads up to \(Schema.version)); upgrade attrib")
         }
