@@ -75,17 +75,10 @@ struct Gaps: ParsableCommand {
         let options = RenderOptions(color: Terminal.useColor)
         switch format {
         case .json:
-            func json(_ c: Cell) -> JSONValue {
-                switch c {
-                case .int(let v): return v.map { .int($0) } ?? .null
-                case .number(let v): return v.map { .number($0) } ?? .null
-                case .text(let v): return v.map { .string($0) } ?? .null
-                }
-            }
             func rows(_ columns: [Column], _ rows: [[Cell]]) -> JSONValue {
-                .array(rows.map { r in .object(zip(columns, r).map { ($0.name, json($1)) }) })
+                .array(rows.map { r in .object(zip(columns, r).map { ($0.name, $1.json) }) })
             }
-            let object: [(String, JSONValue)] = totals.map { ($0.0, json($0.1)) } + [
+            let object: [(String, JSONValue)] = totals.map { ($0.0, $0.1.json) } + [
                 ("by_day", rows(dayColumns, dayRows)), ("by_statement", rows(statementColumns, statementRows)),
             ]
             return renderJSON(.object(object)) + "\n"

@@ -137,13 +137,7 @@ struct Show: ParsableCommand {
                              ("statement", l.statement.map { .string($0) } ?? .null), ("message", .string(l.message))])
                 }
                 let request: JSONValue = row.rows.first.map { cells in
-                    .object(zip(row.columns, cells).map { name, cell in
-                        switch cell {
-                        case .int(let v): return (name, v.map { .int($0) } ?? .null)
-                        case .number(let v): return (name, v.map { .number($0) } ?? .null)
-                        case .text(let v): return (name, v.map { .string($0) } ?? .null)
-                        }
-                    })
+                    .object(zip(row.columns, cells).map { ($0, $1.json) })
                 } ?? .null
                 Terminal.write(renderJSON(.object([("lines", .array(lineValues)), ("request", request)])) + "\n")
                 return

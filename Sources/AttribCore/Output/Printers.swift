@@ -76,6 +76,11 @@ func renderDelimited(_ doc: Document, separator: Character) -> String {
 
 // MARK: JSON
 
+extension Cell {
+    /// The cell as a JSON value: typed numbers (rounded to 6 decimals), null when absent.
+    public var json: JSONValue { cellJSON(self, .dimension) }
+}
+
 func cellJSON(_ c: Cell, _ kind: ColumnKind) -> JSONValue {
     switch c {
     case .text(let v): return v.map { .string($0) } ?? .null
