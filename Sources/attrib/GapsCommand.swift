@@ -23,14 +23,7 @@ struct Gaps: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("Only requests starting at or after this time.", valueName: "time"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Only requests starting before this time.", valueName: "time"))
-    var until: String?
-
-    @Option(name: .long, help: ArgumentHelp("IANA time zone for days (default UTC).", valueName: "zone"))
-    var tz: String = "UTC"
+    @OptionGroup var time: TimeOptions
 
     @Option(name: .long, help: ArgumentHelp("table, csv, tsv, json, jsonl or markdown.", valueName: "format"))
     var format: OutputFormat?
@@ -40,10 +33,7 @@ struct Gaps: ParsableCommand {
     func run() throws {
         Terminal.ignoreSIGPIPE()
         do {
-            guard let zone = TimeZone(identifier: tz) else { throw ReportError.usage("unknown time zone '\(tz)'") }
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let sinceMs = try since.map { try parseTimeBound($0, zone: zone, now: now) }
-            let untilMs = try until.map { try parseTimeBound($0, zone: zone, now: now) }
+            let (zone, sinceMs, untilMs) = try time.resolve()
             let prices = try costOptions.priceTable()
             let store = try Store(path: global.storePath, readOnly: true)
             let g = try Reports.gaps(store: store, prices: prices, timeZone: zone, since: sinceMs, until: untilMs)

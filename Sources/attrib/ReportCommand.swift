@@ -25,8 +25,8 @@ struct CostOptions: ParsableArguments {
 extension CostMode: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
 
-/// Options shared by report and mantle: time range, filters, sorting, output.
-struct QueryOptions: ParsableArguments {
+/// --since, --until and --tz: shared by report, mantle and gaps.
+struct TimeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Only requests starting at or after this time: a date (2026-03-01), an ISO timestamp, or a span back from now (7d, 24h).", valueName: "time"))
     var since: String?
 
@@ -35,6 +35,20 @@ struct QueryOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("IANA time zone for dates, --since/--until and time buckets (default UTC).", valueName: "zone"))
     var tz: String = "UTC"
+
+    /// The zone and the bounds in epoch ms.
+    func resolve() throws -> (zone: TimeZone, since: Int64?, until: Int64?) {
+        guard let zone = TimeZone(identifier: tz) else {
+            throw ReportError.usage("unknown time zone '\(tz)'; use an IANA name such as UTC or Europe/Berlin")
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return (zone, try since.map { try parseTimeBound($0, zone: zone, now: now) }, try until.map { try parseTimeBound($0, zone: zone, now: now) })
+    }
+}
+
+/// Options shared by report and mantle: time range, filters, sorting, output.
+struct QueryOptions: ParsableArguments {
+    @OptionGroup var time: TimeOptions
 
     @Option(name: .customLong("where"), help: ArgumentHelp("Filter: DIM=VALUE, DIM!=VALUE or DIM~GLOB; repeatable (all must hold).", valueName: "expr"))
     var filters: [String] = []
@@ -49,14 +63,11 @@ struct QueryOptions: ParsableArguments {
     var format: OutputFormat?
 
     func query(dimensions: [AttribCore.ReportDimension], costMode: CostMode) throws -> ReportQuery {
-        guard let zone = TimeZone(identifier: tz) else {
-            throw ReportError.usage("unknown time zone '\(tz)'; use an IANA name such as UTC or Europe/Berlin")
-        }
+        let (zone, since, until) = try time.resolve()
         if let top, top < 1 { throw ReportError.usage("--top must be at least 1") }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
         var q = ReportQuery(dimensions: dimensions, timeZone: zone, sort: sort, top: top, costMode: costMode)
-        q.since = try since.map { try parseTimeBound($0, zone: zone, now: now) }
-        q.until = try until.map { try parseTimeBound($0, zone: zone, now: now) }
+        q.since = since
+        q.until = until
         q.filters = try filters.map { try Filter.parse($0) }
         return q
     }
