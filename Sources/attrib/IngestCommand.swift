@@ -70,18 +70,25 @@ struct Ingest: ParsableCommand {
             var lastDraw: Int64 = 0
             let start = monotonicMillis()
             if showProgress {
-                ingestor.onBatch = { counts in
+                ingestor.onProgress = { counts, read, total in
                     let now = monotonicMillis()
                     guard now - lastDraw >= 200 else { return }
                     lastDraw = now
                     let rate = Double(counts.events) / max(Double(now - start) / 1000, 0.001)
-                    let mb = Double(counts.bytes) / 1_048_576
-                    Terminal.write("\r\u{1B}[Kingest: \(counts.files) files, \(String(format: "%.1f", mb)) MB, \(grouped(counts.events)) events, \(grouped(Int(rate))) events/s", to: 2)
+                    var bytes = String(format: "%.1f MB", Double(read) / 1_048_576)
+                    if let total, total > 0 {
+                        bytes = String(format: "%.1f / %.1f MB (%.0f%%)", Double(read) / 1_048_576, Double(total) / 1_048_576,
+                                       min(100, Double(read) * 100 / Double(total)))
+                    }
+                    Terminal.write("\r\u{1B}[Kingest: \(bytes), \(grouped(counts.events)) events, \(grouped(Int(rate))) events/s", to: 2)
                 }
             }
             let outcome = try IngestRun.run(
                 paths: paths, store: store, options: IngestOptions(forcedShape: format?.shape, force: force),
-                ingestor: ingestor, warn: { message in Terminal.warn(message) })
+                ingestor: ingestor, warn: { message in
+                    if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
+                    Terminal.warn(message)
+                })
             if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
             if !global.quiet { Terminal.write(summary(outcome), to: 2) }
             if outcome.interrupted {

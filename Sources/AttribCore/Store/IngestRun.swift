@@ -29,6 +29,8 @@ public enum IngestRun {
         let (files, errors) = expandPaths(paths, excluding: storeFiles)
         var outcome = IngestOutcome(counts: IngestCounts(), openErrors: errors)
         for error in errors { warn(error.description) }
+        ingestor.totalBytes = files.contains { $0.size == nil } ? nil : files.reduce(0) { $0 + ($1.size ?? 0) }
+        var doneBytes: Int64 = 0
         for file in files {
             if ingestor.stopped {
                 outcome.interrupted = true
@@ -43,6 +45,10 @@ public enum IngestRun {
                 warn(error.description)
                 continue
             }
+            defer { doneBytes += file.size ?? 0 }
+            let source = opened.source
+            let before = doneBytes
+            ingestor.bytesRead = { before + source.rawBytesRead }
             let print = file.isStandardInput ? "(stdin)" : file.path
             let fp = (file.size != nil && !options.force) ? fingerprint(path: file.path, size: file.size!) : nil
             if try ingestor.beginSource(path: print, fingerprint: fp, bytes: file.size, compression: opened.compression) == .alreadyIngested {

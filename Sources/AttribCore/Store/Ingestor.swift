@@ -113,8 +113,12 @@ public final class Ingestor: EventSink {
 
     /// Called with one line (file, position, reason) for each of the first rejects of a file.
     public var onReject: ((String) -> Void)?
-    /// Called after each committed batch, for progress display.
-    public var onBatch: ((IngestCounts) -> Void)?
+    /// Called every few thousand events and after each batch, for a progress display, with the bytes
+    /// read so far (of `totalBytes`, when the inputs' sizes are known).
+    public var onProgress: ((IngestCounts, _ bytesRead: Int64, _ totalBytes: Int64?) -> Void)?
+    /// Bytes of the inputs read so far (set by the run for the file being read).
+    public var bytesRead: () -> Int64 = { 0 }
+    public var totalBytes: Int64?
     /// Set (e.g. from a signal handler) to stop at the next batch boundary.
     public var shouldStop: () -> Bool = { false }
     public private(set) var stopped = false
@@ -384,6 +388,7 @@ public final class Ingestor: EventSink {
             }
         }
         batchEvents += 1
+        if batchEvents & 8191 == 0, let onProgress { onProgress(counts, bytesRead(), totalBytes) }
         try maybeFlush()
     }
 
@@ -571,7 +576,7 @@ public final class Ingestor: EventSink {
         inTransaction = false
         batchEvents = 0
         counts.requestsTouched = touched.count
-        onBatch?(counts)
+        onProgress?(counts, bytesRead(), totalBytes)
     }
 
     /// True once a batch of this run changed requests: the rollup is rebuilt at the end.
