@@ -65,7 +65,6 @@ final class JSONStreamReader {
 
     /// A router log line as the container wrote it: the line is the message.
     private func readLineObject() throws {
-        let start = cursor.pos
         let newline = try cursor.findNewline()
         if cursor.full {
             try rejectOversizedLine()
@@ -73,7 +72,6 @@ final class JSONStreamReader {
         }
         let lineEnd = newline ?? cursor.end
         let lineView = JSONBytes(base: cursor.storage, end: lineEnd)
-        _ = start
         switch lineView.scanValue(cursor.pos) {
         case .complete(let valueEnd):
             sink.shape(.jsonLines)

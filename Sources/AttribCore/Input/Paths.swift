@@ -23,6 +23,7 @@ public func expandPaths(_ paths: [String], excluding excluded: Set<String> = [])
 
     func walk(_ path: String, depth: Int) {
         var st = stat()
+        if excluded.contains(path) { return }
         if path == "-" {
             files.append(InputFile(path: "-", size: nil))
             return
@@ -60,9 +61,7 @@ public func expandPaths(_ paths: [String], excluding excluded: Set<String> = [])
             }
             closedir(dir)
             for name in names.sorted() {
-                let child = path.hasSuffix("/") ? path + name : path + "/" + name
-                if excluded.contains(child) { continue }
-                walk(child, depth: depth + 1)
+                walk(path.hasSuffix("/") ? path + name : path + "/" + name, depth: depth + 1)
             }
             visited.remove(key)
             return

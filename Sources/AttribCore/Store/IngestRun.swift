@@ -36,7 +36,6 @@ public enum IngestRun {
                 outcome.interrupted = true
                 break
             }
-            if storeFiles.contains(file.path) { continue }
             let opened: (source: ByteSource, compression: Compression)
             do {
                 opened = try openInput(path: file.path)
@@ -74,10 +73,7 @@ public enum IngestRun {
             } catch let error as InputError {
                 // The good part before the damage is already in; the damage is one reject.
                 if case .corrupt(_, let offset, let reason) = error {
-                    let report = ingestor.onReject
-                    ingestor.onReject = nil  // this reject gets the fuller line below
                     try ingestor.rejectSource(position: Position(byte: offset), reason: reason)
-                    ingestor.onReject = report
                     warn("\(print): byte \(offset): \(reason); events before it were kept")
                 } else {
                     warn(error.description)

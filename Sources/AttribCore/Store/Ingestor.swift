@@ -71,7 +71,6 @@ public struct IngestCounts: Sendable {
     public var rejects = 0
     public var rejectsByReason: [String: Int] = [:]
     public var requestsTouched = 0
-    public var bytes: Int64 = 0
 }
 
 public final class Ingestor: EventSink {
@@ -201,7 +200,6 @@ public final class Ingestor: EventSink {
         sourceFirst = nil
         sourceLast = nil
         counts.files += 1
-        if let bytes { counts.bytes += bytes }
         return .read
     }
 
@@ -241,9 +239,10 @@ public final class Ingestor: EventSink {
         counts.unrecognizedFiles += 1
     }
 
-    /// Records a problem with a whole file (e.g. a truncated compressed stream) as a reject.
+    /// Records a problem with a whole file (e.g. a truncated compressed stream) as a reject; the caller
+    /// says it on stderr in its own words, so it is not announced through `onReject`.
     public func rejectSource(position: Position, reason: String) throws {
-        try reject(InputReject(position: position, reason: reason, raw: UnsafeRawBufferPointer(start: nil, count: 0)))
+        try record(InputReject(position: position, reason: reason, raw: UnsafeRawBufferPointer(start: nil, count: 0)), announce: false)
     }
 
     // MARK: EventSink
@@ -253,6 +252,10 @@ public final class Ingestor: EventSink {
     }
 
     public func reject(_ r: InputReject) throws {
+        try record(r, announce: true)
+    }
+
+    private func record(_ r: InputReject, announce: Bool) throws {
         try ensureTransaction()
         counts.rejects += 1
         counts.rejectsByReason[r.reason, default: 0] += 1
@@ -262,9 +265,9 @@ public final class Ingestor: EventSink {
         insertReject.bind(3, r.reason)
         insertReject.bind(4, bytes: r.raw)
         try insertReject.run()
-        if sourceCounts.rejects <= Self.rejectsShownPerFile {
+        if announce, sourceCounts.rejects <= Self.rejectsShownPerFile {
             onReject?("\(sourcePath): \(r.position): \(r.reason)")
-        } else if sourceCounts.rejects == Self.rejectsShownPerFile + 1 {
+        } else if announce, sourceCounts.rejects == Self.rejectsShownPerFile + 1 {
             onReject?("\(sourcePath): more rejects; all are listed by `attrib sql \"SELECT * FROM reject\"`")
         }
         try maybeFlush()
