@@ -79,6 +79,34 @@ final class PeekedSource: ByteSource {
     var rawBytesRead: Int64 { source.rawBytesRead }
 }
 
+/// Damage found in a compressed stream is raised only after the bytes decoded before it were handed
+/// out: good data is never lost. Shared by the gzip and zstd sources.
+struct DeferredFailure {
+    private var pending: InputError?
+    private(set) var finished = false
+
+    /// Raises an error held back from the previous read.
+    mutating func raisePending() throws {
+        if let error = pending {
+            pending = nil
+            finished = true
+            throw error
+        }
+    }
+
+    /// Returns `produced` and holds `error` for the next read, or throws it now when nothing was produced.
+    mutating func deliver(_ produced: Int, _ error: InputError) throws -> Int {
+        if produced > 0 {
+            pending = error
+            return produced
+        }
+        finished = true
+        throw error
+    }
+
+    mutating func finish() { finished = true }
+}
+
 /// Streaming gzip, including several concatenated members (Firehose, `cat a.gz b.gz`).
 public final class GzipSource: ByteSource {
     private let source: ByteSource
@@ -87,7 +115,7 @@ public final class GzipSource: ByteSource {
     private let input: UnsafeMutablePointer<UInt8>
     private let inputSize = 256 << 10
     private var inputEnd = false
-    private var finished = false
+    private var failure = DeferredFailure()
     /// True between members: only trailing padding or a new member may follow.
     private var betweenMembers = false
 
@@ -109,15 +137,9 @@ public final class GzipSource: ByteSource {
 
     private var consumedOffset: Int64 { source.rawBytesRead - Int64(stream.avail_in) }
 
-    private var pendingError: InputError?
-
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if let error = pendingError {
-            pendingError = nil
-            finished = true
-            throw error
-        }
-        guard !finished, buffer.count > 0 else { return 0 }
+        try failure.raisePending()
+        guard !failure.finished, buffer.count > 0 else { return 0 }
         stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
         stream.avail_out = UInt32(min(buffer.count, Int(UInt32.max)))
         var produced: Int { buffer.count - Int(stream.avail_out) }
@@ -133,10 +155,10 @@ public final class GzipSource: ByteSource {
             }
             if stream.avail_in == 0 && inputEnd {
                 if betweenMembers {
-                    finished = true
+                    failure.finish()
                     return produced
                 }
-                return try deliver(produced, .corrupt(path: path, offset: consumedOffset, reason: "truncated gzip stream"))
+                return try failure.deliver(produced, .corrupt(path: path, offset: consumedOffset, reason: "truncated gzip stream"))
             }
             if betweenMembers {
                 // Zero padding after the last member is common (tape-style writers); skip it.
@@ -155,19 +177,9 @@ public final class GzipSource: ByteSource {
             }
             if rc == Z_OK || (rc == Z_BUF_ERROR && stream.avail_in == 0) { continue }
             let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
-            return try deliver(produced, .corrupt(path: path, offset: consumedOffset, reason: "corrupt gzip data: \(message)"))
+            return try failure.deliver(produced, .corrupt(path: path, offset: consumedOffset, reason: "corrupt gzip data: \(message)"))
         }
         return produced
-    }
-
-    /// Good bytes first: the error is raised on the next read when some output was produced.
-    private func deliver(_ produced: Int, _ error: InputError) throws -> Int {
-        if produced > 0 {
-            pendingError = error
-            return produced
-        }
-        finished = true
-        throw error
     }
 }
 
@@ -180,10 +192,9 @@ public final class ZstdSource: ByteSource {
     private let inputSize = ZSTD_DStreamInSize()
     private var inBuffer = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
     private var inputEnd = false
-    private var finished = false
+    private var failure = DeferredFailure()
     /// The last call returned 0: a frame is complete (nothing is pending).
     private var frameComplete = true
-    private var pendingError: InputError?
 
     public init(_ source: ByteSource, path: String) throws(InputError) {
         self.source = source
@@ -201,12 +212,8 @@ public final class ZstdSource: ByteSource {
     public var rawBytesRead: Int64 { source.rawBytesRead }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if let error = pendingError {
-            pendingError = nil
-            finished = true
-            throw error
-        }
-        guard !finished, buffer.count > 0 else { return 0 }
+        try failure.raisePending()
+        guard !failure.finished, buffer.count > 0 else { return 0 }
         var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
         while out.pos < out.size {
             if inBuffer.pos == inBuffer.size && !inputEnd {
@@ -218,31 +225,19 @@ public final class ZstdSource: ByteSource {
                 }
             }
             if inBuffer.pos == inBuffer.size && inputEnd {
-                if out.pos > 0 && !frameComplete {
-                    // Let the caller have the good bytes first; report truncation on the next read.
-                    pendingError = .corrupt(path: path, offset: source.rawBytesRead, reason: "truncated zstd stream")
+                if frameComplete {
+                    failure.finish()
                     return out.pos
                 }
-                finished = true
-                if !frameComplete {
-                    throw InputError.corrupt(path: path, offset: source.rawBytesRead, reason: "truncated zstd stream")
-                }
-                return out.pos
+                return try failure.deliver(out.pos, .corrupt(path: path, offset: source.rawBytesRead, reason: "truncated zstd stream"))
             }
-            let before = out.pos
             let rc = ZSTD_decompressStream(context, &out, &inBuffer)
             if ZSTD_isError(rc) != 0 {
                 let reason = "corrupt zstd data: \(String(cString: ZSTD_getErrorName(rc)))"
                 let offset = source.rawBytesRead - Int64(inBuffer.size - inBuffer.pos)
-                if out.pos > 0 {
-                    pendingError = .corrupt(path: path, offset: offset, reason: reason)
-                    return out.pos
-                }
-                finished = true
-                throw InputError.corrupt(path: path, offset: offset, reason: reason)
+                return try failure.deliver(out.pos, .corrupt(path: path, offset: offset, reason: reason))
             }
             frameComplete = rc == 0
-            if out.pos == before && inBuffer.pos == inBuffer.size && inputEnd { continue }
         }
         return out.pos
     }
