@@ -20,6 +20,7 @@ final class JSONStreamReader {
     private var message: [UInt8] = []
     private var scratch: [UInt8] = []
     private var streamNames = NameCache()
+    private var rowFields: [(name: (Int, Int), value: (Int, Int))] = []
     private var groupNames = NameCache()
     /// Set when the current document was given up (cut off or broken); its container stops too.
     private var abandoned = false
@@ -324,7 +325,11 @@ final class JSONStreamReader {
                 streamName = streamNames.name(scratch)
             }
         case .insightsRows, .queryResults:
+            // The row's fields, in a buffer reused from row to row (no allocation per event).
             var fields: [(name: (Int, Int), value: (Int, Int))] = []
+            swap(&fields, &rowFields)
+            fields.removeAll(keepingCapacity: true)
+            defer { swap(&fields, &rowFields) }
             if kind == .insightsRows {
                 guard v.forEachMember(start, { ks, ke, vs, ve in fields.append(((ks, ke), (vs, ve))) }) else {
                     return try reject(start, stop, "row is not a JSON object")

@@ -69,8 +69,10 @@ final class CompiledMapping: @unchecked Sendable {
     }
 
     let root = Node(key: [])
+    let source: FieldMapping
 
     init(_ mapping: FieldMapping) {
+        source = mapping
         for (field, paths) in mapping.paths {
             for (rank, path) in paths.enumerated() {
                 var node = root

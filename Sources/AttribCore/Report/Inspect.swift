@@ -81,6 +81,11 @@ extension Reports {
             let text = w.slot < messages.count ? String(decoding: messages[w.slot], as: UTF8.self) : "(raw text unavailable)"
             lines.append(ShownLine(timeMs: w.ts, statement: store.value(w.statement), message: text))
         }
+        // Ties in time are ordered by text: where a line is stored depends on which worker read it first.
+        lines.sort { a, b in
+            let ta = a.timeMs ?? .min, tb = b.timeMs ?? .min
+            return ta != tb ? ta < tb : a.message.utf8.lexicographicallyPrecedes(b.message.utf8)
+        }
         return lines
     }
 }

@@ -85,6 +85,13 @@ public final class Store {
         try loadDictionary()
     }
 
+    /// Reads the dictionary again (after an ingest, or before one: another process may have added to it).
+    func reloadDictionary() throws {
+        values = [[]]
+        ids = [:]
+        try loadDictionary()
+    }
+
     private func loadDictionary() throws {
         let s = try db.prepare("SELECT id, value FROM dict ORDER BY id")
         while try s.step() {

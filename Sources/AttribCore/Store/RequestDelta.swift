@@ -1,0 +1,156 @@
+// What lines contribute to one request, and how two contributions merge: the same type for one line,
+// a batch, a run, and the stored row, because merging is commutative and associative (any order, split
+// or repetition of inputs gives the same request).
+
+/// Dictionary ids are Int32 in memory (0 = absent): a run holds every request it touches, so the
+/// struct is kept small (about 130 bytes; 400k requests take ~60 MB with the map).
+struct RequestDelta {
+    var requestId: [UInt8]
+    /// Epoch ms of the earliest line; `.max` when none has a time.
+    var startMs: Int64 = .max
+    /// Dictionary ids of the identity fields, in `IdentityField` order; the chosen value is the
+    /// byte-wise smallest non-empty one, so the choice does not depend on order.
+    var userEmail: Int32 = 0
+    var userSub: Int32 = 0
+    var authSource: Int32 = 0
+    var userId: Int32 = 0
+    var apiKeyId: Int32 = 0
+    var project: Int32 = 0
+    var model: Int32 = 0
+    var method: Int32 = 0
+    var path: Int32 = 0
+    var userAgent: Int32 = 0
+    var logGroup: Int32 = 0
+    var logStream: Int32 = 0
+    var lines: Int32 = 0
+    /// `.min` when absent.
+    var status: Int64 = .min
+    var latencyMs: Int64 = .min
+    var input: Int64 = 0
+    var output: Int64 = 0
+    var cacheRead: Int64 = 0
+    var cacheWrite: Int64 = 0
+    /// NaN when absent.
+    var loggedCost: Double = .nan
+    var flags: Int64 = 0
+
+    init(requestId: [UInt8]) { self.requestId = requestId }
+
+    subscript(identity field: Int) -> Int32 {
+        get {
+            switch field {
+            case 0: return userEmail
+            case 1: return userSub
+            case 2: return authSource
+            case 3: return userId
+            case 4: return apiKeyId
+            default: return project
+            }
+        }
+        set {
+            switch field {
+            case 0: userEmail = newValue
+            case 1: userSub = newValue
+            case 2: authSource = newValue
+            case 3: userId = newValue
+            case 4: apiKeyId = newValue
+            default: project = newValue
+            }
+        }
+    }
+
+    /// Merges `o` into self; `less` orders dictionary ids by their strings' bytes.
+    @inline(__always)
+    mutating func merge(_ o: RequestDelta, less: (Int32, Int32) -> Bool) {
+        @inline(__always) func smaller(_ a: Int32, _ b: Int32) -> Int32 {
+            if a == 0 || a == b { return b }
+            if b == 0 { return a }
+            return less(b, a) ? b : a
+        }
+        if requestId.isEmpty { requestId = o.requestId }
+        startMs = min(startMs, o.startMs)
+        for k in 0..<IdentityField.allCases.count {
+            let a = self[identity: k]
+            let b = o[identity: k]
+            if a != b {
+                if a != 0 && b != 0 { flags |= RequestFlag.conflict(k) }
+                self[identity: k] = smaller(a, b)
+            }
+        }
+        model = smaller(model, o.model)
+        status = max(status, o.status)
+        latencyMs = max(latencyMs, o.latencyMs)
+        method = smaller(method, o.method)
+        path = smaller(path, o.path)
+        userAgent = smaller(userAgent, o.userAgent)
+        logGroup = smaller(logGroup, o.logGroup)
+        logStream = smaller(logStream, o.logStream)
+        input &+= o.input
+        output &+= o.output
+        cacheRead &+= o.cacheRead
+        cacheWrite &+= o.cacheWrite
+        if !o.loggedCost.isNaN { loggedCost = (loggedCost.isNaN ? 0 : loggedCost) + o.loggedCost }
+        lines += o.lines
+        flags |= o.flags
+    }
+
+    /// True when merging changed nothing a report can see (only duplicates arrived).
+    func sameAs(_ o: RequestDelta) -> Bool {
+        lines == o.lines && logStream == o.logStream && logGroup == o.logGroup
+    }
+}
+
+extension RequestDelta {
+    /// The stored row's columns, in the order of `Ingestor`'s request statements.
+    static let columns = """
+        request_id, start_ms, user_email, user_sub, auth_source, user_id, api_key_id, project, model,
+        status, latency_ms, method, path, user_agent, log_group, log_stream,
+        input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, logged_cost, lines, flags
+        """
+
+    /// Reads a stored request (the columns above, from index 0).
+    init(row s: Statement) {
+        self.init(requestId: Array((s.text(0) ?? "").utf8))
+        func id(_ i: Int32) -> Int32 { Int32(truncatingIfNeeded: s.int(i)) }
+        startMs = s.optionalInt(1) ?? .max
+        for k in 0..<IdentityField.allCases.count { self[identity: k] = id(Int32(2 + k)) }
+        model = id(8)
+        status = s.optionalInt(9) ?? .min
+        latencyMs = s.optionalInt(10) ?? .min
+        method = id(11)
+        path = id(12)
+        userAgent = id(13)
+        logGroup = id(14)
+        logStream = id(15)
+        input = s.int(16)
+        output = s.int(17)
+        cacheRead = s.int(18)
+        cacheWrite = s.int(19)
+        loggedCost = s.optionalDouble(20) ?? .nan
+        lines = Int32(truncatingIfNeeded: s.int(21))
+        flags = s.int(22)
+    }
+
+    /// Binds the columns above from parameter `first` on.
+    func bind(to u: Statement, from first: Int32) {
+        func id(_ v: Int32) -> Int64? { v == 0 ? nil : Int64(v) }
+        u.bind(first, text: requestId)
+        u.bind(first + 1, startMs == .max ? nil : startMs)
+        for k in 0..<IdentityField.allCases.count { u.bind(first + 2 + Int32(k), id(self[identity: k])) }
+        u.bind(first + 8, id(model))
+        u.bind(first + 9, status == .min ? nil : status)
+        u.bind(first + 10, latencyMs == .min ? nil : latencyMs)
+        u.bind(first + 11, id(method))
+        u.bind(first + 12, id(path))
+        u.bind(first + 13, id(userAgent))
+        u.bind(first + 14, id(logGroup))
+        u.bind(first + 15, id(logStream))
+        u.bind(first + 16, input)
+        u.bind(first + 17, output)
+        u.bind(first + 18, cacheRead)
+        u.bind(first + 19, cacheWrite)
+        u.bind(first + 20, loggedCost.isNaN ? nil : loggedCost)
+        u.bind(first + 21, Int64(lines))
+        u.bind(first + 22, flags)
+    }
+}
