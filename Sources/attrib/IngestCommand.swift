@@ -43,8 +43,11 @@ struct Ingest: ParsableCommand {
     @Flag(name: .long, help: "Read files again even if identical content was already ingested.")
     var force = false
 
+    @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Files read at once, one per thread (default: one per core, at most 8).", valueName: "n"))
+    var threads: Int?
+
     @Option(name: .long, help: ArgumentHelp("Events per transaction (tests use small batches to interrupt between them).", visibility: .hidden))
-    var batchSize: Int = 100_000
+    var batchSize: Int = 25_000
 
     @Argument(help: ArgumentHelp("Files, directories, or - for stdin.", valueName: "path"))
     var paths: [String]
@@ -58,6 +61,7 @@ struct Ingest: ParsableCommand {
         do {
             let store = try Store(path: global.storePath)
             guard batchSize >= 1 else { throw ReportError.usage("--batch-size must be at least 1") }
+            if let threads, threads < 1 { throw ReportError.usage("--threads must be at least 1") }
             let ingestor = try Ingestor(store: store, batchSize: batchSize)
             ingestor.shouldStop = { interruptRequested != 0 }
             if !global.quiet {
@@ -84,7 +88,7 @@ struct Ingest: ParsableCommand {
                 }
             }
             let outcome = try IngestRun.run(
-                paths: paths, store: store, options: IngestOptions(forcedShape: format?.shape, force: force),
+                paths: paths, store: store, options: IngestOptions(forcedShape: format?.shape, force: force, workers: threads),
                 ingestor: ingestor, warn: { message in
                     if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
                     Terminal.warn(message)

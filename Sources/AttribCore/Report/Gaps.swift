@@ -53,23 +53,37 @@ extension Reports {
         if let until { s.bind(2, until) }
         var days: [String: GapsDay] = [:]
         var costing = Costing(store: store, prices: prices)
+        var groups: [(model: Int64?, quarter: Int64?, isModel: Bool, attributed: Bool, count: Int64,
+                      tokens: (Int64, Int64, Int64, Int64), joined: Int64, conflicts: Int64, orphans: Int64)] = []
         while try s.step() {
-            let model = s.optionalInt(0)
-            let isModel = s.int(2) == 1
-            let attributed = s.int(3) == 1
-            let count = s.int(4)
-            let tokens = (s.int(5), s.int(6), s.int(7), s.int(8))
+            groups.append((s.optionalInt(0), s.optionalInt(1), s.int(2) == 1, s.int(3) == 1, s.int(4),
+                           (s.int(5), s.int(6), s.int(7), s.int(8)), s.int(9), s.int(10), s.int(11)))
+        }
+        // Costs are added in an order fixed by the content (model names, not dictionary ids), so two
+        // stores with the same requests give identical sums.
+        groups.sort { a, b in
+            let (x, y) = (store.value(a.model), store.value(b.model))
+            if x != y { return nilFirst(x, y) }
+            if a.quarter != b.quarter { return (a.quarter ?? .min) < (b.quarter ?? .min) }
+            return (a.isModel ? 1 : 0, a.attributed ? 1 : 0) < (b.isModel ? 1 : 0, b.attributed ? 1 : 0)
+        }
+        for g in groups {
+            let model = g.model
+            let isModel = g.isModel
+            let attributed = g.attributed
+            let count = g.count
+            let tokens = g.tokens
             r.requests += count
-            r.conflicts += s.int(10)
-            r.usageLinesWithoutRequestId += s.int(11)
+            r.conflicts += g.conflicts
+            r.usageLinesWithoutRequestId += g.orphans
             guard isModel else { continue }
             r.modelRequests += count
-            let day = s.optionalInt(1).map { timeBucket(.day, quarterHour: $0, zone: timeZone) } ?? "(no time)"
+            let day = g.quarter.map { timeBucket(.day, quarterHour: $0, zone: timeZone) } ?? "(no time)"
             var d = days[day] ?? GapsDay(day: day)
             d.modelRequests += count
             if attributed {
                 r.attributedRequests += count
-                r.joinedRequests += s.int(9)
+                r.joinedRequests += g.joined
             } else {
                 r.unattributedRequests += count
                 d.unattributedRequests += count

@@ -34,7 +34,7 @@ extension Reports {
     public static func sources(store: Store) throws -> StoreSummary {
         let s = try store.db.prepare("""
             SELECT path, shape, compression, bytes, events, new_events, duplicates, rejects, complete, first_ms, last_ms
-            FROM source ORDER BY id
+            FROM source ORDER BY path, id
             """)
         var sources: [SourceInfo] = []
         while try s.step() {

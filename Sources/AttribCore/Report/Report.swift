@@ -136,6 +136,7 @@ extension Reports {
 
         var costing = Costing(store: store, prices: prices)
         var groups: [[String?]: ReportRow] = [:]
+        var parts: [(key: [String?], model: String, logged: Int64, part: ReportRow)] = []
         var totals = ReportRow(values: [])
         let n = Int32(columns.count)
         var raw = [Int64?](repeating: nil, count: columns.count)
@@ -178,7 +179,19 @@ extension Reports {
                 }
             }
             if !query.filters.allSatisfy({ $0.matches(value($0.dimension)) }) { continue }
-            let key = query.dimensions.map(value)
+            parts.append((query.dimensions.map(value), match?.key ?? store.value(modelId) ?? "", raw[1] ?? 0, part))
+        }
+        // Costs are doubles: they are added in an order fixed by the content (not by dictionary ids or
+        // hash order, which differ between stores ingested in another order), so reports are identical.
+        parts.sort { a, b in
+            if a.key != b.key { return a.key.lexicographicallyPrecedes(b.key, by: nilFirst) }
+            if a.model != b.model { return a.model < b.model }
+            if a.logged != b.logged { return a.logged < b.logged }
+            let x = a.part, y = b.part
+            return (x.requests, x.inputTokens, x.outputTokens, x.cacheReadTokens, x.cacheWriteTokens, x.costUSD ?? -1)
+                < (y.requests, y.inputTokens, y.outputTokens, y.cacheReadTokens, y.cacheWriteTokens, y.costUSD ?? -1)
+        }
+        for (key, _, _, part) in parts {
             if groups[key] == nil {
                 var row = ReportRow(values: key)
                 row.add(part)
@@ -313,4 +326,11 @@ extension Reports {
         return Document(title: title, columns: columns, rows: rows, totals: totals,
                         extras: [("unpriced_models", .array(unpriced)), ("prices", .string(r.priceSource))])
     }
+}
+
+/// Orders optional strings with nil first (a fixed order for adding up costs).
+func nilFirst(_ a: String?, _ b: String?) -> Bool {
+    guard let b else { return false }
+    guard let a else { return true }
+    return a < b
 }

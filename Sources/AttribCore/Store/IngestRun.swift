@@ -1,4 +1,12 @@
-// One `attrib ingest` run: expand paths, skip what is already stored, read each input into the store.
+// One `attrib ingest` run: expand paths, skip what is already stored, read the inputs into the store,
+// one worker per core (each reads whole files; they share the store, see IngestShared).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
 
 /// The outcome of a run, for the summary and the exit code.
 public struct IngestOutcome: Sendable {
@@ -14,77 +22,205 @@ public struct IngestOptions: Sendable {
     public var forcedShape: Shape?
     /// Re-read inputs even when an identical file was already ingested completely.
     public var force = false
-    public init(forcedShape: Shape? = nil, force: Bool = false) {
+    /// Worker threads; nil: one per core (at most 8).
+    public var workers: Int?
+    public init(forcedShape: Shape? = nil, force: Bool = false, workers: Int? = nil) {
         self.forcedShape = forcedShape
         self.force = force
+        self.workers = workers
     }
 }
 
 public enum IngestRun {
     /// Ingests `paths` into `store`. `warn` receives one line per skipped or unreadable input.
     public static func run(paths: [String], store: Store, options: IngestOptions = IngestOptions(),
-                           ingestor: Ingestor, warn: (String) -> Void) throws -> IngestOutcome {
+                           ingestor: Ingestor, warn: @escaping (String) -> Void) throws -> IngestOutcome {
         let started = nowMillis()
         let storeFiles: Set<String> = [store.path, store.path + "-wal", store.path + "-shm", store.path + "-journal"]
-        let (files, errors) = expandPaths(paths, excluding: storeFiles)
-        var outcome = IngestOutcome(counts: IngestCounts(), openErrors: errors)
+        var (files, errors) = expandPaths(paths, excluding: storeFiles)
         for error in errors { warn(error.description) }
-        ingestor.totalBytes = files.contains { $0.size == nil } ? nil : files.reduce(0) { $0 + ($1.size ?? 0) }
-        var doneBytes: Int64 = 0
-        for file in files {
-            if ingestor.stopped {
-                outcome.interrupted = true
-                break
-            }
-            let opened: (source: ByteSource, compression: Compression)
-            do {
-                opened = try openInput(path: file.path)
-            } catch {
-                outcome.openErrors.append(error)
-                warn(error.description)
-                continue
-            }
-            defer { doneBytes += file.size ?? 0 }
-            let source = opened.source
-            let before = doneBytes
-            ingestor.bytesRead = { before + source.rawBytesRead }
-            let print = file.isStandardInput ? "(stdin)" : file.path
-            let fp = (file.size != nil && !options.force) ? fingerprint(path: file.path, size: file.size!) : nil
-            if try ingestor.beginSource(path: print, fingerprint: fp, bytes: file.size, compression: opened.compression) == .alreadyIngested {
-                continue
-            }
-            do {
-                let detected = try readInput(opened.source, path: file.path, forced: options.forcedShape, sink: ingestor)
-                switch detected {
-                case .empty:
-                    warn("\(print): empty, skipped")
-                    try ingestor.discardSource()
-                    continue
-                case .unrecognized:
-                    warn("\(print): not a CloudWatch export or JSON log (shape not recognized), skipped")
-                    try ingestor.discardSource()
-                    continue
-                default: break
+        // Largest first: the last file to finish is a small one, so the workers end together.
+        files = files.enumerated().sorted { a, b in
+            let (x, y) = (a.element.size ?? .max, b.element.size ?? .max)
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+
+        let run = Run(files: files, options: options, warn: warn, primary: ingestor)
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let count = max(1, min(options.workers ?? min(max(cores, 1), 8), files.count))
+        let workers = [ingestor] + (1..<max(count, 1)).map { _ in ingestor.sibling() }
+        if workers.count == 1 {
+            run.work(ingestor, index: 0)
+        } else {
+            for (i, w) in workers.enumerated() { run.instrument(w, index: i, of: workers.count) }
+            let group = DispatchGroup()
+            for (i, w) in workers.enumerated() {
+                group.enter()
+                let box = UncheckedBox((run, w))
+                let thread = Thread {
+                    box.value.0.work(box.value.1, index: i)
+                    group.leave()
                 }
-            } catch is IngestInterrupted {
-                try ingestor.endSource(complete: false)
-                outcome.interrupted = true
-                break
-            } catch let error as InputError {
-                // The good part before the damage is already in; the damage is one reject.
-                if case .corrupt(_, let offset, let reason) = error {
-                    try ingestor.rejectSource(position: Position(byte: offset), reason: reason)
-                    warn("\(print): byte \(offset): \(reason); events before it were kept")
-                } else {
-                    warn(error.description)
-                    outcome.openErrors.append(error)
-                }
+                thread.stackSize = 8 << 20
+                thread.start()
             }
-            try ingestor.endSource(complete: !ingestor.stopped)
+            group.wait()
         }
-        outcome.counts = try ingestor.finish()
-        outcome.interrupted = outcome.interrupted || ingestor.stopped
+        if let failure = run.failure { throw failure }
+
+        var outcome = IngestOutcome(counts: IngestCounts(), openErrors: errors + run.openErrors)
+        _ = try ingestor.finish()
+        var total = IngestCounts()
+        for w in workers { total.add(w.counts) }
+        total.requestsTouched = ingestor.counts.requestsTouched
+        outcome.counts = total
+        outcome.interrupted = run.interrupted || workers.contains { $0.stopped }
         outcome.elapsedSeconds = Double(nowMillis() - started) / 1000
         return outcome
     }
+}
+
+/// The state of one run that its workers share: the queue of files, warnings, the first failure.
+private final class Run: @unchecked Sendable {
+    let files: [InputFile]
+    let options: IngestOptions
+    let lock = Lock()
+    private let warnBody: (String) -> Void
+    private var next = 0
+    private(set) var openErrors: [InputError] = []
+    private(set) var interrupted = false
+    private(set) var failure: Error?
+    // Progress across workers: bytes of finished files, and each worker's latest counts and bytes.
+    private var doneBytes: Int64 = 0
+    private var progress: [(IngestCounts, Int64)] = []
+    private let primaryProgress: ((IngestCounts, Int64, Int64?) -> Void)?
+    private let primaryStop: () -> Bool
+    private let totalBytes: Int64?
+
+    init(files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: Ingestor) {
+        self.files = files
+        self.options = options
+        self.warnBody = warn
+        self.primaryProgress = primary.onProgress
+        self.primaryStop = primary.shouldStop
+        totalBytes = files.contains { $0.size == nil } ? nil : files.reduce(0) { $0 + ($1.size ?? 0) }
+        primary.totalBytes = totalBytes
+    }
+
+    func warn(_ message: String) { lock.locked { warnBody(message) } }
+
+    /// Makes a worker report progress and stop requests through the run (it may be on another thread).
+    func instrument(_ w: Ingestor, index: Int, of count: Int) {
+        lock.locked { if progress.count < count { progress = Array(repeating: (IngestCounts(), 0), count: count) } }
+        let total = totalBytes
+        w.shouldStop = { [unowned self] in self.primaryStop() || self.lock.locked { self.failure != nil } }
+        guard let report = primaryProgress else { return }
+        w.onProgress = { [unowned self] counts, read, _ in
+            self.lock.locked {
+                self.progress[index] = (counts, read)
+                var sum = IngestCounts()
+                var bytes: Int64 = 0
+                for (c, b) in self.progress {
+                    sum.add(c)
+                    bytes += b
+                }
+                report(sum, bytes, total)
+            }
+        }
+    }
+
+    private func take() -> InputFile? {
+        lock.locked {
+            guard next < files.count, failure == nil else { return nil }
+            defer { next += 1 }
+            return files[next]
+        }
+    }
+
+    /// Reads files until none is left, a stop is requested, or something fails.
+    func work(_ w: Ingestor, index: Int) {
+        do {
+            while let file = take() {
+                if w.stopped || w.shouldStop() {
+                    lock.locked { interrupted = true }
+                    break
+                }
+                if try !read(file, into: w) { break }
+            }
+            try w.commit()
+        } catch {
+            w.rollback()
+            lock.locked { if failure == nil { failure = error } }
+        }
+    }
+
+    /// Reads one file; false when the run was interrupted.
+    private func read(_ file: InputFile, into ingestor: Ingestor) throws -> Bool {
+        let opened: (source: ByteSource, compression: Compression)
+        do {
+            opened = try openInput(path: file.path)
+        } catch {
+            lock.locked { openErrors.append(error) }
+            warn(error.description)
+            return true
+        }
+        let source = opened.source
+        let before = lock.locked { doneBytes }
+        ingestor.bytesRead = { before + source.rawBytesRead }
+        defer { lock.locked { doneBytes += file.size ?? 0 } }
+        let print = file.isStandardInput ? "(stdin)" : file.path
+        let fp = (file.size != nil && !options.force) ? fingerprint(path: file.path, size: file.size!) : nil
+        if try ingestor.beginSource(path: print, fingerprint: fp, bytes: file.size, compression: opened.compression) == .alreadyIngested {
+            return true
+        }
+        do {
+            let detected = try readInput(opened.source, path: file.path, forced: options.forcedShape, sink: ingestor)
+            switch detected {
+            case .empty:
+                warn("\(print): empty, skipped")
+                try ingestor.discardSource()
+                return true
+            case .unrecognized:
+                warn("\(print): not a CloudWatch export or JSON log (shape not recognized), skipped")
+                try ingestor.discardSource()
+                return true
+            default: break
+            }
+        } catch is IngestInterrupted {
+            try ingestor.endSource(complete: false)
+            lock.locked { interrupted = true }
+            return false
+        } catch let error as InputError {
+            // The good part before the damage is already in; the damage is one reject.
+            if case .corrupt(_, let offset, let reason) = error {
+                try ingestor.rejectSource(position: Position(byte: offset), reason: reason)
+                warn("\(print): byte \(offset): \(reason); events before it were kept")
+            } else {
+                warn(error.description)
+                lock.locked { openErrors.append(error) }
+            }
+        }
+        try ingestor.endSource(complete: !ingestor.stopped)
+        return !ingestor.stopped
+    }
+}
+
+extension IngestCounts {
+    mutating func add(_ o: IngestCounts) {
+        files += o.files
+        skippedFiles += o.skippedFiles
+        unrecognizedFiles += o.unrecognizedFiles
+        events += o.events
+        newEvents += o.newEvents
+        duplicates += o.duplicates
+        rejects += o.rejects
+        for (k, v) in o.rejectsByReason { rejectsByReason[k, default: 0] += v }
+        requestsTouched += o.requestsTouched
+    }
+}
+
+/// Hands a value to another thread when the code guarantees it is used there alone.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -71,9 +71,8 @@ final class IngestShared: @unchecked Sendable {
     private var dedupLoaded = false
 
     /// The run's requests not yet written (contributions of committed lines, and of duplicates).
-    private var requests: [Int64: RequestDelta] = [:]
-    /// Requests are written early when the run holds this many (memory stays bounded on any input).
-    let requestCap: Int
+    /// Requests are written early when the run holds `capacity` of them (memory stays bounded on any input).
+    private var requests: RequestTable
     private var storeHasRequests: Bool
     private(set) var touched = Set<Int64>()
     /// Sources read completely; marked complete only when their requests are written, so after a kill
@@ -83,18 +82,25 @@ final class IngestShared: @unchecked Sendable {
     /// would be in a later run (its events are all this run's anyway).
     var claimedFingerprints = Set<String>()
     private var wroteRequests = false
+    private var rollup = RollupChanges()
     private var nextBlockId: Int64
     private let lockFD: Int32
 
-    init(store: Store, requestCap: Int = 600_000) throws {
+    init(store: Store, requestCap: Int = 500_000) throws {
         self.store = store
-        self.requestCap = requestCap
+        requests = RequestTable(capacity: requestCap)
         // One ingest at a time per store: the dedup set and the dictionary ids are this run's own.
         lockFD = try StoreFileLock.acquire(store.path)
         try store.reloadDictionary()
+        // Ingest appends; a small page cache does as well as a large one and keeps memory for requests.
+        try store.db.execute("PRAGMA cache_size = -8192")
         dictionary = SharedDictionary(store: store)
         storeHasRequests = try store.db.scalar("SELECT count(*) FROM (SELECT 1 FROM request LIMIT 1)") ?? 0 > 0
         nextBlockId = (try store.db.scalar("SELECT max(id) FROM block") ?? 0) + 1
+        // The rollup is brought up to date from this run's changes only if it was up to date before.
+        // (A store without requests has an empty rollup, whatever its generation counters say.)
+        if try storeHasRequests && !store.rollupIsFresh() { rollup.markStale() }
+        debugRSS("shared init")
     }
 
     deinit { StoreFileLock.release(lockFD) }
@@ -116,6 +122,7 @@ final class IngestShared: @unchecked Sendable {
         let s = try store.db.prepare("SELECT hash FROM line")
         while try s.step() { _ = dedup.insert(s.int(0)) }
         dedupLoaded = true
+        debugRSS("dedup loaded")
     }
 
     // MARK: Writing (caller holds storeLock)
@@ -131,20 +138,17 @@ final class IngestShared: @unchecked Sendable {
     /// Merges a worker's batch of request contributions (its lines are committed in the same transaction).
     func mergeRequests(_ batch: [Int64: RequestDelta]) throws {
         for (key, delta) in batch {
-            if let i = requests.index(forKey: key) {
-                requests.values[i].merge(delta, less: dictionary.less)
-            } else {
-                requests[key] = delta
-            }
+            requests.merge(key, delta, less: dictionary.less)
+            if requests.isFull { try flushRequests() }
         }
-        if requests.count >= requestCap { try flushRequests() }
     }
 
     /// Writes the run's requests into the request table (inside the caller's transaction) and moves the
     /// recovery mark past every committed line.
     func flushRequests() throws {
         let db = store.db
-        if !requests.isEmpty {
+        var wroteNow = false
+        if requests.count > 0 {
             let select = try db.prepare("SELECT \(RequestDelta.columns) FROM request WHERE id = ?")
             let update = try db.prepare("""
                 UPDATE request SET (\(RequestDelta.columns)) = (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)
@@ -152,8 +156,10 @@ final class IngestShared: @unchecked Sendable {
                 """)
             let insert = try db.prepare("INSERT INTO request(id, \(RequestDelta.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
             // Key order: the table's B-tree is filled left to right.
-            for key in requests.keys.sorted() {
-                let delta = requests[key]!
+            let keys = requests.entryKeys
+            for i in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
+                let key = keys[i]
+                let delta = requests.entry(i)
                 var merged = delta
                 var exists = false
                 if storeHasRequests {
@@ -166,13 +172,15 @@ final class IngestShared: @unchecked Sendable {
                         stored.merge(delta, less: dictionary.less)
                         if stored.sameAs(before) { continue }  // only duplicates, nothing new
                         merged = stored
+                        rollup.replace(before, with: merged)
                     } else {
                         select.reset()
                     }
                 }
                 if !exists && delta.lines == 0 { continue }  // duplicates of lines whose request is not stored
+                if !exists { rollup.replace(nil, with: merged) }
                 touched.insert(key)
-                wroteRequests = true
+                wroteNow = true
                 let s = exists ? update : insert
                 s.bind(1, key)
                 merged.bind(to: s, from: 2)
@@ -180,6 +188,11 @@ final class IngestShared: @unchecked Sendable {
             }
             requests.removeAll()
             storeHasRequests = true
+            if wroteNow {
+                // Reports read the rollup only while it matches the requests (see `finish`).
+                try db.execute("UPDATE meta SET value = value + 1 WHERE key = 'requests_generation'")
+                wroteRequests = true
+            }
         }
         try db.execute("""
             INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line))
@@ -190,8 +203,16 @@ final class IngestShared: @unchecked Sendable {
     func finish() throws {
         try storeLock.locked {
             try store.transaction {
+                debugRSS("finish start \(requests.count)")
                 try dictionary.writePending(store.db)
                 try flushRequests()
+                // The run's memory goes back before the rollup is rebuilt (the peak of a run is here).
+                requests = RequestTable(capacity: 0)
+                dedupLock.locked {
+                    dedup = KeySet()
+                    dedupLoaded = false
+                }
+                debugRSS("after flush")
                 if !completedSources.isEmpty {
                     let s = try store.db.prepare("UPDATE source SET complete = 1 WHERE id = ?")
                     for id in completedSources {
@@ -200,9 +221,17 @@ final class IngestShared: @unchecked Sendable {
                     }
                     completedSources.removeAll()
                 }
-                if wroteRequests {
-                    try store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'requests_generation'")
-                    try store.db.execute(Schema.rebuildRollup)
+                if wroteRequests || rollup.needsRebuild {
+                    if rollup.needsRebuild {
+                        try store.db.execute(Schema.rebuildRollup)
+                    } else {
+                        try rollup.apply(store.db)
+                        try store.db.execute("""
+                            UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'requests_generation') WHERE key = 'rollup_generation'
+                            """)
+                    }
+                    rollup = RollupChanges()
+                    debugRSS("after rollup")
                     wroteRequests = false
                 }
             }

@@ -85,7 +85,7 @@ public final class Ingestor: EventSink {
     public private(set) var stopped = false
 
     /// The first worker of a run: takes the store for the run and finishes any interrupted one.
-    public convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 100_000) throws {
+    public convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000) throws {
         try self.init(shared: IngestShared(store: store), mapping: mapping, batchSize: batchSize)
         try recover()
     }
@@ -430,6 +430,7 @@ public final class Ingestor: EventSink {
                 try writeSourceUpdates(db)
                 try writeStatementStats(db)
                 try shared.mergeRequests(deltas)
+                debugRSS("commit lines=\(lines.count) deltas=\(deltas.count) cap=\(deltas.capacity)")
             }
         }
         lines.removeAll(keepingCapacity: true)
