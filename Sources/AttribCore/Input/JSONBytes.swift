@@ -394,18 +394,23 @@ extension JSONBytes {
 
     /// Calls `body(valueStart, valueEnd)` for each element of the array at `i`.
     func forEachElement(_ i: Int, _ body: (Int, Int) -> Void) -> Bool {
-        guard i < end, base[i] == 0x5B else { return false }
+        forEachElementEnd(i, body) != nil
+    }
+
+    /// Like `forEachElement`, returning the index after the closing bracket, or nil when malformed.
+    func forEachElementEnd(_ i: Int, _ body: (Int, Int) -> Void) -> Int? {
+        guard i < end, base[i] == 0x5B else { return nil }
         var j = skipSpace(i + 1)
-        if j < end && base[j] == 0x5D { return true }
+        if j < end && base[j] == 0x5D { return j + 1 }
         while j < end {
-            guard case .complete(let valueEnd) = scanValue(j) else { return false }
+            guard case .complete(let valueEnd) = scanValue(j) else { return nil }
             body(j, valueEnd)
             j = skipSpace(valueEnd)
-            guard j < end else { return false }
-            if base[j] == 0x5D { return true }
-            guard base[j] == 0x2C else { return false }
+            guard j < end else { return nil }
+            if base[j] == 0x5D { return j + 1 }
+            guard base[j] == 0x2C else { return nil }
             j = skipSpace(j + 1)
         }
-        return false
+        return nil
     }
 }
