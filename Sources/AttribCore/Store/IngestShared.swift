@@ -39,9 +39,11 @@ final class SharedDictionary: @unchecked Sendable {
 
     func value(_ id: Int32) -> [UInt8] { lock.locked { values[Int(id)] } }
 
-    /// Orders two ids by their strings' bytes (for order-independent choices).
-    func less(_ a: Int32, _ b: Int32) -> Bool {
-        lock.locked { values[Int(a)].lexicographicallyPrecedes(values[Int(b)]) }
+    /// Orders ids by their strings' bytes (for order-independent choices): a snapshot of the values,
+    /// so comparing takes no lock (it knows every id interned before the call).
+    func comparator() -> (Int32, Int32) -> Bool {
+        let snapshot = lock.locked { values }
+        return { a, b in snapshot[Int(a)].lexicographicallyPrecedes(snapshot[Int(b)]) }
     }
 
     /// Writes the entries added since the last call (inside the caller's transaction).
@@ -136,9 +138,11 @@ final class IngestShared: @unchecked Sendable {
     func sourceCompleted(_ id: Int64) { completedSources.append(id) }
 
     /// Merges a worker's batch of request contributions (its lines are committed in the same transaction).
-    func mergeRequests(_ batch: [Int64: RequestDelta]) throws {
-        for (key, delta) in batch {
-            requests.merge(key, delta, less: dictionary.less)
+    func mergeRequests(_ batch: RequestBatch) throws {
+        // One look at the dictionary for the whole batch, not a lock per comparison.
+        let less = dictionary.comparator()
+        try batch.forEach { key, delta, requestId in
+            requests.merge(key, delta, requestId: requestId, less: less)
             if requests.isFull { try flushRequests() }
         }
     }
@@ -157,9 +161,10 @@ final class IngestShared: @unchecked Sendable {
             let insert = try db.prepare("INSERT INTO request(id, \(RequestDelta.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
             // Key order: the table's B-tree is filled left to right.
             let keys = requests.entryKeys
+            let less = dictionary.comparator()
             for i in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
                 let key = keys[i]
-                let delta = requests.entry(i)
+                let delta = requests.entries[i]
                 var merged = delta
                 var exists = false
                 if storeHasRequests {
@@ -169,7 +174,7 @@ final class IngestShared: @unchecked Sendable {
                         var stored = RequestDelta(row: select)
                         select.reset()
                         let before = stored
-                        stored.merge(delta, less: dictionary.less)
+                        stored.merge(delta, less: less)
                         if stored.sameAs(before) { continue }  // only duplicates, nothing new
                         merged = stored
                         rollup.replace(before, with: merged)
@@ -183,7 +188,7 @@ final class IngestShared: @unchecked Sendable {
                 wroteNow = true
                 let s = exists ? update : insert
                 s.bind(1, key)
-                merged.bind(to: s, from: 2)
+                requests.withRequestId(i) { merged.bind(to: s, from: 2, requestId: $0) }
                 try s.run()
             }
             requests.removeAll()

@@ -32,7 +32,8 @@ public final class Ingestor: EventSink {
 
     private var batchEvents = 0
     /// This batch's contributions to requests, merged into the run's at commit.
-    private var deltas: [Int64: RequestDelta] = [:]
+    private var deltas = RequestBatch()
+    private var orphanId: [UInt8] = []
     private var statementStats: [Int32: (Int64, Int64, Int64, Int64)] = [:]
 
     /// A new line as it will be stored; `block` indexes this batch's `blocks`.
@@ -58,7 +59,6 @@ public final class Ingestor: EventSink {
 
     // The worker's view of the shared dictionary: lookups without a lock once a string was seen.
     private var localIds: [ByteKey: Int32] = [:]
-    private var localValues: [[UInt8]] = [[]]
 
     // The source being read.
     private struct SourceUpdate {
@@ -274,18 +274,16 @@ public final class Ingestor: EventSink {
         } else {
             return 0
         }
-        var d = RequestDelta(requestId: [])
+        var d = RequestDelta()
         if isNew { fill(&d, ts: ts, isOrphan: rid == nil) }
         d.logStream = stream
         d.logGroup = group
-        if let i = deltas.index(forKey: requestKey) {
-            deltas.values[i].merge(d, less: localLess)
+        if let rid {
+            rid.withUnsafeBufferPointer { deltas.append(requestKey, d, requestId: $0) }
         } else {
-            // A copy of exact size: sharing the parser's reusable buffer would make its next reuse
-            // allocate (copy-on-write) and leave a buffer of the parser's capacity in every delta.
-            d.requestId = rid.map { r in r.withUnsafeBufferPointer { Array($0) } }
-                ?? Array("orphan-\(String(UInt64(bitPattern: eventKey), radix: 16))".utf8)
-            deltas[requestKey] = d
+            orphanId.removeAll(keepingCapacity: true)
+            orphanId.append(contentsOf: "orphan-\(String(UInt64(bitPattern: eventKey), radix: 16))".utf8)
+            orphanId.withUnsafeBufferPointer { deltas.append(requestKey, d, requestId: $0) }
         }
         return requestKey
     }
@@ -307,14 +305,7 @@ public final class Ingestor: EventSink {
         let copy = bytes.withUnsafeBufferPointer { Array($0) }
         let id = shared.dictionary.intern(copy)
         localIds[ByteKey(copy)] = id
-        while localValues.count <= Int(id) { localValues.append([]) }
-        localValues[Int(id)] = copy
         return id
-    }
-
-    /// Orders two ids this worker interned by their strings' bytes.
-    private lazy var localLess: (Int32, Int32) -> Bool = { [unowned self] a, b in
-        self.localValues[Int(a)].lexicographicallyPrecedes(self.localValues[Int(b)])
     }
 
     /// Fills a request delta from the parsed line.
@@ -430,7 +421,7 @@ public final class Ingestor: EventSink {
                 try writeSourceUpdates(db)
                 try writeStatementStats(db)
                 try shared.mergeRequests(deltas)
-                debugRSS("commit lines=\(lines.count) deltas=\(deltas.count) cap=\(deltas.capacity)")
+                debugRSS("commit lines=\(lines.count)")
             }
         }
         lines.removeAll(keepingCapacity: true)
@@ -438,7 +429,7 @@ public final class Ingestor: EventSink {
         rejects.removeAll()
         sourceUpdates.removeAll()
         statementStats.removeAll(keepingCapacity: true)
-        deltas.removeAll(keepingCapacity: true)
+        deltas.removeAll()
         batchEvents = 0
     }
 

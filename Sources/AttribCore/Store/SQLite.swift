@@ -129,11 +129,13 @@ final class Statement {
         sqlite3_bind_blob(handle, i, bytes.baseAddress, Int32(bytes.count), sqliteTransient)
     }
     func bind(_ i: Int32, text bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { b in
-            _ = b.baseAddress.map { p in
-                p.withMemoryRebound(to: CChar.self, capacity: b.count) { sqlite3_bind_text(handle, i, $0, Int32(b.count), sqliteTransient) }
-            } ?? sqlite3_bind_text(handle, i, "", 0, sqliteTransient)
-        }
+        bytes.withUnsafeBytes { bind(i, text: $0) }
+    }
+
+    func bind(_ i: Int32, text b: UnsafeRawBufferPointer) {
+        _ = b.baseAddress.map { p in
+            sqlite3_bind_text(handle, i, p.assumingMemoryBound(to: CChar.self), Int32(b.count), sqliteTransient)
+        } ?? sqlite3_bind_text(handle, i, "", 0, sqliteTransient)
     }
 
     /// Steps once; true when a row is available.
