@@ -371,6 +371,35 @@ extension JSONBytes {
         forEachMemberEnd(i, body) != nil
     }
 
+    /// Like `forEachMemberEnd`, but `take(keyStart, keyEnd, valueStart)` may read a value itself and
+    /// return its end (one pass over a long value instead of a scan and then a decode); when it returns
+    /// nil the value is scanned and handed to `body` as usual.
+    func forEachMemberEnd(_ i: Int, take: (Int, Int, Int) -> Int?, _ body: (Int, Int, Int, Int) -> Void) -> Int? {
+        guard i < end, base[i] == 0x7B else { return nil }
+        var j = skipSpace(i + 1)
+        if j < end && base[j] == 0x7D { return j + 1 }
+        while j < end {
+            guard base[j] == 0x22, case .complete(let keyEnd) = scanString(j) else { return nil }
+            var k = skipSpace(keyEnd)
+            guard k < end, base[k] == 0x3A else { return nil }
+            k = skipSpace(k + 1)
+            let valueEnd: Int
+            if let taken = take(j + 1, keyEnd - 1, k) {
+                valueEnd = taken
+            } else {
+                guard case .complete(let e) = scanValue(k) else { return nil }
+                valueEnd = e
+                body(j + 1, keyEnd - 1, k, valueEnd)
+            }
+            j = skipSpace(valueEnd)
+            guard j < end else { return nil }
+            if base[j] == 0x7D { return j + 1 }
+            guard base[j] == 0x2C else { return nil }
+            j = skipSpace(j + 1)
+        }
+        return nil
+    }
+
     /// Like `forEachMember`, returning the index after the closing brace, or nil when malformed.
     func forEachMemberEnd(_ i: Int, _ body: (Int, Int, Int, Int) -> Void) -> Int? {
         guard i < end, base[i] == 0x7B else { return nil }

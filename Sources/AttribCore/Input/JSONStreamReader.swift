@@ -318,11 +318,17 @@ final class JSONStreamReader {
         let at = position(start)
         switch kind {
         case .cloudWatchEvents, .firehoseLogEvents:
-            elementEnd = v.forEachMemberEnd(start) { ks, ke, vs, ve in
+            // The message is decoded as it is walked (one pass over the longest value).
+            elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
+                guard v.equals(ks, ke, "message") else { return nil }
+                let e = v.readString(vs, into: &message)
+                messageFound = e != nil
+                return e
+            }) { ks, ke, vs, ve in
                 if v.equals(ks, ke, "timestamp") {
                     timestamp = parseInteger(v.base, vs, ve)
                 } else if v.equals(ks, ke, "message") {
-                    messageFound = v.readString(vs, into: &message) != nil
+                    messageFound = false
                 } else if v.equals(ks, ke, "logStreamName") {
                     eventStream = (vs, ve)
                 }

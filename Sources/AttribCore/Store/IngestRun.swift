@@ -201,6 +201,7 @@ private final class Run: @unchecked Sendable {
             }
         }
         try ingestor.endSource(complete: !ingestor.stopped)
+        debugRSS("done \(file.path.suffix(40)) \(ObjectIdentifier(ingestor).hashValue % 1000)")
         return !ingestor.stopped
     }
 }

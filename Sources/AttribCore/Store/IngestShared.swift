@@ -162,7 +162,10 @@ final class IngestShared: @unchecked Sendable {
             // Key order: the table's B-tree is filled left to right.
             let keys = requests.entryKeys
             let less = dictionary.comparator()
-            for i in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
+            debugRSS("flush: begin")
+            let order = keys.indices.sorted(by: { keys[$0] < keys[$1] })
+            debugRSS("flush: sorted")
+            for i in order {
                 let key = keys[i]
                 let delta = requests.entries[i]
                 var merged = delta
@@ -191,6 +194,7 @@ final class IngestShared: @unchecked Sendable {
                 requests.withRequestId(i) { merged.bind(to: s, from: 2, requestId: $0) }
                 try s.run()
             }
+            debugRSS("flush: written")
             requests.removeAll()
             storeHasRequests = true
             if wroteNow {
