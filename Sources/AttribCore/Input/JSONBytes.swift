@@ -263,6 +263,80 @@ struct JSONBytes {
         return nil
     }
 
+    /// Decodes the string starting at `i` (its opening quote) onto the end of `out`. Returns the index
+    /// after the closing quote, or nil when the string is malformed or cut off (then `out` is unchanged).
+    /// One pass, writing runs of plain bytes through a pointer: the Array-appending version cost ~90
+    /// instructions per run, and with a scan for the end first, 16% of ingest.
+    func readString(_ i: Int, into out: ByteBuffer) -> Int? {
+        guard i < end, base[i] == 0x22 else { return nil }
+        let first = out.count
+        var j = i + 1
+        while true {
+            // The next quote, backslash or control byte (< 0x20), eight bytes at a time (the control test
+            // is exact for ASCII words only; a word with a high byte is looked at byte by byte).
+            var k = j
+            while k + 8 <= end {
+                let w = UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)
+                let m = hasByte(w, 0x22) | hasByte(w, 0x5C)
+                    | (w & 0x8080_8080_8080_8080 == 0 ? ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080) : 0x80)
+                if m != 0 {
+                    k += m.trailingZeroBitCount >> 3
+                    break
+                }
+                k += 8
+            }
+            while k < end {
+                let c = base[k]
+                if c == 0x22 || c == 0x5C || c < 0x20 { break }
+                k += 1
+            }
+            if k > j { out.append(base + j, k - j) }
+            guard k < end else { break }
+            let c = base[k]
+            if c == 0x22 { return k + 1 }
+            if c < 0x20 { break }
+            // A backslash escape.
+            guard k + 1 < end else { break }
+            out.reserve(out.count + 4)
+            let dst = out.base + out.count
+            let e = base[k + 1]
+            j = k + 2
+            switch e {
+            case 0x22, 0x5C, 0x2F: dst[0] = e
+            case 0x62: dst[0] = 0x08
+            case 0x66: dst[0] = 0x0C
+            case 0x6E: dst[0] = 0x0A
+            case 0x72: dst[0] = 0x0D
+            case 0x74: dst[0] = 0x09
+            case 0x75:
+                guard var scalar = hex4(k + 2) else {
+                    out.count = first
+                    return nil
+                }
+                j = k + 6
+                if scalar >= 0xD800 && scalar < 0xDC00 {
+                    // A surrogate pair; a lone high surrogate becomes U+FFFD.
+                    if j + 6 <= end, base[j] == 0x5C, base[j + 1] == 0x75, let low = hex4(j + 2), low >= 0xDC00 && low < 0xE000 {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        j += 6
+                    } else {
+                        scalar = 0xFFFD
+                    }
+                } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                    scalar = 0xFFFD
+                }
+                out.count += writeUTF8(scalar, to: dst)
+                continue
+            default:
+                out.count = first
+                return nil
+            }
+            out.count += 1
+        }
+        out.count = first
+        return nil
+    }
+
     /// If the string at `i` has no escapes, returns its content range without copying.
     @inline(__always) func plainString(_ i: Int) -> (start: Int, end: Int, next: Int)? {
         guard i < end, base[i] == 0x22 else { return nil }
@@ -442,4 +516,69 @@ extension JSONBytes {
         }
         return nil
     }
+}
+
+/// Writes a scalar as UTF-8; returns the bytes written (1 to 4).
+@inline(__always) func writeUTF8(_ scalar: UInt32, to p: UnsafeMutablePointer<UInt8>) -> Int {
+    if scalar < 0x80 {
+        p[0] = UInt8(scalar)
+        return 1
+    } else if scalar < 0x800 {
+        p[0] = UInt8(0xC0 | (scalar >> 6))
+        p[1] = UInt8(0x80 | (scalar & 0x3F))
+        return 2
+    } else if scalar < 0x10000 {
+        p[0] = UInt8(0xE0 | (scalar >> 12))
+        p[1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+        p[2] = UInt8(0x80 | (scalar & 0x3F))
+        return 3
+    }
+    p[0] = UInt8(0xF0 | (scalar >> 18))
+    p[1] = UInt8(0x80 | ((scalar >> 12) & 0x3F))
+    p[2] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+    p[3] = UInt8(0x80 | (scalar & 0x3F))
+    return 4
+}
+
+/// A growable byte buffer reused from value to value: decoded strings are written into it through a
+/// pointer, without the per-append checks of an Array.
+final class ByteBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    var count = 0
+
+    init(capacity: Int = 1024) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for `n` bytes in all, keeping the first `count`.
+    @inline(__always) func reserve(_ n: Int) {
+        if n > capacity { grow(n) }
+    }
+
+    private func grow(_ n: Int) {
+        var c = capacity
+        while c < n { c *= 2 }
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        b.update(from: base, count: count)
+        base.deallocate()
+        base = b
+        capacity = c
+    }
+
+    func append(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(count + n)
+        (base + count).update(from: p, count: n)
+        count += n
+    }
+
+    func removeAll() { count = 0 }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+    var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    func slice(_ start: Int, _ length: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + start, count: length) }
+    var array: [UInt8] { Array(bytes) }
 }

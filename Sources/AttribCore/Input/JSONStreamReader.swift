@@ -2,6 +2,12 @@
 // back to back, Firehose records `}{`, get-query-results), Logs Insights JSON arrays, and JSON lines.
 // Envelopes are streamed member by member; only one event at a time is held in memory.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Which container of events an envelope document has.
 private enum EventsKind {
     case cloudWatchEvents  // filter-log-events / get-log-events "events"
@@ -17,8 +23,8 @@ final class JSONStreamReader {
     /// document appears, positions are byte offsets.
     private var line = 1
     private var linesKnown = true
-    private var message: [UInt8] = []
-    private var scratch: [UInt8] = []
+    private let message = ByteBuffer(capacity: 64 << 10)
+    private let scratch = ByteBuffer()
     private var streamNames = NameCache()
     private var rowFields: [(name: (Int, Int), value: (Int, Int))] = []
     private var groupNames = NameCache()
@@ -231,10 +237,11 @@ final class JSONStreamReader {
             }
             if isGroup || isStream || isType {
                 let view = cursor.view
-                if view.readString(cursor.pos, into: &scratch) != nil {
-                    if isGroup { group = String(decoding: scratch, as: UTF8.self) }
-                    if isStream { stream = String(decoding: scratch, as: UTF8.self) }
-                    if isType && scratch.elementsEqual("CONTROL_MESSAGE".utf8) { control = true }
+                scratch.removeAll()
+                if view.readString(cursor.pos, into: scratch) != nil {
+                    if isGroup { group = String(decoding: scratch.bytes, as: UTF8.self) }
+                    if isStream { stream = String(decoding: scratch.bytes, as: UTF8.self) }
+                    if isType && scratch.bytes.elementsEqual("CONTROL_MESSAGE".utf8) { control = true }
                 }
             }
             if isForward { sink.shape(.getLogEvents) }
@@ -321,7 +328,8 @@ final class JSONStreamReader {
             // The message is decoded as it is walked (one pass over the longest value).
             elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
                 guard v.equals(ks, ke, "message") else { return nil }
-                let e = v.readString(vs, into: &message)
+                message.removeAll()
+                let e = v.readString(vs, into: message)
                 messageFound = e != nil
                 return e
             }) { ks, ke, vs, ve in
@@ -341,8 +349,9 @@ final class JSONStreamReader {
             if kind == .cloudWatchEvents {
                 sink.shape(eventStream != nil ? .filterLogEvents : .getLogEvents)
             }
-            if let (s, e) = eventStream, v.readString(s, into: &scratch) != nil, e > s {
-                streamName = streamNames.name(scratch)
+            scratch.removeAll()
+            if let (s, e) = eventStream, v.readString(s, into: scratch) != nil, e > s {
+                streamName = streamNames.name(scratch.bytes)
             }
         case .insightsRows, .queryResults:
             // The row's fields, in a buffer reused from row to row (no allocation per event).
@@ -377,24 +386,27 @@ final class JSONStreamReader {
                 let (ns, ne) = name
                 let (vs, ve) = value
                 if v.equals(ns, ne, "@timestamp") {
-                    if v.readString(vs, into: &scratch) != nil {
+                    scratch.removeAll()
+                    if v.readString(vs, into: scratch) != nil {
                         // "2026-03-01 10:00:00.123" from AWS; some tools (moto) write epoch ms as a string.
-                        timestamp = scratch.withUnsafeBufferPointer { b in
-                            b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count)
-                                ?? parseInteger(b.baseAddress!, 0, b.count).flatMap { epochMillis(fromNumber: Double($0)) }
-                        }
+                        let b = scratch.bytes
+                        timestamp = b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count)
+                            ?? parseInteger(b.baseAddress!, 0, b.count).flatMap { epochMillis(fromNumber: Double($0)) }
                     } else {
                         timestamp = parseInteger(v.base, vs, ve)
                     }
                 } else if v.equals(ns, ne, "@message") {
-                    messageFound = v.readString(vs, into: &message) != nil
+                    message.removeAll()
+                    messageFound = v.readString(vs, into: message) != nil
                 } else if v.equals(ns, ne, "@logStream") {
-                    if v.readString(vs, into: &scratch) != nil { streamName = streamNames.name(scratch) }
+                    scratch.removeAll()
+                    if v.readString(vs, into: scratch) != nil { streamName = streamNames.name(scratch.bytes) }
                 } else if v.equals(ns, ne, "@log") {
                     // "123456789012:/ecs/llm-router": the group follows the account id.
-                    if v.readString(vs, into: &scratch) != nil {
-                        if let colon = scratch.firstIndex(of: 0x3A) { scratch.removeSubrange(0...colon) }
-                        groupName = groupNames.name(scratch)
+                    scratch.removeAll()
+                    if v.readString(vs, into: scratch) != nil {
+                        let b = scratch.bytes
+                        groupName = groupNames.name(b.firstIndex(of: 0x3A).map { UnsafeBufferPointer(rebasing: b[($0 + 1)...]) } ?? b)
                     }
                 }
             }
@@ -408,9 +420,7 @@ final class JSONStreamReader {
             try reject(start, end, "event without a valid timestamp")
             return end
         }
-        try message.withUnsafeBytes { m in
-            try emitDecoded(timestamp: timestamp, m, group: groupName, stream: streamName, at: at, rawStart: start, rawStop: end)
-        }
+        try emitDecoded(timestamp: timestamp, message.raw, group: groupName, stream: streamName, at: at, rawStart: start, rawStop: end)
         return end
     }
 
@@ -455,9 +465,15 @@ struct NameCache {
     private var lastName: String?
 
     mutating func name(_ bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBufferPointer { name($0) }
+    }
+
+    mutating func name(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         if bytes.isEmpty { return nil }
-        if let lastName, bytes == last { return lastName }
-        last = bytes
+        if let lastName, bytes.count == last.count, last.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+            return lastName
+        }
+        last = Array(bytes)
         let s = String(decoding: bytes, as: UTF8.self)
         lastName = s
         return s

@@ -87,7 +87,12 @@ final class S3ExportReader {
 final class InsightsCSVReader {
     private let cursor: StreamCursor
     private let sink: EventSink
-    private var fields: [[UInt8]] = []
+    /// The record's fields, back to back in one buffer (decoded: doubled quotes undone).
+    private let fieldBytes = ByteBuffer(capacity: 64 << 10)
+    private var fieldStart: [Int] = []
+    private var fieldEnd: [Int] = []
+
+    private func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { fieldBytes.slice(fieldStart[i], fieldEnd[i] - fieldStart[i]) }
     private var line = 1
 
     init(cursor: StreamCursor, sink: EventSink) {
@@ -104,7 +109,7 @@ final class InsightsCSVReader {
             cursor.pos += 3
         }
         guard let headerCount = try readRecord() else { return }
-        let header = fields.prefix(headerCount).map { String(decoding: $0, as: UTF8.self).trimmingSpaces() }
+        let header = (0..<headerCount).map { String(decoding: field($0), as: UTF8.self).trimmingSpaces() }
         let tsIndex = header.firstIndex(of: "@timestamp")
         let messageIndex = header.firstIndex(of: "@message")
         let streamIndex = header.firstIndex(of: "@logStream")
@@ -119,32 +124,29 @@ final class InsightsCSVReader {
             let recordLine = line
             let recordByte = cursor.absolutePos
             guard let count = try readRecord() else { break }
-            if count == 1 && fields[0].isEmpty { continue }  // blank line
+            if count == 1 && field(0).isEmpty { continue }  // blank line
             let at = Position(line: recordLine, byte: recordByte)
             guard count > max(tsIndex, messageIndex) else {
                 try sink.reject(InputReject(position: at, reason: "CSV row has \(count) fields, expected \(header.count)", raw: UnsafeRawBufferPointer(start: nil, count: 0)))
                 continue
             }
-            let ts = fields[tsIndex].withUnsafeBufferPointer { b in b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count) }
-            guard let ts else {
-                try fields[tsIndex].withUnsafeBytes { raw in
-                    try sink.reject(InputReject(position: at, reason: "CSV row without a valid @timestamp", raw: raw))
-                }
+            let tsField = field(tsIndex)
+            guard let ts = tsField.isEmpty ? nil : parseISOTimestamp(tsField.baseAddress!, 0, tsField.count) else {
+                try sink.reject(InputReject(position: at, reason: "CSV row without a valid @timestamp", raw: UnsafeRawBufferPointer(tsField)))
                 continue
             }
-            let stream = streamIndex.flatMap { $0 < count ? streams.name(fields[$0]) : nil }
+            let stream = streamIndex.flatMap { $0 < count ? streams.name(field($0)) : nil }
             var group: String?
             if let logIndex, logIndex < count {
-                var log = fields[logIndex]
-                if let colon = log.firstIndex(of: 0x3A) { log.removeSubrange(0...colon) }
-                group = groups.name(log)
+                let log = field(logIndex)
+                group = groups.name(log.firstIndex(of: 0x3A).map { UnsafeBufferPointer(rebasing: log[($0 + 1)...]) } ?? log)
             }
-            try fields[messageIndex].withUnsafeBytes { m in
-                guard m.count == 0 || isValidUTF8(m.baseAddress!.assumingMemoryBound(to: UInt8.self), m.count) else {
-                    return try sink.reject(InputReject(position: at, reason: "invalid UTF-8 in message", raw: m))
-                }
-                try sink.event(EnvelopeEvent(timestampMs: ts, message: m, logGroup: group, logStream: stream, position: at))
+            let m = UnsafeRawBufferPointer(field(messageIndex))
+            guard m.count == 0 || isValidUTF8(m.baseAddress!.assumingMemoryBound(to: UInt8.self), m.count) else {
+                try sink.reject(InputReject(position: at, reason: "invalid UTF-8 in message", raw: m))
+                continue
             }
+            try sink.event(EnvelopeEvent(timestampMs: ts, message: m, logGroup: group, logStream: stream, position: at))
         }
     }
 
@@ -192,40 +194,48 @@ final class InsightsCSVReader {
         let p = cursor.storage
         var lineEnd = stop
         if lineEnd > i && p[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-        func field() -> Int {
-            if count == fields.count { fields.append([]) }
-            fields[count].removeAll(keepingCapacity: true)
-            count += 1
-            return count - 1
+        fieldBytes.removeAll()
+        func begin() {
+            if count == fieldStart.count {
+                fieldStart.append(0)
+                fieldEnd.append(0)
+            }
+            fieldStart[count] = fieldBytes.count
         }
         while true {
-            let f = field()
+            begin()
             if i < lineEnd && p[i] == 0x22 {
+                // Quoted: runs up to the next quote are copied whole (memchr); "" is one quote.
                 i += 1
                 while i < lineEnd {
-                    if p[i] == 0x22 {
-                        if i + 1 < lineEnd && p[i + 1] == 0x22 {
-                            fields[f].append(0x22)
-                            i += 2
-                            continue
-                        }
-                        i += 1
-                        break
+                    let q = memchr(p + i, 0x22, lineEnd - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? lineEnd
+                    var k = i
+                    while k < q, let nl = memchr(p + k, 0x0A, q - k) {
+                        line += 1
+                        k = p.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
                     }
-                    if p[i] == 0x0A { line += 1 }
-                    fields[f].append(p[i])
+                    fieldBytes.append(p + i, q - i)
+                    i = q
+                    guard i < lineEnd else { break }
+                    if i + 1 < lineEnd && p[i + 1] == 0x22 {
+                        fieldBytes.append(p + i, 1)
+                        i += 2
+                        continue
+                    }
                     i += 1
+                    break
                 }
                 // Anything between the closing quote and the comma is kept as it is (lenient).
-                while i < lineEnd && p[i] != 0x2C {
-                    fields[f].append(p[i])
-                    i += 1
-                }
+                let s = i
+                while i < lineEnd && p[i] != 0x2C { i += 1 }
+                fieldBytes.append(p + s, i - s)
             } else {
                 let s = i
                 while i < lineEnd && p[i] != 0x2C { i += 1 }
-                fields[f].append(contentsOf: UnsafeBufferPointer(start: p + s, count: i - s))
+                fieldBytes.append(p + s, i - s)
             }
+            fieldEnd[count] = fieldBytes.count
+            count += 1
             if i < lineEnd && p[i] == 0x2C {
                 i += 1
                 continue

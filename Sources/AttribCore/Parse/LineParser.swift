@@ -152,8 +152,11 @@ public final class ParsedLine {
     public internal(set) var isJSON = false
     private(set) var present: UInt64 = 0
     private var ranks = [Int](repeating: .max, count: CanonicalField.allCases.count)
-    /// String values (decoded UTF-8), indexed by field.
-    var text = [[UInt8]](repeating: [], count: CanonicalField.allCases.count)
+    /// String values (decoded UTF-8), back to back in one buffer; per field, where its value starts and
+    /// its length (valid until the next parse: no allocation per value).
+    let arena = ByteBuffer(capacity: 4096)
+    private var textStart = [Int](repeating: 0, count: CanonicalField.allCases.count)
+    private var textLength = [Int](repeating: 0, count: CanonicalField.allCases.count)
     /// Integer values (tokens, status, latency), indexed by field.
     var integers = [Int64](repeating: 0, count: CanonicalField.allCases.count)
     public internal(set) var loggedCost: Double?
@@ -171,17 +174,25 @@ public final class ParsedLine {
         loggedCost = nil
         ownTimestamp = nil
         invalid = nil
+        arena.removeAll()
+    }
+
+    /// The value of `f` is the arena's bytes from `start` to its end.
+    func setText(_ f: CanonicalField, from start: Int) {
+        textStart[f.rawValue] = start
+        textLength[f.rawValue] = arena.count - start
     }
 
     @inline(__always) public func has(_ f: CanonicalField) -> Bool { present & (1 << UInt64(f.rawValue)) != 0 }
 
     /// A non-empty string value (an empty string means absent, SPEC §2).
     public func string(_ f: CanonicalField) -> String? {
-        has(f) && !text[f.rawValue].isEmpty ? String(decoding: text[f.rawValue], as: UTF8.self) : nil
+        bytes(f).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    func bytes(_ f: CanonicalField) -> [UInt8]? {
-        has(f) && !text[f.rawValue].isEmpty ? text[f.rawValue] : nil
+    /// A non-empty string value's bytes, valid until the next parse.
+    @inline(__always) func bytes(_ f: CanonicalField) -> UnsafeBufferPointer<UInt8>? {
+        has(f) && textLength[f.rawValue] > 0 ? arena.slice(textStart[f.rawValue], textLength[f.rawValue]) : nil
     }
 
     public func integer(_ f: CanonicalField) -> Int64? { has(f) ? integers[f.rawValue] : nil }
@@ -219,7 +230,7 @@ public final class ParsedLine {
 /// Parses messages into `ParsedLine`s with one compiled mapping.
 public final class LineParser {
     let mapping: CompiledMapping
-    private var scratch: [UInt8] = []
+    private let scratch = ByteBuffer()
 
     public init(mapping: FieldMapping = .router) {
         self.mapping = CompiledMapping(mapping)
@@ -262,10 +273,9 @@ public final class LineParser {
         if field == .timestamp {
             guard line.claim(field, rank: rank) else { return }
             if c == 0x22 {
-                if v.readString(vs, into: &scratch) != nil {
-                    line.ownTimestamp = scratch.withUnsafeBufferPointer { b in
-                        b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count)
-                    }
+                scratch.removeAll()
+                if v.readString(vs, into: scratch) != nil, scratch.count > 0 {
+                    line.ownTimestamp = parseISOTimestamp(scratch.base, 0, scratch.count)
                 }
             } else if let d = parseDouble(v.base, vs, ve) {
                 line.ownTimestamp = epochMillis(fromNumber: d)
@@ -275,8 +285,9 @@ public final class LineParser {
         if field == .loggedCost {
             var value: Double?
             if c == 0x22 {
-                if v.readString(vs, into: &scratch) != nil {
-                    value = scratch.withUnsafeBufferPointer { b in parseDouble(b.baseAddress!, 0, b.count) }
+                scratch.removeAll()
+                if v.readString(vs, into: scratch) != nil {
+                    value = parseDouble(scratch.base, 0, scratch.count)
                 }
             } else {
                 value = parseDouble(v.base, vs, ve)
@@ -288,9 +299,10 @@ public final class LineParser {
             // Numbers may arrive as strings ("123"), SPEC §2.
             var value: Int64?
             if c == 0x22 {
-                if v.readString(vs, into: &scratch) != nil {
-                    if scratch.isEmpty { return }
-                    value = scratch.withUnsafeBufferPointer { b in parseInteger(b.baseAddress!, 0, b.count) }
+                scratch.removeAll()
+                if v.readString(vs, into: scratch) != nil {
+                    if scratch.count == 0 { return }
+                    value = parseInteger(scratch.base, 0, scratch.count)
                 }
             } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
                 value = parseInteger(v.base, vs, ve)
@@ -311,11 +323,12 @@ public final class LineParser {
         }
         // String fields; numbers are taken as their text (an id logged as a number).
         guard line.claim(field, rank: rank) else { return }
+        let start = line.arena.count
         if c == 0x22 {
-            if v.readString(vs, into: &line.text[field.rawValue]) == nil { line.drop(field) }
+            if v.readString(vs, into: line.arena) != nil { line.setText(field, from: start) } else { line.drop(field) }
         } else if c == 0x2D || (c >= 0x30 && c <= 0x39) || c == 0x74 || c == 0x66 {
-            line.text[field.rawValue].removeAll(keepingCapacity: true)
-            line.text[field.rawValue].append(contentsOf: UnsafeBufferPointer(start: v.base + vs, count: ve - vs))
+            line.arena.append(v.base + vs, ve - vs)
+            line.setText(field, from: start)
         } else {
             line.drop(field)
         }
@@ -323,7 +336,7 @@ public final class LineParser {
 }
 
 /// The router's statements that put a request on the Mantle route (SPEC §3).
-func isMantleStatement(_ s: [UInt8]) -> Bool {
+func isMantleStatement(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
     s.elementsEqual("Forwarding to Bedrock Mantle".utf8) || s.elementsEqual("Mantle streaming complete".utf8)
         || s.elementsEqual("Mantle non-streaming response".utf8)
 }

@@ -58,7 +58,7 @@ public final class Ingestor: EventSink {
     private var sourceUpdates: [SourceUpdate] = []
 
     // The worker's view of the shared dictionary: lookups without a lock once a string was seen.
-    private var localIds: [ByteKey: Int32] = [:]
+    private var localIds = ByteMap()
 
     // The source being read.
     private struct SourceUpdate {
@@ -267,7 +267,7 @@ public final class Ingestor: EventSink {
         let rid = line.bytes(.requestId)
         let requestKey: Int64
         if let rid {
-            requestKey = storeKey(hashBytes(rid, seed: 0x5EED))
+            requestKey = storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: 0x5EED))
         } else if line.isUsage {
             // A usage line without request_id is a request of its own (SPEC §3).
             requestKey = storeKey(UInt64(bitPattern: eventKey) ^ 0x0A5B_C0FF_EE00_0000)
@@ -279,7 +279,7 @@ public final class Ingestor: EventSink {
         d.logStream = stream
         d.logGroup = group
         if let rid {
-            rid.withUnsafeBufferPointer { deltas.append(requestKey, d, requestId: $0) }
+            deltas.append(requestKey, d, requestId: rid)
         } else {
             orphanId.removeAll(keepingCapacity: true)
             orphanId.append(contentsOf: "orphan-\(String(UInt64(bitPattern: eventKey), radix: 16))".utf8)
@@ -300,12 +300,18 @@ public final class Ingestor: EventSink {
         return id
     }
 
-    private func intern(_ bytes: [UInt8]) -> Int32 {
-        if let id = localIds[ByteKey(bytes)] { return id }
-        let copy = bytes.withUnsafeBufferPointer { Array($0) }
+    private func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let h = ByteMap.hash(bytes)
+        let found = localIds.find(bytes, hash: h)
+        if found != 0 { return found }
+        let copy = Array(bytes)
         let id = shared.dictionary.intern(copy)
-        localIds[ByteKey(copy)] = id
+        localIds.insert(copy, hash: h, id: id)
         return id
+    }
+
+    private func intern(_ bytes: [UInt8]) -> Int32 {
+        bytes.withUnsafeBufferPointer { intern($0) }
     }
 
     /// Fills a request delta from the parsed line.
