@@ -20,6 +20,9 @@ public enum CanonicalField: Int, CaseIterable, Sendable {
     }
 
     var isInteger: Bool { isTokenCount || self == .status || self == .latencyMs }
+
+    /// Taken as text (not a number, time or cost).
+    var isText: Bool { !isInteger && self != .timestamp && self != .loggedCost }
 }
 
 /// For each canonical field, the JSON paths that may carry it, in order of preference.
@@ -254,8 +257,20 @@ public final class LineParser {
     /// Returns the index after the object, or nil when it is not valid JSON.
     private func walk(_ v: JSONBytes, _ object: Int, _ level: Int, _ line: ParsedLine) -> Int? {
         let mapping = self.mapping
-        return v.forEachMemberEnd(object) { ks, ke, vs, ve in
-            let e = mapping.find(level, v.base + ks, ke - ks)
+        var e = -1  // the entry of the member at hand, found once by `take`
+        return v.forEachMemberEnd(object, take: { ks, ke, vs in
+            e = mapping.find(level, v.base + ks, ke - ks)
+            // A string field's value is decoded straight away (one pass, not a scan and then a decode).
+            guard e >= 0, v[vs] == 0x22, let field = mapping.targets[e].0, field.isText,
+                line.claim(field, rank: mapping.targets[e].1) else { return nil }
+            let start = line.arena.count
+            if let end = v.readString(vs, into: line.arena) {
+                line.setText(field, from: start)
+                return end
+            }
+            line.drop(field)
+            return nil
+        }) { ks, ke, vs, ve in
             guard e >= 0 else { return }
             let (field, rank, child) = mapping.targets[e]
             if let field {
@@ -337,9 +352,10 @@ public final class LineParser {
 
 /// The router's statements that put a request on the Mantle route (SPEC §3).
 func isMantleStatement(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
-    s.elementsEqual("Forwarding to Bedrock Mantle".utf8) || s.elementsEqual("Mantle streaming complete".utf8)
-        || s.elementsEqual("Mantle non-streaming response".utf8)
+    mantleStatements.contains { m in m.count == s.count && memcmp(m, s.baseAddress!, m.count) == 0 }
 }
+
+private let mantleStatements = ["Forwarding to Bedrock Mantle", "Mantle streaming complete", "Mantle non-streaming response"].map { Array($0.utf8) }
 
 #if canImport(Glibc)
 import Glibc
