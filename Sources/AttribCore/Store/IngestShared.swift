@@ -78,7 +78,9 @@ final class IngestShared: @unchecked Sendable {
     /// Requests are written early when the run holds `capacity` of them (memory stays bounded on any input).
     private var requests: RequestTable
     private var storeHasRequests: Bool
-    private(set) var touched = Set<Int64>()
+    private var touchedKeys = KeySet()
+    /// Distinct requests this run wrote.
+    var touched: Int { touchedKeys.count }
     /// Sources read completely; marked complete only when their requests are written, so after a kill
     /// they are read again and their duplicates' contributions (log streams) are not lost.
     private var completedSources: [Int64] = []
@@ -160,7 +162,25 @@ final class IngestShared: @unchecked Sendable {
                 UPDATE request SET (\(RequestDelta.columns)) = (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)
                 WHERE id = ?1
                 """)
-            let insert = try db.prepare("INSERT INTO request(id, \(RequestDelta.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+            let row = "(" + Array(repeating: "?", count: 24).joined(separator: ",") + ")"
+            let insert = try db.prepare("INSERT INTO request(id, \(RequestDelta.columns)) VALUES \(row)")
+            // New requests go in 32 to a statement: a third fewer instructions per row than one by one.
+            let perStatement = 32
+            let insertMany = try db.prepare("INSERT INTO request(id, \(RequestDelta.columns)) VALUES "
+                + Array(repeating: row, count: perStatement).joined(separator: ","))
+            var pending: [(index: Int, key: Int64, delta: RequestDelta)] = []
+            pending.reserveCapacity(perStatement)
+            func insertPending(_ i: Int, _ key: Int64, _ d: RequestDelta) throws {
+                pending.append((i, key, d))
+                guard pending.count == perStatement else { return }
+                for (r, p) in pending.enumerated() {
+                    let first = Int32(r * 24)
+                    insertMany.bind(first + 1, p.key)
+                    requests.withRequestId(p.index) { p.delta.bind(to: insertMany, from: first + 2, requestId: $0) }
+                }
+                try insertMany.run()
+                pending.removeAll(keepingCapacity: true)
+            }
             // Key order: the table's B-tree is filled left to right.
             let keys = requests.entryKeys
             let less = dictionary.comparator()
@@ -189,12 +209,20 @@ final class IngestShared: @unchecked Sendable {
                 }
                 if !exists && delta.lines == 0 { continue }  // duplicates of lines whose request is not stored
                 if !exists { rollup.replace(nil, with: merged) }
-                touched.insert(key)
+                _ = touchedKeys.insert(key)
                 wroteNow = true
-                let s = exists ? update : insert
-                s.bind(1, key)
-                requests.withRequestId(i) { merged.bind(to: s, from: 2, requestId: $0) }
-                try s.run()
+                if !exists {
+                    try insertPending(i, key, merged)
+                    continue
+                }
+                update.bind(1, key)
+                requests.withRequestId(i) { merged.bind(to: update, from: 2, requestId: $0) }
+                try update.run()
+            }
+            for p in pending {
+                insert.bind(1, p.key)
+                requests.withRequestId(p.index) { p.delta.bind(to: insert, from: 2, requestId: $0) }
+                try insert.run()
             }
             debugRSS("flush: written")
             requests.removeAll()

@@ -39,6 +39,23 @@ struct RollupKey: Hashable, Comparable {
         hasLogged = s.int(10)
     }
 
+    /// One Hasher call per key (the synthesized hash fed it eleven optionals: 400k requests, ~60 ms).
+    func hash(into hasher: inout Hasher) {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        @inline(__always) func mix(_ v: Int64?) { h = (h ^ UInt64(bitPattern: v ?? -1)) &* 0xBF58_476D_1CE4_E5B9 }
+        mix(day)
+        mix(model)
+        mix(userEmail)
+        mix(userSub)
+        mix(authSource)
+        mix(userId)
+        mix(apiKeyId)
+        mix(project)
+        mix(status)
+        h = (h ^ UInt64(bitPattern: flags << 1 | hasLogged)) &* 0x94D0_49BB_1331_11EB
+        hasher.combine(h)
+    }
+
     private var columns: [Int64?] {
         [day, model, userEmail, userSub, authSource, userId, apiKeyId, project, flags, status, hasLogged]
     }
