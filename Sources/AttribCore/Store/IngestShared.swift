@@ -70,9 +70,15 @@ final class IngestShared: @unchecked Sendable {
     let storeLock = Lock()
     let dictionary: SharedDictionary
 
-    private let dedupLock = Lock()
-    private var dedup = KeySet()
-    private var dedupLoaded = false
+    /// The event keys, in 64 shards with a lock each: the workers look up every event, and one lock
+    /// for the set was contended (futex waits, 5% of ingest).
+    private final class KeyShard: @unchecked Sendable {
+        let lock = Lock()
+        var keys = KeySet()
+    }
+    private let shards = (0..<64).map { _ in KeyShard() }
+    private let loadLock = Lock()
+    private var keysLoaded = false
 
     /// The run's requests not yet written (contributions of committed lines, and of duplicates).
     /// Requests are written early when the run holds `capacity` of them (memory stays bounded on any input).
@@ -113,22 +119,30 @@ final class IngestShared: @unchecked Sendable {
 
     // MARK: Dedup
 
-    /// Inserts an event key; true when the event is new to the store and to this run.
-    func insertKey(_ key: Int64) throws -> Bool {
-        try dedupLock.locked {
-            if !dedupLoaded { try loadKeys() }
-            return dedup.insert(key)
-        }
+    /// Inserts an event key; true when the event is new to the store and to this run. The keys must
+    /// have been loaded (`loadKeys`).
+    @inline(__always) func insertKey(_ key: Int64) -> Bool {
+        let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
+        return shard.lock.locked { shard.keys.insert(key) }
     }
 
-    /// Loaded on first use, so a run that skips every file (already ingested) never pays for it.
-    private func loadKeys() throws {
-        let n = try store.db.scalar("SELECT count(*) FROM line") ?? 0
-        dedup = KeySet(minimumCapacity: Int(n) + 1 << 20)
-        let s = try store.db.prepare("SELECT hash FROM line")
-        while try s.step() { _ = dedup.insert(s.int(0)) }
-        dedupLoaded = true
-        debugRSS("dedup loaded")
+    /// Reads the stored event keys, once per run, when a worker first reads a file: a run that skips
+    /// every file (already ingested) never pays for it.
+    func loadKeys() throws {
+        try loadLock.locked {
+            guard !keysLoaded else { return }
+            try storeLock.locked {
+                let n = try store.db.scalar("SELECT count(*) FROM line") ?? 0
+                for shard in shards { shard.keys = KeySet(minimumCapacity: (Int(n) + 1 << 20) / shards.count) }
+                let s = try store.db.prepare("SELECT hash FROM line")
+                while try s.step() {
+                    let key = s.int(0)
+                    _ = shards[Int(UInt64(bitPattern: key) >> 58)].keys.insert(key)
+                }
+            }
+            keysLoaded = true
+            debugRSS("dedup loaded")
+        }
     }
 
     // MARK: Writing (caller holds storeLock)
@@ -247,9 +261,9 @@ final class IngestShared: @unchecked Sendable {
                 try flushRequests()
                 // The run's memory goes back before the rollup is rebuilt (the peak of a run is here).
                 requests = RequestTable(capacity: 0)
-                dedupLock.locked {
-                    dedup = KeySet()
-                    dedupLoaded = false
+                loadLock.locked {
+                    for shard in shards { shard.keys = KeySet() }
+                    keysLoaded = false
                 }
                 debugRSS("after flush")
                 if !completedSources.isEmpty {

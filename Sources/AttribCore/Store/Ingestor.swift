@@ -31,6 +31,7 @@ public final class Ingestor: EventSink {
     let batchSize: Int
 
     private var batchEvents = 0
+    private var keysLoaded = false
     /// This batch's contributions to requests, merged into the run's at commit.
     private var deltas = RequestBatch()
     private var orphanId: [UInt8] = []
@@ -219,7 +220,11 @@ public final class Ingestor: EventSink {
             hash = hashBytes(message.baseAddress, message.count, seed: UInt64(bitPattern: ts ?? Int64.min) &* 0x9E37_79B9_7F4A_7C15)
         }
         let eventKey = storeKey(hash)
-        let isNew = try shared.insertKey(eventKey)
+        if !keysLoaded {
+            try shared.loadKeys()
+            keysLoaded = true
+        }
+        let isNew = shared.insertKey(eventKey)
         let stream = e.logStream.map { nameID($0, &lastStream) } ?? 0
         let group = e.logGroup.map { nameID($0, &lastGroup) } ?? 0
 

@@ -14,8 +14,8 @@ struct KeySet {
     private var mask: Int
     private(set) var count = 0
 
-    init(minimumCapacity: Int = 1 << 16) {
-        var capacity = 1 << 16
+    init(minimumCapacity: Int = 1 << 10) {
+        var capacity = 1 << 10
         while capacity * 4 < minimumCapacity * 5 { capacity <<= 1 }
         slots = [Int64](repeating: 0, count: capacity)
         mask = capacity - 1
