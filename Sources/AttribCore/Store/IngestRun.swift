@@ -201,7 +201,6 @@ private final class Run: @unchecked Sendable {
             }
         }
         try ingestor.endSource(complete: !ingestor.stopped)
-        debugRSS("done \(file.path.suffix(40)) \(ObjectIdentifier(ingestor).hashValue % 1000)")
         return !ingestor.stopped
     }
 }

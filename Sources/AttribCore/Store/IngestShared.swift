@@ -112,7 +112,6 @@ final class IngestShared: @unchecked Sendable {
         // The rollup is brought up to date from this run's changes only if it was up to date before.
         // (A store without requests has an empty rollup, whatever its generation counters say.)
         if try storeHasRequests && !store.rollupIsFresh() { rollup.markStale() }
-        debugRSS("shared init")
     }
 
     deinit { StoreFileLock.release(lockFD) }
@@ -141,7 +140,6 @@ final class IngestShared: @unchecked Sendable {
                 }
             }
             keysLoaded = true
-            debugRSS("dedup loaded")
         }
     }
 
@@ -198,10 +196,7 @@ final class IngestShared: @unchecked Sendable {
             // Key order: the table's B-tree is filled left to right.
             let keys = requests.entryKeys
             let less = dictionary.comparator()
-            debugRSS("flush: begin")
-            let order = keys.indices.sorted(by: { keys[$0] < keys[$1] })
-            debugRSS("flush: sorted")
-            for i in order {
+            for i in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
                 let key = keys[i]
                 let delta = requests.entries[i]
                 var merged = delta
@@ -238,7 +233,6 @@ final class IngestShared: @unchecked Sendable {
                 requests.withRequestId(p.index) { p.delta.bind(to: insert, from: 2, requestId: $0) }
                 try insert.run()
             }
-            debugRSS("flush: written")
             requests.removeAll()
             storeHasRequests = true
             if wroteNow {
@@ -256,7 +250,6 @@ final class IngestShared: @unchecked Sendable {
     func finish() throws {
         try storeLock.locked {
             try store.transaction {
-                debugRSS("finish start \(requests.count)")
                 try dictionary.writePending(store.db)
                 try flushRequests()
                 // The run's memory goes back before the rollup is rebuilt (the peak of a run is here).
@@ -265,7 +258,6 @@ final class IngestShared: @unchecked Sendable {
                     for shard in shards { shard.keys = KeySet() }
                     keysLoaded = false
                 }
-                debugRSS("after flush")
                 if !completedSources.isEmpty {
                     let s = try store.db.prepare("UPDATE source SET complete = 1 WHERE id = ?")
                     for id in completedSources {
@@ -284,7 +276,6 @@ final class IngestShared: @unchecked Sendable {
                             """)
                     }
                     rollup = RollupChanges()
-                    debugRSS("after rollup")
                     wroteRequests = false
                 }
             }

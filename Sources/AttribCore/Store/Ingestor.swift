@@ -433,7 +433,6 @@ public final class Ingestor: EventSink {
                 try writeSourceUpdates(db)
                 try writeStatementStats(db)
                 try shared.mergeRequests(deltas)
-                debugRSS("commit lines=\(lines.count)")
             }
         }
         lines.removeAll(keepingCapacity: true)
