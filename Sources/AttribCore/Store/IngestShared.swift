@@ -174,24 +174,9 @@ final class IngestShared: @unchecked Sendable {
                 UPDATE request SET (\(RequestDelta.columns)) = (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)
                 WHERE id = ?1
                 """)
-            let row = "(" + Array(repeating: "?", count: 24).joined(separator: ",") + ")"
-            let insert = try db.prepare("INSERT INTO request(id, \(RequestDelta.columns)) VALUES \(row)")
-            // New requests go in 32 to a statement: a third fewer instructions per row than one by one.
-            let perStatement = 32
-            let insertMany = try db.prepare("INSERT INTO request(id, \(RequestDelta.columns)) VALUES "
-                + Array(repeating: row, count: perStatement).joined(separator: ","))
-            var pending: [(index: Int, key: Int64, delta: RequestDelta)] = []
-            pending.reserveCapacity(perStatement)
-            func insertPending(_ i: Int, _ key: Int64, _ d: RequestDelta) throws {
-                pending.append((i, key, d))
-                guard pending.count == perStatement else { return }
-                for (r, p) in pending.enumerated() {
-                    let first = Int32(r * 24)
-                    insertMany.bind(first + 1, p.key)
-                    requests.withRequestId(p.index) { p.delta.bind(to: insertMany, from: first + 2, requestId: $0) }
-                }
-                try insertMany.run()
-                pending.removeAll(keepingCapacity: true)
+            let newRows = try RowInserter(db, table: "request", columns: ["id"] + RequestDelta.columnNames) { [unowned self] s, c, i in
+                s.bind(c, self.requests.entryKeys[i])
+                self.requests.withRequestId(i) { self.requests.entries[i].bind(to: s, from: c + 1, requestId: $0) }
             }
             // Key order: the table's B-tree is filled left to right.
             let keys = requests.entryKeys
@@ -221,18 +206,14 @@ final class IngestShared: @unchecked Sendable {
                 _ = touchedKeys.insert(key)
                 wroteNow = true
                 if !exists {
-                    try insertPending(i, key, merged)
+                    try newRows.add(i)  // a new request: its row is the run's delta as it is
                     continue
                 }
                 update.bind(1, key)
                 requests.withRequestId(i) { merged.bind(to: update, from: 2, requestId: $0) }
                 try update.run()
             }
-            for p in pending {
-                insert.bind(1, p.key)
-                requests.withRequestId(p.index) { p.delta.bind(to: insert, from: 2, requestId: $0) }
-                try insert.run()
-            }
+            try newRows.finish()
             requests.removeAll()
             storeHasRequests = true
             if wroteNow {

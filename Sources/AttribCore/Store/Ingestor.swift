@@ -406,20 +406,21 @@ public final class Ingestor: EventSink {
                     b.data.withUnsafeBytes { insertBlock.bind(3, bytes: $0) }
                     try insertBlock.run()
                 }
-                let insertLine = try db.prepare("INSERT INTO line(hash, ts, request, statement, flags, block, slot, stream, log_group) VALUES (?,?,?,?,?,?,?,?,?)")
                 func id(_ v: Int32) -> Int64? { v == 0 ? nil : Int64(v) }
-                for l in lines {
-                    insertLine.bind(1, l.hash)
-                    insertLine.bind(2, l.ts)
-                    insertLine.bind(3, l.request == 0 ? nil : l.request)
-                    insertLine.bind(4, id(l.statement))
-                    insertLine.bind(5, Int64(l.flags))
-                    insertLine.bind(6, firstBlock + Int64(l.block))
-                    insertLine.bind(7, Int64(l.slot))
-                    insertLine.bind(8, id(l.stream))
-                    insertLine.bind(9, id(l.group))
-                    try insertLine.run()
+                let lineRows = try RowInserter(db, table: "line", columns: ["hash", "ts", "request", "statement", "flags", "block", "slot", "stream", "log_group"]) { s, c, row in
+                    let l = self.lines[row]
+                    s.bind(c, l.hash)
+                    s.bind(c + 1, l.ts)
+                    s.bind(c + 2, l.request == 0 ? nil : l.request)
+                    s.bind(c + 3, id(l.statement))
+                    s.bind(c + 4, Int64(l.flags))
+                    s.bind(c + 5, firstBlock + Int64(l.block))
+                    s.bind(c + 6, Int64(l.slot))
+                    s.bind(c + 7, id(l.stream))
+                    s.bind(c + 8, id(l.group))
                 }
+                for row in lines.indices { try lineRows.add(row) }
+                try lineRows.finish()
                 if !rejects.isEmpty {
                     let s = try db.prepare("INSERT OR IGNORE INTO reject(source, position, reason, raw) VALUES (?,?,?,?)")
                     for r in rejects {

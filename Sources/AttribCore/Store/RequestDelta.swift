@@ -101,11 +101,12 @@ struct RequestDelta {
 
 extension RequestDelta {
     /// The stored row's columns, in the order of `Ingestor`'s request statements.
-    static let columns = """
-        request_id, start_ms, user_email, user_sub, auth_source, user_id, api_key_id, project, model,
-        status, latency_ms, method, path, user_agent, log_group, log_stream,
-        input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, logged_cost, lines, flags
-        """
+    static let columnNames = [
+        "request_id", "start_ms", "user_email", "user_sub", "auth_source", "user_id", "api_key_id", "project", "model",
+        "status", "latency_ms", "method", "path", "user_agent", "log_group", "log_stream",
+        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "logged_cost", "lines", "flags",
+    ]
+    static let columns = columnNames.joined(separator: ", ")
 
     /// Reads a stored request (the columns above, from index 0; its request id is not needed).
     init(row s: Statement) {

@@ -176,3 +176,43 @@ final class Statement {
     func columnName(_ i: Int32) -> String { String(cString: sqlite3_column_name(handle, i)) }
     func columnType(_ i: Int32) -> Int32 { sqlite3_column_type(handle, i) }
 }
+
+/// Inserts rows through one multi-row INSERT of `perStatement` rows (32 rows to a statement take about a
+/// third fewer instructions per row than a statement per row), the last few one by one. Rows are named by
+/// the caller's index; `bind(statement, firstParameter, row)` binds one row's columns from `firstParameter`.
+final class RowInserter {
+    private let many: Statement
+    private let one: Statement
+    private let columns: Int32
+    private let perStatement: Int
+    private let bind: (Statement, Int32, Int) -> Void
+    private var pending: [Int] = []
+
+    init(_ db: Connection, table: String, columns: [String], perStatement: Int = 32, bind: @escaping (Statement, Int32, Int) -> Void) throws {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        let head = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
+        many = try db.prepare(head + Array(repeating: row, count: perStatement).joined(separator: ","))
+        one = try db.prepare(head + row)
+        self.columns = Int32(columns.count)
+        self.perStatement = perStatement
+        self.bind = bind
+        pending.reserveCapacity(perStatement)
+    }
+
+    func add(_ row: Int) throws {
+        pending.append(row)
+        guard pending.count == perStatement else { return }
+        for (i, r) in pending.enumerated() { bind(many, Int32(i) * columns + 1, r) }
+        try many.run()
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Inserts the rows still pending.
+    func finish() throws {
+        for r in pending {
+            bind(one, 1, r)
+            try one.run()
+        }
+        pending.removeAll()
+    }
+}
