@@ -74,7 +74,7 @@ final class IngestShared: @unchecked Sendable {
     /// for the set was contended (futex waits, 5% of ingest).
     private final class KeyShard: @unchecked Sendable {
         let lock = Lock()
-        var keys = KeySet()
+        var keys = EventKeyMap()
     }
     private let shards = (0..<64).map { _ in KeyShard() }
     private let loadLock = Lock()
@@ -118,11 +118,18 @@ final class IngestShared: @unchecked Sendable {
 
     // MARK: Dedup
 
-    /// Inserts an event key; true when the event is new to the store and to this run. The keys must
-    /// have been loaded (`loadKeys`).
-    @inline(__always) func insertKey(_ key: Int64) -> Bool {
+    /// Inserts an event key with its time and request; true when the event is new to the store and to
+    /// this run. The keys must have been loaded (`loadKeys`).
+    @inline(__always) func insertKey(_ key: Int64, time: Int64?, request: Int64) -> Bool {
         let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
-        return shard.lock.locked { shard.keys.insert(key) }
+        return shard.lock.locked { shard.keys.insert(key, time: time ?? .min, request: request) }
+    }
+
+    /// The time and request of a stored (or this run's) event.
+    @inline(__always) func findKey(_ key: Int64) -> (time: Int64?, request: Int64)? {
+        let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
+        guard let found = shard.lock.locked({ shard.keys.find(key) }) else { return nil }
+        return (found.time == .min ? nil : found.time, found.request)
     }
 
     /// Reads the stored event keys, once per run, when a worker first reads a file: a run that skips
@@ -132,11 +139,11 @@ final class IngestShared: @unchecked Sendable {
             guard !keysLoaded else { return }
             try storeLock.locked {
                 let n = try store.db.scalar("SELECT count(*) FROM line") ?? 0
-                for shard in shards { shard.keys = KeySet(minimumCapacity: (Int(n) + 1 << 20) / shards.count) }
-                let s = try store.db.prepare("SELECT hash FROM line")
+                for shard in shards { shard.keys = EventKeyMap(minimumCapacity: (Int(n) + 1 << 20) / shards.count) }
+                let s = try store.db.prepare("SELECT hash, ts, request FROM line")
                 while try s.step() {
                     let key = s.int(0)
-                    _ = shards[Int(UInt64(bitPattern: key) >> 58)].keys.insert(key)
+                    _ = shards[Int(UInt64(bitPattern: key) >> 58)].keys.insert(key, time: s.optionalInt(1) ?? .min, request: s.int(2))
                 }
             }
             keysLoaded = true
@@ -186,11 +193,13 @@ final class IngestShared: @unchecked Sendable {
                 let delta = requests.entries[i]
                 var merged = delta
                 var exists = false
+                var storedId: [UInt8] = []
                 if storeHasRequests {
                     select.bind(1, key)
                     if try select.step() {
                         exists = true
                         var stored = RequestDelta(row: select)
+                        storedId = Array((select.text(0) ?? "").utf8)
                         select.reset()
                         let before = stored
                         stored.merge(delta, less: less)
@@ -210,7 +219,14 @@ final class IngestShared: @unchecked Sendable {
                     continue
                 }
                 update.bind(1, key)
-                requests.withRequestId(i) { merged.bind(to: update, from: 2, requestId: $0) }
+                requests.withRequestId(i) { id in
+                    // Contributions that only named the request's key leave its id as stored.
+                    if id.isEmpty {
+                        storedId.withUnsafeBufferPointer { merged.bind(to: update, from: 2, requestId: $0) }
+                    } else {
+                        merged.bind(to: update, from: 2, requestId: id)
+                    }
+                }
                 try update.run()
             }
             try newRows.finish()
@@ -236,7 +252,7 @@ final class IngestShared: @unchecked Sendable {
                 // The run's memory goes back before the rollup is rebuilt (the peak of a run is here).
                 requests = RequestTable(capacity: 0)
                 loadLock.locked {
-                    for shard in shards { shard.keys = KeySet() }
+                    for shard in shards { shard.keys = EventKeyMap() }
                     keysLoaded = false
                 }
                 if !completedSources.isEmpty {

@@ -204,6 +204,37 @@ public final class Ingestor: EventSink {
             n -= 1
         }
         let message = UnsafeRawBufferPointer(start: e.message.baseAddress, count: n)
+        if !keysLoaded {
+            try shared.loadKeys()
+            keysLoaded = true
+        }
+        let stream = e.logStream.map { nameID($0, &lastStream) } ?? 0
+        let group = e.logGroup.map { nameID($0, &lastGroup) } ?? 0
+        // Event identity (SPEC §3): a JSON message with its own timestamp is identified by its text
+        // alone (envelope times differ by a few ms between shapes); anything else by text and time. So a
+        // text whose hash is a stored key is a copy of a stored event: it is not parsed again.
+        let textHash = hashBytes(message.baseAddress, message.count)
+        if let known = shared.findKey(storeKey(textHash)) {
+            counts.events += 1
+            source.events += 1
+            counts.duplicates += 1
+            source.duplicates += 1
+            if let ts = known.time {
+                source.first = min(source.first ?? ts, ts)
+                source.last = max(source.last ?? ts, ts)
+            }
+            if known.request != 0 && (stream != 0 || group != 0) {
+                // It may name a smaller log stream (group) than the other copies: the request keeps the
+                // smallest over all copies of all its lines, whatever their order.
+                var d = RequestDelta()
+                d.logStream = stream
+                d.logGroup = group
+                deltas.append(known.request, d, requestId: UnsafeBufferPointer(start: nil, count: 0))
+            }
+            batchEvents += 1
+            if batchEvents & 8191 == 0, let onProgress { onProgress(counts, bytesRead(), totalBytes) }
+            return try maybeCommit()
+        }
         parser.parse(message, into: line)
         if let invalid = line.invalid {
             return try reject(InputReject(position: e.position, reason: invalid, raw: message))
@@ -211,22 +242,11 @@ public final class Ingestor: EventSink {
         counts.events += 1
         source.events += 1
         let ts = line.ownTimestamp ?? e.timestampMs
-        // Event identity (SPEC §3): a JSON message with its own timestamp is identified by its text
-        // alone (envelope times differ by a few ms between shapes); anything else by text and time.
-        let hash: UInt64
-        if line.ownTimestamp != nil {
-            hash = hashBytes(message.baseAddress, message.count)
-        } else {
-            hash = hashBytes(message.baseAddress, message.count, seed: UInt64(bitPattern: ts ?? Int64.min) &* 0x9E37_79B9_7F4A_7C15)
-        }
-        let eventKey = storeKey(hash)
-        if !keysLoaded {
-            try shared.loadKeys()
-            keysLoaded = true
-        }
-        let isNew = shared.insertKey(eventKey)
-        let stream = e.logStream.map { nameID($0, &lastStream) } ?? 0
-        let group = e.logGroup.map { nameID($0, &lastGroup) } ?? 0
+        let eventKey = line.ownTimestamp != nil
+            ? storeKey(textHash)
+            : storeKey(hashBytes(message.baseAddress, message.count, seed: UInt64(bitPattern: ts ?? Int64.min) &* 0x9E37_79B9_7F4A_7C15))
+        let requestKey = self.requestKey(eventKey: eventKey)
+        let isNew = shared.insertKey(eventKey, time: ts, request: requestKey)
 
         if let ts {
             source.first = min(source.first ?? ts, ts)
@@ -242,7 +262,7 @@ public final class Ingestor: EventSink {
             if line.isUsage { flags |= Int32(LineFlag.usage) }
             if line.isJSON { flags |= Int32(LineFlag.json) }
             let statement = line.bytes(.statement).map { intern($0) } ?? 0
-            let requestKey = contribute(eventKey: eventKey, ts: ts, stream: stream, group: group, isNew: true)
+            contribute(requestKey: requestKey, eventKey: eventKey, ts: ts, stream: stream, group: group, isNew: true)
             lines.append(LineRow(hash: eventKey, ts: ts, request: requestKey, statement: statement, flags: flags,
                                  block: Int32(blocks.count), slot: Int32(blockSlots), stream: stream, group: group))
             appendToBlock(message)
@@ -261,7 +281,7 @@ public final class Ingestor: EventSink {
             // A duplicate may come from a shape that names a log stream (group) the first copy lacked:
             // the request keeps the smallest over all copies of all its lines, whatever their order.
             if stream != 0 || group != 0 {
-                _ = contribute(eventKey: eventKey, ts: ts, stream: stream, group: group, isNew: false)
+                contribute(requestKey: requestKey, eventKey: eventKey, ts: ts, stream: stream, group: group, isNew: false)
             }
         }
         batchEvents += 1
@@ -269,18 +289,19 @@ public final class Ingestor: EventSink {
         try maybeCommit()
     }
 
-    /// Adds what the parsed line contributes to its request; returns the request's key (0: none).
-    private func contribute(eventKey: Int64, ts: Int64?, stream: Int32, group: Int32, isNew: Bool) -> Int64 {
-        let rid = line.bytes(.requestId)
-        let requestKey: Int64
-        if let rid {
-            requestKey = storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: 0x5EED))
-        } else if line.isUsage {
-            // A usage line without request_id is a request of its own (SPEC §3).
-            requestKey = storeKey(UInt64(bitPattern: eventKey) ^ 0x0A5B_C0FF_EE00_0000)
-        } else {
-            return 0
+    /// The key of the parsed line's request (0: none).
+    private func requestKey(eventKey: Int64) -> Int64 {
+        if let rid = line.bytes(.requestId) {
+            return storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: 0x5EED))
         }
+        // A usage line without request_id is a request of its own (SPEC §3).
+        return line.isUsage ? storeKey(UInt64(bitPattern: eventKey) ^ 0x0A5B_C0FF_EE00_0000) : 0
+    }
+
+    /// Adds what the parsed line contributes to its request.
+    private func contribute(requestKey: Int64, eventKey: Int64, ts: Int64?, stream: Int32, group: Int32, isNew: Bool) {
+        guard requestKey != 0 else { return }
+        let rid = line.bytes(.requestId)
         var d = RequestDelta()
         if isNew { fill(&d, ts: ts, isOrphan: rid == nil) }
         d.logStream = stream
@@ -292,7 +313,6 @@ public final class Ingestor: EventSink {
             orphanId.append(contentsOf: "orphan-\(String(UInt64(bitPattern: eventKey), radix: 16))".utf8)
             orphanId.withUnsafeBufferPointer { deltas.append(requestKey, d, requestId: $0) }
         }
-        return requestKey
     }
 
     // Readers hand out the same stream String for runs of events; remembering the last one saves a
@@ -536,7 +556,7 @@ public final class Ingestor: EventSink {
             messages[slot].withUnsafeBytes { parser.parse($0, into: line) }
             let stream = s.optionalInt(2).map { intern(store.values[Int($0)]) } ?? 0
             let group = s.optionalInt(3).map { intern(store.values[Int($0)]) } ?? 0
-            _ = contribute(eventKey: s.int(0), ts: s.optionalInt(1), stream: stream, group: group, isNew: true)
+            contribute(requestKey: requestKey(eventKey: s.int(0)), eventKey: s.int(0), ts: s.optionalInt(1), stream: stream, group: group, isNew: true)
         }
         try commit()
         try shared.storeLock.locked { try store.transaction { try shared.flushRequests() } }

@@ -65,6 +65,73 @@ struct KeySet {
     }
 }
 
+/// The stored events by key, with each one's time and request: a duplicate is recognised before its message
+/// is parsed (its key is the hash of its text when the text carries its own timestamp), and what it still
+/// contributes (its time to its file's range, its log stream to its request) comes from here. Parsing was
+/// 22% of ingest and 41% of the events in a typical archive are duplicates. 24 bytes a slot, 4/5 full.
+struct EventKeyMap {
+    /// Key (0: empty), time and request side by side: a lookup touches one cache line, not three.
+    private struct Slot {
+        var key: Int64
+        var time: Int64
+        var request: Int64
+    }
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+
+    init(minimumCapacity: Int = 1 << 10) {
+        var capacity = 1 << 10
+        while capacity * 4 < minimumCapacity * 5 { capacity <<= 1 }
+        slots = [Slot](repeating: Slot(key: 0, time: 0, request: 0), count: capacity)
+        mask = capacity - 1
+    }
+
+    @inline(__always) private static func slot(_ key: Int64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+    }
+
+    /// Adds `key` with its event's time (`Int64.min`: none) and request (0: none); true when it is new.
+    @inline(__always) mutating func insert(_ key: Int64, time: Int64, request: Int64) -> Bool {
+        if count * 5 >= slots.count * 4 { grow() }
+        let mask = self.mask
+        return slots.withUnsafeMutableBufferPointer { s in
+            var i = Self.slot(key, mask)
+            while true {
+                let k = s[i].key
+                if k == key { return false }
+                if k == 0 {
+                    s[i] = Slot(key: key, time: time, request: request)
+                    count += 1
+                    return true
+                }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    /// The time and request of a stored event.
+    @inline(__always) func find(_ key: Int64) -> (time: Int64, request: Int64)? {
+        slots.withUnsafeBufferPointer { s in
+            var i = Self.slot(key, mask)
+            while true {
+                let k = s[i].key
+                if k == key { return (s[i].time, s[i].request) }
+                if k == 0 { return nil }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Slot](repeating: Slot(key: 0, time: 0, request: 0), count: old.count * 2)
+        mask = slots.count - 1
+        count = 0
+        for s in old where s.key != 0 { _ = insert(s.key, time: s.time, request: s.request) }
+    }
+}
+
 /// A mutex (pthread), for the state the ingest workers share.
 final class Lock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>

@@ -165,9 +165,11 @@ struct RequestTable {
     private var mask: Int
     private(set) var entries: ContiguousArray<RequestDelta> = []
     private(set) var entryKeys: ContiguousArray<Int64> = []
-    /// Request ids, back to back; entry i's is `idBytes[idStart[i]..<idStart[i + 1]]`.
+    /// Request ids, back to back; entry i's is `idBytes[idStart[i]..<idStart[i] + idLength[i]]` (length
+    /// 0 until a contribution that knows it arrives: a duplicate's names only the request's key).
     private var idBytes: [UInt8] = []
-    private var idStart: [Int32] = [0]
+    private var idStart: [Int32] = []
+    private var idLength: [Int32] = []
     let capacity: Int
 
     init(capacity: Int) {
@@ -181,7 +183,8 @@ struct RequestTable {
         entries.reserveCapacity(capacity)
         entryKeys.reserveCapacity(capacity)
         idBytes.reserveCapacity(capacity * 40)
-        idStart.reserveCapacity(capacity + 1)
+        idStart.reserveCapacity(capacity)
+        idLength.reserveCapacity(capacity)
     }
 
     var count: Int { entries.count }
@@ -193,7 +196,13 @@ struct RequestTable {
         while true {
             let k = keys[i]
             if k == key {
-                entries[Int(slots[i])].merge(delta, less: less)
+                let e = Int(slots[i])
+                entries[e].merge(delta, less: less)
+                if idLength[e] == 0 && !requestId.isEmpty {
+                    idStart[e] = Int32(idBytes.count)
+                    idLength[e] = Int32(requestId.count)
+                    idBytes.append(contentsOf: requestId)
+                }
                 return
             }
             if k == 0 { break }
@@ -201,16 +210,17 @@ struct RequestTable {
         }
         keys[i] = key
         slots[i] = Int32(entries.count)
-        idBytes.append(contentsOf: requestId)
         idStart.append(Int32(idBytes.count))
+        idLength.append(Int32(requestId.count))
+        idBytes.append(contentsOf: requestId)
         entries.append(delta)
         entryKeys.append(key)
     }
 
-    /// Calls `body` with entry `i`'s request id.
+    /// Calls `body` with entry `i`'s request id (empty when no contribution named it).
     func withRequestId<T>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         try idBytes.withUnsafeBufferPointer { b in
-            try body(UnsafeBufferPointer(rebasing: b[Int(idStart[i])..<Int(idStart[i + 1])]))
+            try body(UnsafeBufferPointer(rebasing: b[Int(idStart[i])..<Int(idStart[i] + idLength[i])]))
         }
     }
 
@@ -219,7 +229,8 @@ struct RequestTable {
         entries.removeAll(keepingCapacity: true)
         entryKeys.removeAll(keepingCapacity: true)
         idBytes.removeAll(keepingCapacity: true)
-        idStart = [0]
+        idStart.removeAll(keepingCapacity: true)
+        idLength.removeAll(keepingCapacity: true)
     }
 }
 
