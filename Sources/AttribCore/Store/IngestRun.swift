@@ -114,6 +114,9 @@ private final class Run: @unchecked Sendable {
         lock.locked { if progress.count < count { progress = Array(repeating: (IngestCounts(), 0), count: count) } }
         let total = totalBytes
         w.shouldStop = { [unowned self] in self.primaryStop() || self.lock.locked { self.failure != nil } }
+        if let say = w.onReject {
+            w.onReject = { [unowned self] line in self.lock.locked { say(line) } }  // one line at a time on stderr
+        }
         guard let report = primaryProgress else { return }
         w.onProgress = { [unowned self] counts, read, _ in
             self.lock.locked {
