@@ -15,7 +15,8 @@ struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read CloudWatch log exports into the store.",
         discussion: """
-            PATH may be a file, a directory (read recursively, in name order) or - for stdin. The shape \
+            PATH may be a file, a directory (read recursively) or - for stdin; files are read several at \
+            once (one per core, largest first; --threads to choose). The shape \
             (filter-log-events, get-log-events, S3 export, Firehose, Logs Insights JSON/CSV/get-query-results, \
             JSON lines) is detected from the content, and gzip or zstd compression from the first bytes, \
             whatever the file is called. Events already in the store are counted as duplicates and not \
@@ -23,7 +24,8 @@ struct Ingest: ParsableCommand {
             read are rejects: counted, reported with their position, kept in the store, and the rest of \
             the input is still read.
 
-            Ctrl-C stops at the next batch boundary; run the same command again to finish.
+            Ctrl-C stops at the next batch boundary; run the same command again to finish. A second \
+            ingest into the same store waits for the first to end.
 
             EXAMPLES:
               attrib ingest exports/
