@@ -89,7 +89,12 @@ public final class Ingestor: EventSink {
 
     /// The first worker of a run: takes the store for the run and finishes any interrupted one.
     public convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000) throws {
-        try self.init(shared: IngestShared(store: store), mapping: mapping, batchSize: batchSize)
+        try self.init(store: store, mapping: mapping, batchSize: batchSize, requestCap: 500_000)
+    }
+
+    /// `requestCap`: requests held before they are written mid-run (tests make it small).
+    convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int) throws {
+        try self.init(shared: IngestShared(store: store, requestCap: requestCap), mapping: mapping, batchSize: batchSize)
         try recover()
     }
 
