@@ -195,74 +195,6 @@ struct JSONBytes {
         }
     }
 
-    /// Decodes the string starting at `i` (at its opening quote) into `out` (cleared first).
-    /// Returns the index after the closing quote, or nil when the string is malformed.
-    func readString(_ i: Int, into out: inout [UInt8]) -> Int? {
-        out.removeAll(keepingCapacity: true)
-        guard i < end, base[i] == 0x22 else { return nil }
-        var j = i + 1
-        var runStart = j
-        while j < end {
-            while j + 8 <= end {
-                let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
-                // Quote, backslash, or a control byte (< 0x20, found as a borrow out of w - 0x20..; only
-                // exact for ASCII words, so a word with a high byte goes byte by byte).
-                let m = hasByte(w, 0x22) | hasByte(w, 0x5C)
-                    | (w & 0x8080_8080_8080_8080 == 0 ? ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080) : 0x80)
-                if m != 0 {
-                    j += m.trailingZeroBitCount >> 3
-                    break
-                }
-                j += 8
-            }
-            guard j < end else { break }
-            let c = base[j]
-            if c == 0x22 {
-                out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: j - runStart))
-                return j + 1
-            }
-            if c == 0x5C {
-                out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: j - runStart))
-                guard j + 1 < end else { return nil }
-                let e = base[j + 1]
-                switch e {
-                case 0x22, 0x5C, 0x2F: out.append(e)
-                case 0x62: out.append(0x08)
-                case 0x66: out.append(0x0C)
-                case 0x6E: out.append(0x0A)
-                case 0x72: out.append(0x0D)
-                case 0x74: out.append(0x09)
-                case 0x75:
-                    guard var scalar = hex4(j + 2) else { return nil }
-                    j += 6
-                    if scalar >= 0xD800 && scalar < 0xDC00 {
-                        // A surrogate pair; a lone high surrogate becomes U+FFFD.
-                        if j + 6 <= end, base[j] == 0x5C, base[j + 1] == 0x75, let low = hex4(j + 2),
-                            low >= 0xDC00 && low < 0xE000
-                        {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                            j += 6
-                        } else {
-                            scalar = 0xFFFD
-                        }
-                    } else if scalar >= 0xDC00 && scalar < 0xE000 {
-                        scalar = 0xFFFD
-                    }
-                    appendUTF8(scalar, to: &out)
-                    runStart = j
-                    continue
-                default: return nil
-                }
-                j += 2
-                runStart = j
-                continue
-            }
-            if c < 0x20 { return nil }
-            j += 1
-        }
-        return nil
-    }
-
     /// Decodes the string starting at `i` (its opening quote) onto the end of `out`. Returns the index
     /// after the closing quote, or nil when the string is malformed or cut off (then `out` is unchanged).
     /// One pass, writing runs of plain bytes through a pointer: the Array-appending version cost ~90
@@ -337,19 +269,6 @@ struct JSONBytes {
         return nil
     }
 
-    /// If the string at `i` has no escapes, returns its content range without copying.
-    @inline(__always) func plainString(_ i: Int) -> (start: Int, end: Int, next: Int)? {
-        guard i < end, base[i] == 0x22 else { return nil }
-        var j = i + 1
-        while j < end {
-            let c = base[j]
-            if c == 0x22 { return (i + 1, j, j + 1) }
-            if c == 0x5C || c < 0x20 { return nil }
-            j += 1
-        }
-        return nil
-    }
-
     private func hex4(_ i: Int) -> UInt32? {
         guard i + 4 <= end else { return nil }
         var v: UInt32 = 0
@@ -372,24 +291,6 @@ struct JSONBytes {
         let n = literal.utf8CodeUnitCount
         guard stop - start == n else { return false }
         return memcmp(base + start, literal.utf8Start, n) == 0
-    }
-}
-
-func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
-    if scalar < 0x80 {
-        out.append(UInt8(scalar))
-    } else if scalar < 0x800 {
-        out.append(UInt8(0xC0 | (scalar >> 6)))
-        out.append(UInt8(0x80 | (scalar & 0x3F)))
-    } else if scalar < 0x10000 {
-        out.append(UInt8(0xE0 | (scalar >> 12)))
-        out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-        out.append(UInt8(0x80 | (scalar & 0x3F)))
-    } else {
-        out.append(UInt8(0xF0 | (scalar >> 18)))
-        out.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-        out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-        out.append(UInt8(0x80 | (scalar & 0x3F)))
     }
 }
 

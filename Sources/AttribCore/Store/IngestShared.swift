@@ -166,13 +166,15 @@ final class IngestShared: @unchecked Sendable {
         let less = dictionary.comparator()
         try batch.forEach { key, delta, requestId in
             requests.merge(key, delta, requestId: requestId, less: less)
-            if requests.isFull { try flushRequests() }
+            if requests.isFull { try flushRequests(final: false) }
         }
     }
 
     /// Writes the run's requests into the request table (inside the caller's transaction) and moves the
     /// recovery mark past every committed line.
-    func flushRequests() throws {
+    /// Mid-run (`final` false), contributions that only name a request not stored yet (a copy's log
+    /// stream, read before another thread committed the request's line) are kept for the next write.
+    func flushRequests(final: Bool) throws {
         let db = store.db
         var wroteNow = false
         if requests.count > 0 {
@@ -188,6 +190,7 @@ final class IngestShared: @unchecked Sendable {
             // Key order: the table's B-tree is filled left to right.
             let keys = requests.entryKeys
             let less = dictionary.comparator()
+            var carried: [(Int64, RequestDelta, [UInt8])] = []
             for i in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
                 let key = keys[i]
                 let delta = requests.entries[i]
@@ -210,7 +213,12 @@ final class IngestShared: @unchecked Sendable {
                         select.reset()
                     }
                 }
-                if !exists && delta.lines == 0 { continue }  // duplicates of lines whose request is not stored
+                if !exists && delta.lines == 0 {
+                    // Only copies of lines whose request is not stored (yet: its line may still be in
+                    // another thread's batch).
+                    if !final { carried.append((key, delta, requests.withRequestId(i) { Array($0) })) }
+                    continue
+                }
                 if !exists { rollup.replace(nil, with: merged) }
                 _ = touchedKeys.insert(key)
                 wroteNow = true
@@ -231,6 +239,9 @@ final class IngestShared: @unchecked Sendable {
             }
             try newRows.finish()
             requests.removeAll()
+            for (key, delta, id) in carried {
+                id.withUnsafeBufferPointer { requests.merge(key, delta, requestId: $0, less: less) }
+            }
             storeHasRequests = true
             if wroteNow {
                 // Reports read the rollup only while it matches the requests (see `finish`).
@@ -248,7 +259,7 @@ final class IngestShared: @unchecked Sendable {
         try storeLock.locked {
             try store.transaction {
                 try dictionary.writePending(store.db)
-                try flushRequests()
+                try flushRequests(final: true)
                 // The run's memory goes back before the rollup is rebuilt (the peak of a run is here).
                 requests = RequestTable(capacity: 0)
                 loadLock.locked {

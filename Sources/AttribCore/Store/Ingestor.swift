@@ -564,7 +564,7 @@ public final class Ingestor: EventSink {
             contribute(requestKey: requestKey(eventKey: s.int(0)), eventKey: s.int(0), ts: s.optionalInt(1), stream: stream, group: group, isNew: true)
         }
         try commit()
-        try shared.storeLock.locked { try store.transaction { try shared.flushRequests() } }
+        try shared.storeLock.locked { try store.transaction { try shared.flushRequests(final: true) } }
     }
 }
 

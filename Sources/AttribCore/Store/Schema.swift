@@ -149,21 +149,7 @@ enum Schema {
                (r.flags & 16) != 0 AS is_orphan_usage,
                (r.flags & 16128) != 0 AS has_conflict
         FROM request r;
-        CREATE VIEW events AS
-        SELECT l.hash AS event_key,
-               l.ts,
-               CASE WHEN l.ts IS NULL THEN NULL
-                    ELSE strftime('%Y-%m-%dT%H:%M:%fZ', l.ts / 1000.0, 'unixepoch') END AS time,
-               (SELECT request_id FROM request WHERE id = l.request) AS request_id,
-               (SELECT value FROM dict WHERE id = l.statement) AS statement,
-               (l.flags & 1) != 0 AS has_user_sub,
-               (l.flags & 2) != 0 AS has_user_email,
-               (l.flags & 4) != 0 AS has_auth_source,
-               (l.flags & 8) != 0 AS is_usage,
-               (l.flags & 16) != 0 AS is_json,
-               l.block,
-               l.slot
-        FROM line l;
+        \(eventsView)
         """,
         // 2: facts about the store itself (e.g. the schema it was migrated from), for support.
         """
