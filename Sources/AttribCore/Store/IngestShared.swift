@@ -72,9 +72,13 @@ final class IngestShared: @unchecked Sendable {
 
     /// The event keys, in 64 shards with a lock each: the workers look up every event, and one lock
     /// for the set was contended (futex waits, 5% of ingest).
+    /// The store's keys are kept bare (8 bytes each, ~10 bytes a stored event: a store is only bounded by
+    /// the archive); this run's keys with their time and request (~30 bytes each), for the copies that
+    /// follow them. A copy of an event from an earlier run is parsed to find its request.
     private final class KeyShard: @unchecked Sendable {
         let lock = Lock()
-        var keys = EventKeyMap()
+        var stored = KeySet()
+        var run = EventKeyMap()
     }
     private let shards = (0..<64).map { _ in KeyShard() }
     private let loadLock = Lock()
@@ -122,13 +126,13 @@ final class IngestShared: @unchecked Sendable {
     /// this run. The keys must have been loaded (`loadKeys`).
     @inline(__always) func insertKey(_ key: Int64, time: Int64?, request: Int64) -> Bool {
         let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
-        return shard.lock.locked { shard.keys.insert(key, time: time ?? .min, request: request) }
+        return shard.lock.locked { !shard.stored.contains(key) && shard.run.insert(key, time: time ?? .min, request: request) }
     }
 
-    /// The time and request of a stored (or this run's) event.
+    /// The time and request of an event this run stored.
     @inline(__always) func findKey(_ key: Int64) -> (time: Int64?, request: Int64)? {
         let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
-        guard let found = shard.lock.locked({ shard.keys.find(key) }) else { return nil }
+        guard let found = shard.lock.locked({ shard.run.find(key) }) else { return nil }
         return (found.time == .min ? nil : found.time, found.request)
     }
 
@@ -139,11 +143,14 @@ final class IngestShared: @unchecked Sendable {
             guard !keysLoaded else { return }
             try storeLock.locked {
                 let n = try store.db.scalar("SELECT count(*) FROM line") ?? 0
-                for shard in shards { shard.keys = EventKeyMap(minimumCapacity: (Int(n) + 1 << 20) / shards.count) }
-                let s = try store.db.prepare("SELECT hash, ts, request FROM line")
+                for shard in shards {
+                    shard.stored = KeySet(minimumCapacity: Int(n) / shards.count)
+                    shard.run = EventKeyMap(minimumCapacity: (1 << 20) / shards.count)
+                }
+                let s = try store.db.prepare("SELECT hash FROM line")
                 while try s.step() {
                     let key = s.int(0)
-                    _ = shards[Int(UInt64(bitPattern: key) >> 58)].keys.insert(key, time: s.optionalInt(1) ?? .min, request: s.int(2))
+                    _ = shards[Int(UInt64(bitPattern: key) >> 58)].stored.insert(key)
                 }
             }
             keysLoaded = true
@@ -263,7 +270,10 @@ final class IngestShared: @unchecked Sendable {
                 // The run's memory goes back before the rollup is rebuilt (the peak of a run is here).
                 requests = RequestTable(capacity: 0)
                 loadLock.locked {
-                    for shard in shards { shard.keys = EventKeyMap() }
+                    for shard in shards {
+                        shard.stored = KeySet()
+                        shard.run = EventKeyMap()
+                    }
                     keysLoaded = false
                 }
                 if !completedSources.isEmpty {
