@@ -401,6 +401,24 @@ extension JSONBytes {
         forEachElementEnd(i, body) != nil
     }
 
+    /// Walks the array at `i` with `parse(elementStart)` reading each element and returning its end (nil:
+    /// malformed), so an element is read once, not scanned for its end first. Returns the index after the
+    /// closing bracket, or nil when malformed.
+    func forEachElementEnd(_ i: Int, parse: (Int) -> Int?) -> Int? {
+        guard i < end, base[i] == 0x5B else { return nil }
+        var j = skipSpace(i + 1)
+        if j < end && base[j] == 0x5D { return j + 1 }
+        while j < end {
+            guard let valueEnd = parse(j) else { return nil }
+            j = skipSpace(valueEnd)
+            guard j < end else { return nil }
+            if base[j] == 0x5D { return j + 1 }
+            guard base[j] == 0x2C else { return nil }
+            j = skipSpace(j + 1)
+        }
+        return nil
+    }
+
     /// Like `forEachElement`, returning the index after the closing bracket, or nil when malformed.
     func forEachElementEnd(_ i: Int, _ body: (Int, Int) -> Void) -> Int? {
         guard i < end, base[i] == 0x5B else { return nil }

@@ -359,23 +359,46 @@ final class JSONStreamReader {
             swap(&fields, &rowFields)
             fields.removeAll(keepingCapacity: true)
             defer { swap(&fields, &rowFields) }
+            // The message is decoded as the row is walked (one pass over the longest value).
             if kind == .insightsRows {
-                elementEnd = v.forEachMemberEnd(start) { ks, ke, vs, ve in fields.append(((ks, ke), (vs, ve))) }
+                elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
+                    guard v.equals(ks, ke, "@message") else { return nil }
+                    message.removeAll()
+                    let e = v.readString(vs, into: message)
+                    messageFound = e != nil
+                    return e
+                }) { ks, ke, vs, ve in fields.append(((ks, ke), (vs, ve))) }
                 guard elementEnd != nil else {
                     if inPlace { return nil }
                     try reject(start, stop, "row is not a JSON object")
                     return stop
                 }
             } else {
-                elementEnd = v.forEachElementEnd(start) { es, _ in
+                elementEnd = v.forEachElementEnd(start, parse: { es in
+                    guard v[es] == 0x7B else {
+                        if case .complete(let e) = v.scanValue(es) { return e }  // not a field: skipped
+                        return nil
+                    }
                     var name: (Int, Int)?
                     var value: (Int, Int)?
-                    _ = v.forEachMember(es) { ks, ke, vs, ve in
-                        if v.equals(ks, ke, "field"), v[vs] == 0x22 { name = (vs + 1, ve - 1) }
+                    var isMessage = false
+                    let end = v.forEachMemberEnd(es, take: { ks, ke, vs in
+                        // The value of "@message" when "field" came first, as AWS writes it.
+                        guard isMessage, v.equals(ks, ke, "value") else { return nil }
+                        message.removeAll()
+                        let e = v.readString(vs, into: message)
+                        messageFound = e != nil
+                        return e
+                    }) { ks, ke, vs, ve in
+                        if v.equals(ks, ke, "field"), v[vs] == 0x22 {
+                            name = (vs + 1, ve - 1)
+                            isMessage = v.equals(vs + 1, ve - 1, "@message")
+                        }
                         if v.equals(ks, ke, "value") { value = (vs, ve) }
                     }
                     if let name, let value { fields.append((name, value)) }
-                }
+                    return end
+                })
                 guard elementEnd != nil else {
                     if inPlace { return nil }
                     try reject(start, stop, "result row is not an array of fields")
