@@ -45,7 +45,7 @@ struct Ingest: ParsableCommand {
     @Flag(name: .long, help: "Read files again even if identical content was already ingested.")
     var force = false
 
-    @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Files read at once, one per thread (default: one per core, at most 8).", valueName: "n"))
+    @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Files read at once, one per thread (default: one per core, at most 4; each thread adds about 17 MB).", valueName: "n"))
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp("Events per transaction (tests use small batches to interrupt between them).", visibility: .hidden))

@@ -22,7 +22,7 @@ public struct IngestOptions: Sendable {
     public var forcedShape: Shape?
     /// Re-read inputs even when an identical file was already ingested completely.
     public var force = false
-    /// Worker threads; nil: one per core (at most 8).
+    /// Worker threads; nil: one per core, at most 4 (each adds ~17 MB; SQLite takes one writer at a time).
     public var workers: Int?
     public init(forcedShape: Shape? = nil, force: Bool = false, workers: Int? = nil) {
         self.forcedShape = forcedShape
@@ -47,7 +47,7 @@ public enum IngestRun {
 
         let run = Run(files: files, options: options, warn: warn, primary: ingestor)
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let count = max(1, min(options.workers ?? min(max(cores, 1), 8), files.count))
+        let count = max(1, min(options.workers ?? min(max(cores, 1), 4), files.count))
         let workers = [ingestor] + (1..<max(count, 1)).map { _ in ingestor.sibling() }
         if workers.count == 1 {
             run.work(ingestor, index: 0)
