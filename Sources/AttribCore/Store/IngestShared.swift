@@ -7,8 +7,6 @@
 // batch as before; after a kill, the requests of lines committed since the last request flush are
 // re-derived from the raw blocks (`recover`), so nothing is lost and nothing is counted twice.
 
-import CSQLite
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
