@@ -17,9 +17,9 @@ func shell(_ command: String) throws -> Int32 {
 }
 
 func ingestPaths(_ paths: [String], db: String, force: Bool = false, threads: Int? = nil, requestCap: Int = 500_000,
-                 batchSize: Int = 25_000) throws -> (IngestOutcome, [String]) {
+                 runKeysPerShard: Int = 26_000, batchSize: Int = 25_000) throws -> (IngestOutcome, [String]) {
     let store = try Store(path: db)
-    let ingestor = try Ingestor(store: store, batchSize: batchSize, requestCap: requestCap)
+    let ingestor = try Ingestor(store: store, batchSize: batchSize, requestCap: requestCap, runKeysPerShard: runKeysPerShard)
     var warnings: [String] = []
     let outcome = try IngestRun.run(paths: paths, store: store, options: IngestOptions(force: force, workers: threads), ingestor: ingestor) { warnings.append($0) }
     return (outcome, warnings)

@@ -100,8 +100,9 @@ final class IngestShared: @unchecked Sendable {
     private var nextBlockId: Int64
     private let lockFD: Int32
 
-    init(store: Store, requestCap: Int = 500_000) throws {
+    init(store: Store, requestCap: Int = 500_000, runKeysPerShard: Int = 26_000) throws {
         self.store = store
+        self.runKeysPerShard = runKeysPerShard
         requests = RequestTable(capacity: requestCap)
         // One ingest at a time per store: the dedup set and the dictionary ids are this run's own.
         lockFD = try StoreFileLock.acquire(store.path)
@@ -124,8 +125,21 @@ final class IngestShared: @unchecked Sendable {
     /// this run. The keys must have been loaded (`loadKeys`).
     @inline(__always) func insertKey(_ key: Int64, time: Int64?, request: Int64) -> Bool {
         let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
-        return shard.lock.locked { !shard.stored.contains(key) && shard.run.insert(key, time: time ?? .min, request: request) }
+        return shard.lock.locked {
+            guard !shard.stored.contains(key) else { return false }
+            if shard.run.count >= runKeysPerShard {
+                // Memory stays bounded in a long run: the oldest keys of the run keep only their key (their
+                // later copies are parsed to find their request, as copies of earlier runs' events are).
+                shard.run.forEachKey { _ = shard.stored.insert($0) }
+                shard.run = EventKeyMap()
+            }
+            return shard.run.insert(key, time: time ?? .min, request: request)
+        }
     }
+
+    /// This run's keys kept with their time and request, per shard: by default 1.66M in all, in tables of
+    /// at most 32,768 slots (4/5 full: 26,214 keys), 50 MB.
+    let runKeysPerShard: Int
 
     /// The time and request of an event this run stored.
     @inline(__always) func findKey(_ key: Int64) -> (time: Int64?, request: Int64)? {
@@ -143,7 +157,7 @@ final class IngestShared: @unchecked Sendable {
                 let n = try store.db.scalar("SELECT count(*) FROM line") ?? 0
                 for shard in shards {
                     shard.stored = KeySet(minimumCapacity: Int(n) / shards.count)
-                    shard.run = EventKeyMap(minimumCapacity: (1 << 20) / shards.count)
+                    shard.run = EventKeyMap(minimumCapacity: runKeysPerShard)
                 }
                 let s = try store.db.prepare("SELECT hash FROM line")
                 while try s.step() {

@@ -92,9 +92,12 @@ public final class Ingestor: EventSink {
         try self.init(store: store, mapping: mapping, batchSize: batchSize, requestCap: 500_000)
     }
 
-    /// `requestCap`: requests held before they are written mid-run (tests make it small).
-    convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int) throws {
-        try self.init(shared: IngestShared(store: store, requestCap: requestCap), mapping: mapping, batchSize: batchSize)
+    /// `requestCap`: requests held before they are written mid-run; `runKeysPerShard`: this run's event
+    /// keys kept with their time and request (tests make both small).
+    convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int,
+                     runKeysPerShard: Int = 26_000) throws {
+        try self.init(shared: IngestShared(store: store, requestCap: requestCap, runKeysPerShard: runKeysPerShard),
+                      mapping: mapping, batchSize: batchSize)
         try recover()
     }
 

@@ -123,6 +123,11 @@ struct EventKeyMap {
         }
     }
 
+    /// Calls `body` with every key.
+    func forEachKey(_ body: (Int64) -> Void) {
+        for s in slots where s.key != 0 { body(s.key) }
+    }
+
     private mutating func grow() {
         let old = slots
         slots = [Slot](repeating: Slot(key: 0, time: 0, request: 0), count: old.count * 2)
