@@ -377,23 +377,7 @@ extension JSONBytes {
 
     /// Like `forEachMember`, returning the index after the closing brace, or nil when malformed.
     func forEachMemberEnd(_ i: Int, _ body: (Int, Int, Int, Int) -> Void) -> Int? {
-        guard i < end, base[i] == 0x7B else { return nil }
-        var j = skipSpace(i + 1)
-        if j < end && base[j] == 0x7D { return j + 1 }
-        while j < end {
-            guard base[j] == 0x22, case .complete(let keyEnd) = scanString(j) else { return nil }
-            var k = skipSpace(keyEnd)
-            guard k < end, base[k] == 0x3A else { return nil }
-            k = skipSpace(k + 1)
-            guard case .complete(let valueEnd) = scanValue(k) else { return nil }
-            body(j + 1, keyEnd - 1, k, valueEnd)
-            j = skipSpace(valueEnd)
-            guard j < end else { return nil }
-            if base[j] == 0x7D { return j + 1 }
-            guard base[j] == 0x2C else { return nil }
-            j = skipSpace(j + 1)
-        }
-        return nil
+        forEachMemberEnd(i, take: { _, _, _ in nil }, body)
     }
 
     /// Calls `body(valueStart, valueEnd)` for each element of the array at `i`.

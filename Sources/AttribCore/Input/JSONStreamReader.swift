@@ -328,8 +328,7 @@ final class JSONStreamReader {
             // The message is decoded as it is walked (one pass over the longest value).
             elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
                 guard v.equals(ks, ke, "message") else { return nil }
-                message.removeAll()
-                let e = v.readString(vs, into: message)
+                let e = decodeMessage(v, vs)
                 messageFound = e != nil
                 return e
             }) { ks, ke, vs, ve in
@@ -363,8 +362,7 @@ final class JSONStreamReader {
             if kind == .insightsRows {
                 elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
                     guard v.equals(ks, ke, "@message") else { return nil }
-                    message.removeAll()
-                    let e = v.readString(vs, into: message)
+                    let e = decodeMessage(v, vs)
                     messageFound = e != nil
                     return e
                 }) { ks, ke, vs, ve in fields.append(((ks, ke), (vs, ve))) }
@@ -385,8 +383,7 @@ final class JSONStreamReader {
                     let end = v.forEachMemberEnd(es, take: { ks, ke, vs in
                         // The value of "@message" when "field" came first, as AWS writes it.
                         guard isMessage, v.equals(ks, ke, "value") else { return nil }
-                        message.removeAll()
-                        let e = v.readString(vs, into: message)
+                        let e = decodeMessage(v, vs)
                         messageFound = e != nil
                         return e
                     }) { ks, ke, vs, ve in
@@ -445,6 +442,12 @@ final class JSONStreamReader {
         }
         try emitDecoded(timestamp: timestamp, message.raw, group: groupName, stream: streamName, at: at, rawStart: start, rawStop: end)
         return end
+    }
+
+    /// Decodes the string value at `vs` into `message`; returns its end, or nil when it is not a valid string.
+    private func decodeMessage(_ v: JSONBytes, _ vs: Int) -> Int? {
+        message.removeAll()
+        return v.readString(vs, into: message)
     }
 
     // MARK: Emitting
