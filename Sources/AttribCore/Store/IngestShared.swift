@@ -133,7 +133,7 @@ final class IngestShared: @unchecked Sendable {
                 shard.run.forEachKey { _ = shard.stored.insert($0) }
                 shard.run = EventKeyMap()
             }
-            return shard.run.insert(key, time: time ?? .min, request: request)
+            return shard.run.insert(key, StoredEvent(time: time ?? .min, request: request)) == nil
         }
     }
 

@@ -1,6 +1,7 @@
-// The event keys already in the store (and seen in this run), for dedup without touching SQLite.
-// Hand-written open addressing over a flat [Int64]: a Swift Set<Int64> costs ~3x the memory and a
-// hash call per probe; here one probe is a multiply and a load. 1.5M keys take 32 MB.
+// Hash tables keyed by 64-bit store keys, for dedup and for the run's requests without touching SQLite.
+// Hand-written open addressing over one flat array of slots: a Swift Set or Dictionary costs ~3x the
+// memory and a hash call per probe; here one probe is a multiply and a load, and a key's value sits in
+// the same cache line as the key.
 
 #if canImport(Glibc)
 import Glibc
@@ -8,16 +9,24 @@ import Glibc
 import Darwin
 #endif
 
-struct KeySet {
-    /// Slots hold keys; 0 is empty (store keys are never 0, see `storeKey`).
-    private var slots: [Int64]
+/// Keys (never 0, see `storeKey`) with a value each, up to 4/5 full (linear probing then stays within a
+/// cache line or two per lookup). With `Void` values a slot is the 8-byte key alone.
+struct KeyTable<Value> {
+    private struct Slot {
+        var key: Int64  // 0: empty
+        var value: Value
+    }
+    private var slots: [Slot]
     private var mask: Int
+    private let filler: Value
     private(set) var count = 0
 
-    init(minimumCapacity: Int = 1 << 10) {
+    /// `filler` fills empty slots (its value is never read).
+    init(minimumCapacity: Int = 1 << 10, filler: Value) {
         var capacity = 1 << 10
         while capacity * 4 < minimumCapacity * 5 { capacity <<= 1 }
-        slots = [Int64](repeating: 0, count: capacity)
+        self.filler = filler
+        slots = [Slot](repeating: Slot(key: 0, value: filler), count: capacity)
         mask = capacity - 1
     }
 
@@ -26,97 +35,32 @@ struct KeySet {
         Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
     }
 
-    /// Inserts `key`; returns true when it was not there before.
-    @inline(__always) mutating func insert(_ key: Int64) -> Bool {
-        // Up to 4/5 full: linear probing over 8-byte keys stays within a cache line or two per lookup,
-        // and the set is the largest thing a run keeps (8 bytes a stored line).
-        if count * 5 >= slots.count * 4 { grow() }
-        return slots.withUnsafeMutableBufferPointer { s in
-            var i = Self.slot(key, mask)
-            while true {
-                let k = s[i]
-                if k == key { return false }
-                if k == 0 {
-                    s[i] = key
-                    count += 1
-                    return true
-                }
-                i = (i + 1) & mask
-            }
-        }
-    }
-
-    func contains(_ key: Int64) -> Bool {
-        var i = Self.slot(key, mask)
-        while true {
-            let k = slots[i]
-            if k == key { return true }
-            if k == 0 { return false }
-            i = (i + 1) & mask
-        }
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = [Int64](repeating: 0, count: old.count * 2)
-        mask = slots.count - 1
-        count = 0
-        for k in old where k != 0 { _ = insert(k) }
-    }
-}
-
-/// The stored events by key, with each one's time and request: a duplicate is recognised before its message
-/// is parsed (its key is the hash of its text when the text carries its own timestamp), and what it still
-/// contributes (its time to its file's range, its log stream to its request) comes from here. Parsing was
-/// 22% of ingest and 41% of the events in a typical archive are duplicates. 24 bytes a slot, 4/5 full.
-struct EventKeyMap {
-    /// Key (0: empty), time and request side by side: a lookup touches one cache line, not three.
-    private struct Slot {
-        var key: Int64
-        var time: Int64
-        var request: Int64
-    }
-    private var slots: [Slot]
-    private var mask: Int
-    private(set) var count = 0
-
-    init(minimumCapacity: Int = 1 << 10) {
-        var capacity = 1 << 10
-        while capacity * 4 < minimumCapacity * 5 { capacity <<= 1 }
-        slots = [Slot](repeating: Slot(key: 0, time: 0, request: 0), count: capacity)
-        mask = capacity - 1
-    }
-
-    @inline(__always) private static func slot(_ key: Int64, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-    }
-
-    /// Adds `key` with its event's time (`Int64.min`: none) and request (0: none); true when it is new.
-    @inline(__always) mutating func insert(_ key: Int64, time: Int64, request: Int64) -> Bool {
+    /// Adds `key` with `value` and returns nil; when `key` is there already, returns its value instead.
+    @inline(__always) mutating func insert(_ key: Int64, _ value: Value) -> Value? {
         if count * 5 >= slots.count * 4 { grow() }
         let mask = self.mask
         return slots.withUnsafeMutableBufferPointer { s in
             var i = Self.slot(key, mask)
             while true {
                 let k = s[i].key
-                if k == key { return false }
+                if k == key { return s[i].value }
                 if k == 0 {
-                    s[i] = Slot(key: key, time: time, request: request)
+                    s[i] = Slot(key: key, value: value)
                     count += 1
-                    return true
+                    return nil
                 }
                 i = (i + 1) & mask
             }
         }
     }
 
-    /// The time and request of a stored event.
-    @inline(__always) func find(_ key: Int64) -> (time: Int64, request: Int64)? {
+    /// The value of `key`, when it is there.
+    @inline(__always) func find(_ key: Int64) -> Value? {
         slots.withUnsafeBufferPointer { s in
             var i = Self.slot(key, mask)
             while true {
                 let k = s[i].key
-                if k == key { return (s[i].time, s[i].request) }
+                if k == key { return s[i].value }
                 if k == 0 { return nil }
                 i = (i + 1) & mask
             }
@@ -128,13 +72,47 @@ struct EventKeyMap {
         for s in slots where s.key != 0 { body(s.key) }
     }
 
+    /// Empties the table, keeping its size.
+    mutating func removeAll() {
+        for i in slots.indices { slots[i] = Slot(key: 0, value: filler) }
+        count = 0
+    }
+
     private mutating func grow() {
         let old = slots
-        slots = [Slot](repeating: Slot(key: 0, time: 0, request: 0), count: old.count * 2)
+        slots = [Slot](repeating: Slot(key: 0, value: filler), count: old.count * 2)
         mask = slots.count - 1
         count = 0
-        for s in old where s.key != 0 { _ = insert(s.key, time: s.time, request: s.request) }
+        for s in old where s.key != 0 { _ = insert(s.key, s.value) }
     }
+}
+
+/// The store's event keys, and other sets of keys (8 bytes a slot).
+typealias KeySet = KeyTable<Void>
+
+extension KeyTable where Value == Void {
+    init(minimumCapacity: Int = 1 << 10) { self.init(minimumCapacity: minimumCapacity, filler: ()) }
+
+    /// Inserts `key`; true when it was not there before.
+    @inline(__always) mutating func insert(_ key: Int64) -> Bool { insert(key, ()) == nil }
+
+    func contains(_ key: Int64) -> Bool { find(key) != nil }
+}
+
+/// The time (`Int64.min`: none) and request (0: none) of an event this run stored: a duplicate is
+/// recognised before its message is parsed (its key is the hash of its text when the text carries its own
+/// timestamp), and what it still contributes (its time to its file's range, its log stream to its request)
+/// comes from here. Parsing was 22% of ingest and 41% of the events in a typical archive are duplicates.
+struct StoredEvent {
+    var time: Int64
+    var request: Int64
+}
+
+/// This run's event keys with their `StoredEvent` (24 bytes a slot).
+typealias EventKeyMap = KeyTable<StoredEvent>
+
+extension KeyTable where Value == StoredEvent {
+    init(minimumCapacity: Int = 1 << 10) { self.init(minimumCapacity: minimumCapacity, filler: StoredEvent(time: 0, request: 0)) }
 }
 
 /// A mutex (pthread), for the state the ingest workers share.

@@ -157,12 +157,10 @@ extension RequestDelta {
 
 /// The run's requests by key, in memory sized once for `capacity` requests: a Swift Dictionary of these
 /// took ~330 bytes a request and doubled its storage while both copies were alive (400k requests: peak
-/// RSS 426 MB); here a request is its delta (~130 bytes) plus 12 bytes of index and its id's bytes.
+/// RSS 426 MB); here a request is its delta (~130 bytes) plus ~20 bytes of index and its id's bytes.
 struct RequestTable {
-    /// Open addressing: key (0 = empty) and the entry's index.
-    private var keys: [Int64]
-    private var slots: [Int32]
-    private var mask: Int
+    /// Each request's place in `entries`.
+    private var index: KeyTable<Int32>
     private(set) var entries: ContiguousArray<RequestDelta> = []
     private(set) var entryKeys: ContiguousArray<Int64> = []
     /// Request ids, back to back; entry i's is `idBytes[idStart[i]..<idStart[i] + idLength[i]]` (length
@@ -174,11 +172,7 @@ struct RequestTable {
 
     init(capacity: Int) {
         self.capacity = capacity
-        var n = 1 << 10
-        while n * 3 < capacity * 4 { n <<= 1 }  // at most 3/4 full
-        keys = [Int64](repeating: 0, count: n)
-        slots = [Int32](repeating: 0, count: n)
-        mask = n - 1
+        index = KeyTable(minimumCapacity: capacity, filler: 0)
         // Reserved, not touched: pages are only used as requests arrive, and nothing is copied to grow.
         entries.reserveCapacity(capacity)
         entryKeys.reserveCapacity(capacity)
@@ -192,24 +186,16 @@ struct RequestTable {
 
     /// Merges `delta` into the request `key` (adding it, with its id's bytes, when new).
     mutating func merge(_ key: Int64, _ delta: RequestDelta, requestId: UnsafeBufferPointer<UInt8>, less: (Int32, Int32) -> Bool) {
-        var i = Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 24) & mask
-        while true {
-            let k = keys[i]
-            if k == key {
-                let e = Int(slots[i])
-                entries[e].merge(delta, less: less)
-                if idLength[e] == 0 && !requestId.isEmpty {
-                    idStart[e] = Int32(idBytes.count)
-                    idLength[e] = Int32(requestId.count)
-                    idBytes.append(contentsOf: requestId)
-                }
-                return
+        if let found = index.insert(key, Int32(entries.count)) {
+            let e = Int(found)
+            entries[e].merge(delta, less: less)
+            if idLength[e] == 0 && !requestId.isEmpty {
+                idStart[e] = Int32(idBytes.count)
+                idLength[e] = Int32(requestId.count)
+                idBytes.append(contentsOf: requestId)
             }
-            if k == 0 { break }
-            i = (i + 1) & mask
+            return
         }
-        keys[i] = key
-        slots[i] = Int32(entries.count)
         idStart.append(Int32(idBytes.count))
         idLength.append(Int32(requestId.count))
         idBytes.append(contentsOf: requestId)
@@ -225,7 +211,7 @@ struct RequestTable {
     }
 
     mutating func removeAll() {
-        for i in keys.indices { keys[i] = 0 }
+        index.removeAll()
         entries.removeAll(keepingCapacity: true)
         entryKeys.removeAll(keepingCapacity: true)
         idBytes.removeAll(keepingCapacity: true)
