@@ -380,11 +380,6 @@ extension JSONBytes {
         forEachMemberEnd(i, take: { _, _, _ in nil }, body)
     }
 
-    /// Calls `body(valueStart, valueEnd)` for each element of the array at `i`.
-    func forEachElement(_ i: Int, _ body: (Int, Int) -> Void) -> Bool {
-        forEachElementEnd(i, body) != nil
-    }
-
     /// Walks the array at `i` with `parse(elementStart)` reading each element and returning its end (nil:
     /// malformed), so an element is read once, not scanned for its end first. Returns the index after the
     /// closing bracket, or nil when malformed.
@@ -403,22 +398,6 @@ extension JSONBytes {
         return nil
     }
 
-    /// Like `forEachElement`, returning the index after the closing bracket, or nil when malformed.
-    func forEachElementEnd(_ i: Int, _ body: (Int, Int) -> Void) -> Int? {
-        guard i < end, base[i] == 0x5B else { return nil }
-        var j = skipSpace(i + 1)
-        if j < end && base[j] == 0x5D { return j + 1 }
-        while j < end {
-            guard case .complete(let valueEnd) = scanValue(j) else { return nil }
-            body(j, valueEnd)
-            j = skipSpace(valueEnd)
-            guard j < end else { return nil }
-            if base[j] == 0x5D { return j + 1 }
-            guard base[j] == 0x2C else { return nil }
-            j = skipSpace(j + 1)
-        }
-        return nil
-    }
 }
 
 /// Writes a scalar as UTF-8; returns the bytes written (1 to 4).
@@ -483,5 +462,4 @@ final class ByteBuffer {
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
     var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
     func slice(_ start: Int, _ length: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + start, count: length) }
-    var array: [UInt8] { Array(bytes) }
 }

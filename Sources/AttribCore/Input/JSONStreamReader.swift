@@ -334,8 +334,6 @@ final class JSONStreamReader {
             }) { ks, ke, vs, ve in
                 if v.equals(ks, ke, "timestamp") {
                     timestamp = parseInteger(v.base, vs, ve)
-                } else if v.equals(ks, ke, "message") {
-                    messageFound = false
                 } else if v.equals(ks, ke, "logStreamName") {
                     eventStream = (vs, ve)
                 }

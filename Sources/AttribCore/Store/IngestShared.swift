@@ -37,8 +37,6 @@ final class SharedDictionary: @unchecked Sendable {
         }
     }
 
-    func value(_ id: Int32) -> [UInt8] { lock.locked { values[Int(id)] } }
-
     /// Orders ids by their strings' bytes (for order-independent choices): a snapshot of the values,
     /// so comparing takes no lock (it knows every id interned before the call).
     func comparator() -> (Int32, Int32) -> Bool {

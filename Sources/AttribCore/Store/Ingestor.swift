@@ -198,8 +198,7 @@ public final class Ingestor: EventSink {
         } else if announce, source.rejects == Self.rejectsShownPerFile + 1 {
             onReject?("\(source.path): more rejects; all are listed by `attrib sql \"SELECT * FROM reject\"`")
         }
-        batchEvents += 1
-        try maybeCommit()
+        try endEvent()
     }
 
     /// Rejects named one line each on stderr, per file, before the rest are only counted.
@@ -227,10 +226,7 @@ public final class Ingestor: EventSink {
             source.events += 1
             counts.duplicates += 1
             source.duplicates += 1
-            if let ts = known.time {
-                source.first = min(source.first ?? ts, ts)
-                source.last = max(source.last ?? ts, ts)
-            }
+            noteTime(known.time)
             if known.request != 0 && (stream != 0 || group != 0) {
                 // It may name a smaller log stream (group) than the other copies: the request keeps the
                 // smallest over all copies of all its lines, whatever their order.
@@ -239,9 +235,7 @@ public final class Ingestor: EventSink {
                 d.logGroup = group
                 deltas.append(known.request, d, requestId: UnsafeBufferPointer(start: nil, count: 0))
             }
-            batchEvents += 1
-            if batchEvents & 8191 == 0, let onProgress { onProgress(counts, bytesRead(), totalBytes) }
-            return try maybeCommit()
+            return try endEvent()
         }
         parser.parse(message, into: line)
         if let invalid = line.invalid {
@@ -256,10 +250,7 @@ public final class Ingestor: EventSink {
         let requestKey = self.requestKey(eventKey: eventKey)
         let isNew = shared.insertKey(eventKey, time: ts, request: requestKey)
 
-        if let ts {
-            source.first = min(source.first ?? ts, ts)
-            source.last = max(source.last ?? ts, ts)
-        }
+        noteTime(ts)
         if isNew {
             counts.newEvents += 1
             source.new += 1
@@ -292,6 +283,18 @@ public final class Ingestor: EventSink {
                 contribute(requestKey: requestKey, eventKey: eventKey, ts: ts, stream: stream, group: group, isNew: false)
             }
         }
+        try endEvent()
+    }
+
+    /// Widens the current file's time range to `ts`.
+    private func noteTime(_ ts: Int64?) {
+        guard let ts else { return }
+        source.first = min(source.first ?? ts, ts)
+        source.last = max(source.last ?? ts, ts)
+    }
+
+    /// Counts an event (or reject) into the batch: progress now and then, a commit when the batch is full.
+    private func endEvent() throws {
         batchEvents += 1
         if batchEvents & 8191 == 0, let onProgress { onProgress(counts, bytesRead(), totalBytes) }
         try maybeCommit()
@@ -562,8 +565,9 @@ public final class Ingestor: EventSink {
             let slot = Int(s.int(5))
             guard slot < messages.count else { continue }
             messages[slot].withUnsafeBytes { parser.parse($0, into: line) }
-            let stream = s.optionalInt(2).map { intern(store.values[Int($0)]) } ?? 0
-            let group = s.optionalInt(3).map { intern(store.values[Int($0)]) } ?? 0
+            // Stored dictionary ids are the run's own (the shared dictionary starts from the store's).
+            let stream = Int32(truncatingIfNeeded: s.optionalInt(2) ?? 0)
+            let group = Int32(truncatingIfNeeded: s.optionalInt(3) ?? 0)
             contribute(requestKey: requestKey(eventKey: s.int(0)), eventKey: s.int(0), ts: s.optionalInt(1), stream: stream, group: group, isNew: true)
         }
         try commit()

@@ -12,12 +12,10 @@ import Darwin
 public final class Store {
     let db: Connection
     public let path: String
-    /// Dictionary values by id (index = id; 0 unused), and ids by value: the repeated strings
-    /// (emails, models, paths, streams, statements) are stored once and referred to by integer.
+    /// Dictionary values by id (index = id; 0 unused): the repeated strings (emails, models, paths,
+    /// streams, statements) are stored once and referred to by integer. Ingest adds to them through
+    /// `SharedDictionary`.
     private(set) var values: [[UInt8]] = [[]]
-    private var ids: [ByteKey: Int64] = [:]
-    private var insertDict: Statement?
-    private var selectDict: Statement?
 
     /// Opens (creating if needed) the store at `path`, migrating an older schema and refusing a newer one.
     public init(path: String, readOnly: Bool = false) throws {
@@ -88,7 +86,6 @@ public final class Store {
     /// Reads the dictionary again (after an ingest, or before one: another process may have added to it).
     func reloadDictionary() throws {
         values = [[]]
-        ids = [:]
         try loadDictionary()
     }
 
@@ -99,41 +96,12 @@ public final class Store {
             let bytes = Array((s.text(1) ?? "").utf8)
             while values.count <= id { values.append([]) }
             values[id] = bytes
-            ids[ByteKey(bytes)] = Int64(id)
         }
-    }
-
-    /// The dictionary id of `bytes`, adding it when new (inside the caller's transaction).
-    func intern(_ bytes: [UInt8]) throws -> Int64 {
-        if let id = ids[ByteKey(bytes)] { return id }
-        // Another attrib may have added it since we loaded the dictionary: look before inserting.
-        if selectDict == nil { selectDict = try db.prepare("SELECT id FROM dict WHERE value = ?") }
-        selectDict!.bind(1, text: bytes)
-        let found = try selectDict!.step() ? selectDict!.int(0) : nil
-        selectDict!.reset()
-        let id: Int64
-        if let found {
-            id = found
-        } else {
-            if insertDict == nil { insertDict = try db.prepare("INSERT INTO dict(value) VALUES (?)") }
-            insertDict!.bind(1, text: bytes)
-            try insertDict!.run()
-            id = db.lastInsertRowID
-        }
-        while values.count <= Int(id) { values.append([]) }
-        values[Int(id)] = bytes
-        ids[ByteKey(bytes)] = id
-        return id
     }
 
     func value(_ id: Int64?) -> String? {
         guard let id, id > 0, Int(id) < values.count else { return nil }
         return String(decoding: values[Int(id)], as: UTF8.self)
-    }
-
-    /// Orders two dictionary ids by their strings' bytes; used for order-independent choices.
-    func lessByValue(_ a: Int64, _ b: Int64) -> Bool {
-        values[Int(a)].lexicographicallyPrecedes(values[Int(b)])
     }
 
     func transaction<T>(_ body: () throws -> T) throws -> T {
@@ -173,19 +141,6 @@ final class BlockCompressor {
 
 /// zstd helpers for the raw event blocks.
 enum BlockCodec {
-    static func compress(_ input: [UInt8], level: Int32 = 3) -> [UInt8] {
-        let bound = ZSTD_compressBound(input.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = input.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in
-                ZSTD_compress(dst.baseAddress, bound, src.baseAddress, src.count, level)
-            }
-        }
-        if ZSTD_isError(n) != 0 { return [] }
-        out.removeSubrange(n...)
-        return out
-    }
-
     static func decompress(_ input: [UInt8]) -> [UInt8]? {
         let size = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
         guard size != ZSTD_CONTENTSIZE_ERROR, size != ZSTD_CONTENTSIZE_UNKNOWN, size < 1 << 31 else { return nil }
