@@ -61,34 +61,35 @@ extension Reports {
         }
         // Costs are added in an order fixed by the content (model names, not dictionary ids), so two
         // stores with the same requests give identical sums.
+        // Each model's name looked up once (not twice per comparison).
+        var modelNames: [Int64: String?] = [:]
+        for g in groups where modelNames.index(forKey: g.model ?? 0) == nil {
+            modelNames.updateValue(store.value(g.model), forKey: g.model ?? 0)
+        }
         groups.sort { a, b in
-            let (x, y) = (store.value(a.model), store.value(b.model))
+            let (x, y) = (modelNames[a.model ?? 0]!, modelNames[b.model ?? 0]!)
             if x != y { return nilFirst(x, y) }
             if a.quarter != b.quarter { return (a.quarter ?? .min) < (b.quarter ?? .min) }
             return (a.isModel ? 1 : 0, a.attributed ? 1 : 0) < (b.isModel ? 1 : 0, b.attributed ? 1 : 0)
         }
         for g in groups {
-            let model = g.model
-            let isModel = g.isModel
-            let attributed = g.attributed
-            let count = g.count
-            let tokens = g.tokens
+            let (count, tokens) = (g.count, g.tokens)
             r.requests += count
             r.conflicts += g.conflicts
             r.usageLinesWithoutRequestId += g.orphans
-            guard isModel else { continue }
+            guard g.isModel else { continue }
             r.modelRequests += count
             let day = g.quarter.map { timeBucket(.day, quarterHour: $0, zone: timeZone) } ?? "(no time)"
             var d = days[day] ?? GapsDay(day: day)
             d.modelRequests += count
-            if attributed {
+            if g.attributed {
                 r.attributedRequests += count
                 r.joinedRequests += g.joined
             } else {
                 r.unattributedRequests += count
                 d.unattributedRequests += count
                 r.unattributedTokens += tokens.0 + tokens.1 + tokens.2 + tokens.3
-                let cost = costing.cost(model: model, requests: count, input: tokens.0, output: tokens.1,
+                let cost = costing.cost(model: g.model, requests: count, input: tokens.0, output: tokens.1,
                                         cacheRead: tokens.2, cacheWrite: tokens.3)
                 r.unattributedCostUSD = r.unattributedCostUSD.flatMap { a in cost.map { a + $0 } }
                 d.unattributedCostUSD = d.unattributedCostUSD.flatMap { a in cost.map { a + $0 } }
