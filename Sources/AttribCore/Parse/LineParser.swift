@@ -336,12 +336,11 @@ public final class LineParser {
             }
             return
         }
-        // String fields; numbers are taken as their text (an id logged as a number).
+        // Text fields: a quoted value was decoded as the walk passed it (`walk`); numbers and booleans are
+        // taken as their text (an id logged as a number).
         guard line.claim(field, rank: rank) else { return }
         let start = line.arena.count
-        if c == 0x22 {
-            if v.readString(vs, into: line.arena) != nil { line.setText(field, from: start) } else { line.drop(field) }
-        } else if c == 0x2D || (c >= 0x30 && c <= 0x39) || c == 0x74 || c == 0x66 {
+        if c == 0x2D || (c >= 0x30 && c <= 0x39) || c == 0x74 || c == 0x66 {
             line.arena.append(v.base + vs, ve - vs)
             line.setText(field, from: start)
         } else {
