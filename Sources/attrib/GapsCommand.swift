@@ -36,7 +36,7 @@ struct Gaps: ParsableCommand {
             let (zone, sinceMs, untilMs) = try time.resolve()
             let prices = try costOptions.priceTable()
             let store = try Store(path: global.storePath, readOnly: true)
-            let g = try Reports.gaps(store: store, prices: prices, timeZone: zone, since: sinceMs, until: untilMs)
+            let g = try Reports.gaps(store: store, prices: prices, window: TimeWindow(since: sinceMs, until: untilMs, zone: zone))
             warnUnpriced(g.unpriced, quiet: global.quiet)
             let fmt = format ?? (Terminal.stdoutIsTerminal ? .table : .csv)
             Terminal.write(renderGaps(g, format: fmt))

@@ -35,7 +35,7 @@ struct Mantle: ParsableCommand {
         Terminal.ignoreSIGPIPE()
         do {
             var query = try options.query(dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
-            query.mantleOnly = true
+            query.scope = .mantle
             if let model {
                 query.filters.append(Filter(dimension: .modelId, op: model.contains("*") || model.contains("?") ? .glob : .equal, value: model))
             }

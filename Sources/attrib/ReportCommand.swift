@@ -65,11 +65,9 @@ struct QueryOptions: ParsableArguments {
     func query(dimensions: [AttribCore.ReportDimension], costMode: CostMode) throws -> ReportQuery {
         let (zone, since, until) = try time.resolve()
         if let top, top < 1 { throw ReportError.usage("--top must be at least 1") }
-        var q = ReportQuery(dimensions: dimensions, timeZone: zone, sort: sort, top: top, costMode: costMode)
-        q.since = since
-        q.until = until
-        q.filters = try filters.map { try Filter.parse($0) }
-        return q
+        return ReportQuery(dimensions: dimensions, filters: try filters.map { try Filter.parse($0) },
+                           window: TimeWindow(since: since, until: until, zone: zone),
+                           order: try sort.map { try SortKey.parse($0, dimensions: dimensions) }, limit: top, costMode: costMode)
     }
 
     var outputFormat: OutputFormat { format ?? (Terminal.stdoutIsTerminal ? .table : .csv) }
@@ -126,6 +124,6 @@ struct Report: ParsableCommand {
 func warnUnpriced(_ unpriced: [UnpricedModel], quiet: Bool) {
     if quiet { return }
     for u in unpriced {
-        Terminal.warn("no price for model '\(u.modelId)' (\(grouped(Int(u.requests))) requests, \(grouped(Int(u.inputTokens))) input, \(grouped(Int(u.outputTokens))) output, \(grouped(Int(u.cacheReadTokens))) cache read, \(grouped(Int(u.cacheWriteTokens))) cache write tokens): its cost is left empty; give a price with --prices FILE")
+        Terminal.warn("no price for model '\(u.modelId)' (\(grouped(Int(u.requests))) requests, \(grouped(Int(u.tokens.input))) input, \(grouped(Int(u.tokens.output))) output, \(grouped(Int(u.tokens.cacheRead))) cache read, \(grouped(Int(u.tokens.cacheWrite))) cache write tokens): its cost is left empty; give a price with --prices FILE")
     }
 }

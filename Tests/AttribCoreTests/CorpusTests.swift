@@ -103,8 +103,8 @@ struct CorpusTests {
                 mismatches += 1
                 continue
             }
-            let same = a.requests == t.requests && a.inputTokens == t.input_tokens && a.outputTokens == t.output_tokens
-                && a.cacheReadTokens == t.cache_read_tokens && a.cacheWriteTokens == t.cache_write_tokens && a.totalTokens == t.total_tokens
+            let same = a.requests == t.requests && a.tokens.input == t.input_tokens && a.tokens.output == t.output_tokens
+                && a.tokens.cacheRead == t.cache_read_tokens && a.tokens.cacheWrite == t.cache_write_tokens && a.totalTokens == t.total_tokens
             let costOK = (a.costUSD == nil && t.cost_usd == nil) || (a.costUSD != nil && t.cost_usd != nil && abs(a.costUSD! - t.cost_usd!) < 1e-6)
             if !same || !costOK {
                 mismatches += 1
@@ -114,9 +114,9 @@ struct CorpusTests {
         #expect(mismatches == 0)
 
         // The day rollup (used above) and a scan of every request give the same rows.
-        #expect(try Reports.useRollup(ReportQuery(dimensions: [.userEmail, .modelId]), store: store))
+        #expect(try Reports.plan(ReportQuery(dimensions: [.userEmail, .modelId]), store: store, prices: prices).table == .rollup)
         let scanned = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store, prices: prices)
-        #expect(try !Reports.useRollup(ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store))
+        #expect(try Reports.plan(ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store, prices: prices).table == .request)
         #expect(scanned.rows.map(\.values) == result.rows.map(\.values))
         #expect(scanned.rows.map(\.totalTokens) == result.rows.map(\.totalTokens))
         #expect(zip(scanned.rows, result.rows).allSatisfy { a, b in a.requests == b.requests && abs((a.costUSD ?? 0) - (b.costUSD ?? 0)) < 1e-6 })
@@ -135,14 +135,14 @@ struct CorpusTests {
         #expect(gaps.cutover.map(formatISOTimestamp) == g.cutover)
 
         var mantleQuery = ReportQuery(dimensions: [.userEmail])
-        mantleQuery.mantleOnly = true
+        mantleQuery.scope = .mantle
         let mantle = try Reports.run(mantleQuery, store: store, prices: prices)
         let mantleRows = Dictionary(uniqueKeysWithValues: mantle.rows.map { ($0.values[0] ?? "", $0) })
         #expect(mantle.rows.count == truth.mantle_by_user_email.count)
         for t in truth.mantle_by_user_email {
             let a = try #require(mantleRows[t.user_email ?? ""], "mantle row \(t.user_email ?? "(none)")")
-            #expect(a.requests == t.requests && a.inputTokens == t.input_tokens && a.outputTokens == t.output_tokens
-                    && a.cacheReadTokens == t.cache_read_tokens && a.cacheWriteTokens == t.cache_write_tokens)
+            #expect(a.requests == t.requests && a.tokens.input == t.input_tokens && a.tokens.output == t.output_tokens
+                    && a.tokens.cacheRead == t.cache_read_tokens && a.tokens.cacheWrite == t.cache_write_tokens)
             #expect(abs((a.costUSD ?? -1) - (t.cost_usd ?? -1)) < 1e-6)
         }
     }

@@ -68,11 +68,11 @@ struct GoldenTests {
     @Test("Each fixture set equals the totals its script computed from its own requests", arguments: fixtureSets)
     func independentExpectation(_ set: String) throws {
         let store = try freshStore([fixturesURL.appendingPathComponent(set).path])
-        let result = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId], sort: "user_email:asc"), store: store, prices: .bundled())
+        let result = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId], order: SortKey(.dimension(0), ascending: true)), store: store, prices: .bundled())
         // The script sorts by email then model, byte-wise; an absent email is the empty string.
         let rows = result.rows.map { r in
-            [r.values[0] ?? "", r.values[1] ?? "", String(r.requests), String(r.inputTokens), String(r.outputTokens),
-             String(r.cacheReadTokens), String(r.cacheWriteTokens), String(r.totalTokens)].joined(separator: ",")
+            [r.values[0] ?? "", r.values[1] ?? "", String(r.requests), String(r.tokens.input), String(r.tokens.output),
+             String(r.tokens.cacheRead), String(r.tokens.cacheWrite), String(r.totalTokens)].joined(separator: ",")
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         let name = set == "exports" ? "expected-user-model.csv" : "\(set)-expected-user-model.csv"
         let expected = try String(contentsOf: fixturesURL.appendingPathComponent(name), encoding: .utf8)

@@ -18,9 +18,9 @@ public struct ModelPrice: Sendable, Equatable {
         cacheWritePerToken = cacheWrite ?? input
     }
 
-    public func cost(input: Int64, output: Int64, cacheRead: Int64, cacheWrite: Int64) -> Double {
-        Double(input) * inputPerToken + Double(output) * outputPerToken + Double(cacheRead) * cacheReadPerToken
-            + Double(cacheWrite) * cacheWritePerToken
+    public func cost(_ t: TokenUsage) -> Double {
+        Double(t.input) * inputPerToken + Double(t.output) * outputPerToken + Double(t.cacheRead) * cacheReadPerToken
+            + Double(t.cacheWrite) * cacheWritePerToken
     }
 }
 

@@ -1,0 +1,47 @@
+// A query's time window: bounds on a request's start, and the zone dates and buckets are read in.
+
+import Foundation
+
+public struct TimeWindow: Sendable, Equatable {
+    /// Inclusive lower bound on a request's start (epoch ms).
+    public var since: Int64?
+    /// Exclusive upper bound.
+    public var until: Int64?
+    public var zone: TimeZone
+
+    public init(since: Int64? = nil, until: Int64? = nil, zone: TimeZone = .utc) {
+        self.since = since
+        self.until = until
+        self.zone = zone
+    }
+
+    /// UTC or a zone that is always at offset zero: the day rollup's UTC days are its days.
+    var isUTC: Bool { zone.secondsFromGMT() == 0 && zone.nextDaylightSavingTimeTransition == nil }
+
+    /// Both bounds (when given) fall on UTC midnights.
+    var isDayAligned: Bool { [since, until].allSatisfy { $0.map { $0 % 86_400_000 == 0 } ?? true } }
+}
+
+extension TimeZone {
+    public static let utc = TimeZone(identifier: "UTC")!
+}
+
+/// Parses `--since` / `--until`: a date (`2026-03-01`, midnight in `zone`), an ISO timestamp
+/// (zone-less ones read in `zone`), or a span back from `now` (`7d`, `24h`, `30m`, `2w`).
+public func parseTimeBound(_ text: String, zone: TimeZone, now: Int64) throws(ReportError) -> Int64 {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    if let unit = t.last, "mhdw".contains(unit), let n = Int64(t.dropLast()), n >= 0 {
+        let ms: Int64 = unit == "m" ? 60_000 : unit == "h" ? 3_600_000 : unit == "d" ? 86_400_000 : 604_800_000
+        return now - n * ms
+    }
+    var bytes = Array(t.utf8)
+    if bytes.count == 10 { bytes += Array("T00:00:00".utf8) }
+    let hasZone = bytes.count > 19 && (bytes.last == UInt8(ascii: "Z") || bytes[19...].contains(UInt8(ascii: "+")) || bytes[19...].contains(UInt8(ascii: "-")))
+    guard let parsed = bytes.withUnsafeBufferPointer({ b in b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count) }) else {
+        throw .usage("bad date '\(text)': expected YYYY-MM-DD, an ISO 8601 timestamp, or a span like 7d or 24h")
+    }
+    if hasZone { return parsed }
+    // Zone-less: the wall-clock time in `zone`.
+    let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(parsed) / 1000))) * 1000
+    return parsed - offset
+}

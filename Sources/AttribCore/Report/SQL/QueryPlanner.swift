@@ -1,0 +1,80 @@
+// Chooses where a query is answered (the day rollup or the request table) and gathers what the SQL
+// needs from outside the query: the zone's offsets over the data's time range, the price keys.
+
+import Foundation
+
+/// What the planner needs to know about a store.
+struct StoreFacts: Sendable {
+    /// The rollup reflects every committed change to requests.
+    var rollupIsFresh: Bool
+    /// The earliest and latest event times in the store (nil when it holds none).
+    var timeRange: ClosedRange<Int64>?
+}
+
+/// A query made concrete: the table it reads and every constant its SQL needs.
+struct SelectPlan: Sendable {
+    enum Table: String, Sendable {
+        /// One row per request.
+        case request
+        /// Requests added up by UTC day and identity × model × route × status.
+        case rollup
+    }
+    var table: Table
+    var query: ReportQuery
+    /// The zone's offsets over the query's time range (for time buckets).
+    var offsets: ZoneOffsets
+    /// Model id → price-table key, for the models that have a price (only when the query uses `model`).
+    var priceKeys: [(modelId: String, key: String)] = []
+
+    /// Dimensions of the output first, then those only filtered on; each once.
+    var dimensions: [ReportDimension] {
+        var all = query.dimensions
+        for f in query.filters where !all.contains(f.dimension) { all.append(f.dimension) }
+        return all
+    }
+
+    var needsPriceKeys: Bool { dimensions.contains { $0.value == .priceKey } }
+}
+
+enum QueryPlanner {
+    static func plan(_ query: ReportQuery, facts: StoreFacts) -> SelectPlan {
+        let table: SelectPlan.Table = usesRollup(query, facts: facts) ? .rollup : .request
+        var offsets = ZoneOffsets(changes: [(Int64.min, 0)])
+        if query.dimensions.contains(where: { $0.bucket != nil }) || query.filters.contains(where: { $0.dimension.bucket != nil }) {
+            offsets = zoneOffsets(query.window, facts.timeRange)
+        }
+        return SelectPlan(table: table, query: query, offsets: offsets)
+    }
+
+    /// The rollup holds UTC days and the identity, model, route and status of requests: it answers a query
+    /// that groups and filters on nothing else, in UTC, with day-aligned bounds, when it is fresh.
+    static func usesRollup(_ query: ReportQuery, facts: StoreFacts) -> Bool {
+        let dimensions = query.dimensions + query.filters.map(\.dimension)
+        for d in dimensions {
+            guard d.inRollup else { return false }
+            // The rollup's days are UTC days, and it has no hours.
+            if d.bucket != nil && !query.window.isUTC { return false }
+        }
+        return query.window.isDayAligned && facts.rollupIsFresh
+    }
+
+    /// The offsets of the window's zone from the start to the end of the data (clipped to the window).
+    static func zoneOffsets(_ window: TimeWindow, _ range: ClosedRange<Int64>?) -> ZoneOffsets {
+        let zone = window.zone
+        guard zone.nextDaylightSavingTimeTransition != nil || zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: 0)) != nil,
+            let range
+        else {
+            return ZoneOffsets(changes: [(Int64.min, Int64(zone.secondsFromGMT()))])
+        }
+        let lower = max(range.lowerBound, window.since ?? .min) / 1000
+        let upper = min(range.upperBound, window.until ?? .max) / 1000
+        var date = Date(timeIntervalSince1970: Double(lower))
+        var changes: [(fromSeconds: Int64, offsetSeconds: Int64)] = [(Int64.min, Int64(zone.secondsFromGMT(for: date)))]
+        while let next = zone.nextDaylightSavingTimeTransition(after: date), next.timeIntervalSince1970 <= Double(upper) {
+            let offset = Int64(zone.secondsFromGMT(for: next))
+            if offset != changes.last!.offsetSeconds { changes.append((Int64(next.timeIntervalSince1970), offset)) }
+            date = next
+        }
+        return ZoneOffsets(changes: changes)
+    }
+}

@@ -1,0 +1,143 @@
+// Renders a plan as one SQL statement for a dialect. Three levels, each with one job:
+//   1. group the table's rows by the integer columns the query needs (a scan of small integers);
+//   2. turn each group's integers into the values users see: dictionary text, the `user` chain, the
+//      route, the price key, time-bucket labels in the query's zone;
+//   3. keep the groups that pass the filters and add them up by the report's dimensions, the model and
+//      whether a cost was logged, in an order fixed by the content (so costs, which the runner adds up
+//      in Swift, are summed in the same order whichever order the store was filled in).
+
+/// The bits of `request.flags` (and the rollup's) that queries test, by name.
+enum RequestFlagSQL {
+    /// A model request: it named a model or carried usage.
+    static let modelRequest = RequestFlag.model | RequestFlag.usage
+    /// The bits that decide the route.
+    static let route = RequestFlag.model | RequestFlag.mantle
+    /// In the rollup, the request had a conflict (one bit for all identity fields).
+    static let rollupConflict: Int64 = 32
+}
+
+struct GeneratedSQL: Equatable {
+    var sql: String
+    var arguments: [SQLValue]
+    /// The output columns: the query's dimensions, `model_id`, `has_logged`, then one per measure.
+    var dimensionCount: Int
+}
+
+enum SQLGenerator {
+    static func generate(_ plan: SelectPlan, _ dialect: SQLDialect) -> GeneratedSQL {
+        let query = plan.query
+        let rollup = plan.table == .rollup
+        var arguments: [SQLValue] = []
+
+        // Level 1: the integer columns. The model and whether a cost was logged come first: the runner
+        // prices each group by its model and picks logged or computed costs.
+        var columns = ["model", rollup ? "has_logged" : "(logged_cost IS NOT NULL)"]
+        func column(_ expression: String) -> String {
+            if let i = columns.firstIndex(of: expression) { return "g.c\(i)" }
+            columns.append(expression)
+            return "g.c\(columns.count - 1)"
+        }
+        let modelText = dialect.text(ofId: "g.c0")
+        var labels: [String] = []
+        for d in plan.dimensions {
+            switch d.value {
+            case .dictionary(let name):
+                labels.append(dialect.text(ofId: column(name)))
+            case .firstOf(let names):
+                labels.append(dialect.text(ofId: column("coalesce(\(names.joined(separator: ", ")))")))
+            case .integer(let name):
+                labels.append("CAST(\(column(name)) AS TEXT)")
+            case .route:
+                let bits = column("(flags & \(RequestFlagSQL.route))")
+                labels.append("CASE WHEN \(bits) & \(RequestFlag.mantle) THEN 'mantle' WHEN \(bits) & \(RequestFlag.model) THEN 'bedrock' END")
+            case .priceKey:
+                labels.append(plan.priceKeys.isEmpty ? modelText : "coalesce((SELECT key FROM price_key WHERE model_id = \(modelText)), \(modelText))")
+            case .bucket(let bucket):
+                let quarter = column(rollup ? "(day * 96)" : dialect.quarterHour(ofMillis: "start_ms"))
+                let seconds = "\(quarter) * 900"
+                labels.append(dialect.bucketLabel(bucket, seconds: seconds, offset: dialect.offset(at: seconds, plan.offsets)))
+            case .attributed:
+                labels.append("CASE WHEN \(column("(user_email IS NOT NULL OR user_sub IS NOT NULL)")) THEN 'yes' END")
+            }
+        }
+        let measures = query.measures.map { aggregate($0, rollup: rollup) }
+
+        var conditions: [String] = []
+        switch query.scope {
+        case .all: break
+        case .modelRequests: conditions.append("(flags & \(RequestFlagSQL.modelRequest)) != 0")
+        case .mantle:
+            conditions.append("(flags & \(RequestFlagSQL.modelRequest)) != 0")
+            conditions.append("(flags & \(RequestFlag.mantle)) != 0")
+        }
+        if let since = query.window.since {
+            conditions.append(rollup ? "day >= \(dialect.parameter)" : "start_ms >= \(dialect.parameter)")
+            arguments.append(.int(rollup ? since / 86_400_000 : since))
+        }
+        if let until = query.window.until {
+            conditions.append(rollup ? "day < \(dialect.parameter)" : "start_ms < \(dialect.parameter)")
+            arguments.append(.int(rollup ? until / 86_400_000 : until))
+        }
+
+        // Level 3's filters, on the values of level 2.
+        var predicates: [String] = []
+        for f in query.filters {
+            let v = "v\(plan.dimensions.firstIndex(of: f.dimension)!)"
+            switch f.op {
+            case .equal: predicates.append("coalesce(\(v), '') = \(dialect.parameter)")
+            case .notEqual: predicates.append("coalesce(\(v), '') != \(dialect.parameter)")
+            case .glob: predicates.append(dialect.glob(v, pattern: dialect.parameter))
+            }
+            arguments.append(.text(f.op == .glob ? dialect.globPattern(f.value) : f.value))
+        }
+
+        var with: [String] = []
+        if !plan.offsets.isFixed && plan.dimensions.contains(where: { $0.bucket != nil }) {
+            let rows = plan.offsets.changes.map { [SQLValue.int($0.fromSeconds), .int($0.offsetSeconds)] }
+            with.append("zone_offset(from_s, offset_s) AS (\(dialect.values(rows)))")
+        }
+        if plan.needsPriceKeys && !plan.priceKeys.isEmpty {
+            with.append("price_key(model_id, key) AS (\(dialect.values(plan.priceKeys.map { [.text($0.modelId), .text($0.key)] })))")
+        }
+
+        let output = query.dimensions.indices.map { "v\($0)" }
+        let keys = (output + ["model_id", "has_logged"]).joined(separator: ", ")
+        let inner = columns.enumerated().map { "\($1) AS c\($0)" } + measures.enumerated().map { "\($1) AS m\($0)" }
+        let middle = labels.enumerated().map { "\($1) AS v\($0)" } + ["\(modelText) AS model_id", "g.c1 AS has_logged"]
+            + measures.indices.map { "g.m\($0)" }
+        var sql = with.isEmpty ? "" : "WITH " + with.joined(separator: ",\n     ") + "\n"
+        sql += """
+            SELECT \(keys)\(measures.indices.map { ", sum(m\($0))" }.joined())
+            FROM (
+              SELECT \(middle.joined(separator: ", "))
+              FROM (
+                SELECT \(inner.joined(separator: ", "))
+                FROM \(plan.table.rawValue)\(conditions.isEmpty ? "" : "\n    WHERE " + conditions.joined(separator: " AND "))
+                GROUP BY \(columns.indices.map { "c\($0)" }.joined(separator: ", "))
+              ) AS g
+            )\(predicates.isEmpty ? "" : "\nWHERE " + predicates.joined(separator: " AND "))
+            GROUP BY \(keys)
+            ORDER BY \(keys)
+            """
+        return GeneratedSQL(sql: sql, arguments: arguments, dimensionCount: query.dimensions.count)
+    }
+
+    /// A measure's aggregate over the request table (one row per request) or the rollup (rows that
+    /// count `requests` requests each).
+    static func aggregate(_ m: Measure, rollup: Bool) -> String {
+        func count(_ bits: Int64) -> String {
+            rollup ? "sum(((flags & \(bits)) != 0) * requests)" : "sum((flags & \(bits)) != 0)"
+        }
+        switch m {
+        case .requests: return rollup ? "sum(requests)" : "count(*)"
+        case .inputTokens: return "sum(input_tokens)"
+        case .outputTokens: return "sum(output_tokens)"
+        case .cacheReadTokens: return "sum(cache_read_tokens)"
+        case .cacheWriteTokens: return "sum(cache_write_tokens)"
+        case .loggedCost: return "sum(logged_cost)"
+        case .joinedRequests: return count(RequestFlag.usageWithoutIdentity)
+        case .conflicts: return count(rollup ? RequestFlagSQL.rollupConflict : RequestFlag.anyConflict)
+        case .orphanUsage: return count(RequestFlag.orphan)
+        }
+    }
+}
