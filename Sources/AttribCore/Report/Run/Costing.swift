@@ -25,18 +25,21 @@ struct Costing {
         return match
     }
 
-    /// The cost of a group; nil when its model has no price and it has tokens (recorded as unpriced);
-    /// zero tokens cost exactly nothing, priced or not.
+    /// The cost of a group; nil when its model has no price and it has tokens; zero tokens cost exactly
+    /// nothing, priced or not. Every group of a model without a price is recorded, so its request count
+    /// does not depend on how finely a query groups.
     mutating func cost(model: String?, requests: Int64, tokens: TokenUsage) -> Double? {
         if let match = match(model) { return match.price.cost(tokens) }
-        if tokens.total == 0 { return 0 }
         let name = model ?? "(no model)"
         var u = unpriced[name] ?? UnpricedModel(modelId: name, requests: 0, tokens: .zero)
         u.requests += requests
         u.tokens += tokens
         unpriced[name] = u
-        return nil
+        return tokens.total == 0 ? 0 : nil
     }
 
-    var unpricedModels: [UnpricedModel] { unpriced.values.sorted { $0.modelId < $1.modelId } }
+    /// The models without a price whose tokens the result leaves uncosted.
+    var unpricedModels: [UnpricedModel] {
+        unpriced.values.filter { $0.tokens.total > 0 }.sorted { $0.modelId < $1.modelId }
+    }
 }
