@@ -5,10 +5,6 @@ import Testing
 
 @testable import AttribCore
 
-let fixturesURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Fixtures")
-let recording = ProcessInfo.processInfo.environment["ATTRIB_RECORD"] == "1"
-
 /// The fixture sets: hand-designed exports in every shape, and real aws CLI output captured from moto.
 let fixtureSets = ["exports", "aws-cli"]
 
@@ -31,17 +27,6 @@ func freshStore(_ paths: [String]) throws -> Store {
     let db = temporaryDirectory().appendingPathComponent("golden.db").path
     _ = try ingestPaths(paths, db: db)
     return try Store(path: db, readOnly: true)
-}
-
-func compareGolden(_ actual: String, _ name: String) throws {
-    let url = fixturesURL.appendingPathComponent("golden").appendingPathComponent(name)
-    if recording {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try actual.write(to: url, atomically: true, encoding: .utf8)
-        return
-    }
-    let expected = try String(contentsOf: url, encoding: .utf8)
-    #expect(actual == expected, "golden \(name) differs; if the change is intended, re-record with ATTRIB_RECORD=1")
 }
 
 func report(_ store: Store, by: [ReportDimension] = [.userEmail, .modelId], format: OutputFormat) throws -> String {

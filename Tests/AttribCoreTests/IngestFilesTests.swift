@@ -5,26 +5,6 @@ import Testing
 
 @testable import AttribCore
 
-/// Runs a shell command (gzip, zstd) for making test inputs.
-@discardableResult
-func shell(_ command: String) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", command]
-    try p.run()
-    p.waitUntilExit()
-    return p.terminationStatus
-}
-
-func ingestPaths(_ paths: [String], db: String, force: Bool = false, threads: Int? = nil, requestCap: Int = 500_000,
-                 runKeysPerShard: Int = 26_000, batchSize: Int = 25_000) throws -> (IngestOutcome, [String]) {
-    let store = try Store(path: db)
-    let ingestor = try Ingestor(store: store, batchSize: batchSize, requestCap: requestCap, runKeysPerShard: runKeysPerShard)
-    var warnings: [String] = []
-    let outcome = try IngestRun.run(paths: paths, store: store, options: IngestOptions(force: force, workers: threads), ingestor: ingestor) { warnings.append($0) }
-    return (outcome, warnings)
-}
-
 @Suite("Ingesting files from disk")
 struct IngestFilesTests {
     let lines = [started, invoking, usage, completed, mantle]

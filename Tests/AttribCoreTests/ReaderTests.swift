@@ -5,60 +5,8 @@ import Testing
 
 @testable import AttribCore
 
-/// A ByteSource over bytes in memory, handing them out in small reads to exercise refills.
-final class MemorySource: ByteSource {
-    let bytes: [UInt8]
-    let chunk: Int
-    var offset = 0
-    init(_ bytes: [UInt8], chunk: Int = 7) {
-        self.bytes = bytes
-        self.chunk = chunk
-    }
-    convenience init(_ text: String, chunk: Int = 7) { self.init(Array(text.utf8), chunk: chunk) }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(chunk, buffer.count, bytes.count - offset)
-        if n <= 0 { return 0 }
-        bytes.withUnsafeBytes { src in
-            buffer.baseAddress!.copyMemory(from: src.baseAddress! + offset, byteCount: n)
-        }
-        offset += n
-        return n
-    }
-    var rawBytesRead: Int64 { Int64(offset) }
-}
-
-/// Collects what a reader emits.
-final class CollectingSink: EventSink {
-    struct Event: Equatable {
-        var timestamp: Int64?
-        var message: String
-        var stream: String?
-        var group: String?
-    }
-    var events: [Event] = []
-    var rejects: [(Position, String)] = []
-    var shapes: [Shape] = []
-    func shape(_ shape: Shape) { if !shapes.contains(shape) { shapes.append(shape) } }
-    func event(_ e: EnvelopeEvent) throws {
-        events.append(Event(timestamp: e.timestampMs, message: String(decoding: e.message, as: UTF8.self), stream: e.logStream, group: e.logGroup))
-    }
-    func reject(_ r: InputReject) throws { rejects.append((r.position, r.reason)) }
-}
-
-func read(_ text: String, chunk: Int = 7, path: String = "test") throws -> CollectingSink {
-    let sink = CollectingSink()
-    _ = try readInput(MemorySource(text, chunk: chunk), path: path, sink: sink)
-    return sink
-}
-
 let lineA = #"{"timestamp": "2026-03-01T10:00:00.123Z", "message": "Request started", "request_id": "r1", "user_email": "zoë@example.com"}"#
 let lineB = #"{"timestamp":"2026-03-01T10:00:01Z","message":"Stream usage emitted","request_id":"r1","modelId":"us.anthropic.claude-sonnet-4-5-20250929-v1:0","input_tokens":10,"output_tokens":"20"}"#
-
-func jsonString(_ s: String) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
-    let array = String(decoding: data, as: UTF8.self)
-    return String(array.dropFirst().dropLast())
-}
 
 @Suite("Each export shape yields the same events")
 struct ReaderTests {

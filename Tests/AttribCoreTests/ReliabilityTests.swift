@@ -6,18 +6,6 @@ import Testing
 
 @testable import AttribCore
 
-/// Starts attrib without waiting for it.
-func launch(_ args: [String]) throws -> (Process, Pipe) {
-    let p = Process()
-    p.executableURL = attribBinary
-    p.arguments = args
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    return (p, err)
-}
-
 func reportCSV(_ db: String, prices: String) throws -> String {
     let r = try attrib(["report", "--db", db, "--prices", prices, "--by", "user_email,modelId,day,route,log_stream"])
     #expect(r.status == 0, "\(r.stderr)")

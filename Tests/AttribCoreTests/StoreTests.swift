@@ -5,57 +5,6 @@ import Testing
 
 @testable import AttribCore
 
-func temporaryDirectory() -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("attrib-test-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-/// Ingests in-memory inputs (name, content) into the store at `db`, one run.
-@discardableResult
-func ingest(_ inputs: [(String, String)], into db: String) throws -> IngestCounts {
-    let store = try Store(path: db)
-    let ingestor = try Ingestor(store: store, batchSize: 3)
-    for (name, text) in inputs {
-        _ = try ingestor.beginSource(path: name, fingerprint: nil, bytes: nil, compression: .none)
-        _ = try readInput(MemorySource(text), path: name, sink: ingestor)
-        try ingestor.endSource(complete: true)
-    }
-    return try ingestor.finish()
-}
-
-struct StoredRequest: Equatable {
-    var requestId: String
-    var email: String?
-    var sub: String?
-    var model: String?
-    var route: String?
-    var status: Int64?
-    var tokens: [Int64]
-    var lines: Int64
-}
-
-func storedRequests(_ db: String) throws -> [StoredRequest] {
-    let store = try Store(path: db, readOnly: true)
-    let s = try store.db.prepare("""
-        SELECT request_id, user_email, user_sub, model_id, route, status, input_tokens, output_tokens,
-               cache_read_tokens, cache_write_tokens, lines FROM requests ORDER BY request_id
-        """)
-    var result: [StoredRequest] = []
-    while try s.step() {
-        result.append(StoredRequest(requestId: s.text(0)!, email: s.text(1), sub: s.text(2), model: s.text(3), route: s.text(4),
-                                    status: s.optionalInt(5), tokens: [s.int(6), s.int(7), s.int(8), s.int(9)], lines: s.int(10)))
-    }
-    return result
-}
-
-let started = #"{"timestamp": "2026-03-02T09:00:00.000Z", "level": "INFO", "message": "Request started", "request_id": "req-1", "method": "POST", "path": "/v1/messages", "auth_source": "cognito", "user_sub": "sub-1", "user_email": "ana@example.com"}"#
-let invoking = #"{"timestamp": "2026-03-02T09:00:00.010Z", "level": "INFO", "message": "Invoking Bedrock", "request_id": "req-1", "modelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "operation": "ConverseStream"}"#
-let usage = #"{"timestamp": "2026-03-02T09:00:03.000Z", "level": "INFO", "message": "Stream usage emitted", "request_id": "req-1", "modelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "input_tokens": 100, "output_tokens": 200, "cache_read_input_tokens": 300, "cache_creation_input_tokens": 400}"#
-let completed = #"{"timestamp": "2026-03-02T09:00:03.100Z", "level": "INFO", "message": "Request completed", "request_id": "req-1", "status": 200, "duration_ms": 3100, "auth_source": "cognito", "user_sub": "sub-1", "user_email": "ana@example.com"}"#
-let mantle = #"{"timestamp": "2026-03-02T09:05:00.000Z", "message": "Mantle streaming complete", "request_id": "req-2", "modelId": "moonshotai.kimi-k2.5", "prompt_tokens": 1000, "completion_tokens": 10, "total_tokens": 1010, "prompt_tokens_details": {"cached_tokens": 250}}"#
-let orphan = #"{"timestamp": "2026-03-02T09:06:00.000Z", "message": "Stream usage emitted", "modelId": "anthropic.claude-3-5-haiku-20241022-v1:0", "input_tokens": 5, "output_tokens": 6}"#
-
 func filterDoc(_ lines: [(Int64, String)]) -> String {
     let events = lines.map { #"{"logStreamName": "router/router/abc", "timestamp": \#($0.0), "message": \#(jsonString($0.1)), "ingestionTime": 0, "eventId": "x"}"# }
     return #"{"events": [\#(events.joined(separator: ", "))], "searchedLogStreams": []}"#
