@@ -176,23 +176,23 @@ struct CostTests {
     @Test("Each token kind is charged at its own price")
     func eachKind() {
         let p = ModelPrice(input: 1, output: 2, cacheRead: 3, cacheWrite: 4)
-        #expect(p.cost(input: 100, output: 0, cacheRead: 0, cacheWrite: 0) == 100)
-        #expect(p.cost(input: 0, output: 100, cacheRead: 0, cacheWrite: 0) == 200)
-        #expect(p.cost(input: 0, output: 0, cacheRead: 100, cacheWrite: 0) == 300)
-        #expect(p.cost(input: 0, output: 0, cacheRead: 0, cacheWrite: 100) == 400)
-        #expect(p.cost(input: 100, output: 200, cacheRead: 300, cacheWrite: 400) == 100 + 400 + 900 + 1600)
+        #expect(p.cost(TokenUsage(input: 100, output: 0, cacheRead: 0, cacheWrite: 0)) == 100)
+        #expect(p.cost(TokenUsage(input: 0, output: 100, cacheRead: 0, cacheWrite: 0)) == 200)
+        #expect(p.cost(TokenUsage(input: 0, output: 0, cacheRead: 100, cacheWrite: 0)) == 300)
+        #expect(p.cost(TokenUsage(input: 0, output: 0, cacheRead: 0, cacheWrite: 100)) == 400)
+        #expect(p.cost(TokenUsage(input: 100, output: 200, cacheRead: 300, cacheWrite: 400)) == 100 + 400 + 900 + 1600)
     }
 
     @Test("Zero tokens cost exactly 0")
     func zero() {
-        #expect(ModelPrice(input: 3e-6, output: 1.5e-5).cost(input: 0, output: 0, cacheRead: 0, cacheWrite: 0) == 0)
+        #expect(ModelPrice(input: 3e-6, output: 1.5e-5).cost(TokenUsage(input: 0, output: 0, cacheRead: 0, cacheWrite: 0)) == 0)
     }
 
     @Test("Per-million prices: 1M of each token kind costs the sum of the four prices")
     func perMillion() {
         // $3 / $15 / $0.30 / $3.75 per million tokens.
         let p = ModelPrice(input: 3e-6, output: 15e-6, cacheRead: 0.3e-6, cacheWrite: 3.75e-6)
-        let cost = p.cost(input: 1_000_000, output: 1_000_000, cacheRead: 1_000_000, cacheWrite: 1_000_000)
+        let cost = p.cost(TokenUsage(input: 1_000_000, output: 1_000_000, cacheRead: 1_000_000, cacheWrite: 1_000_000))
         #expect(abs(cost - 22.05) < 1e-9)
     }
 
@@ -201,7 +201,7 @@ struct CostTests {
         let none = ModelPrice(input: 2, output: 5)
         #expect(none.cacheReadPerToken == 2)
         #expect(none.cacheWritePerToken == 2)
-        #expect(none.cost(input: 0, output: 0, cacheRead: 10, cacheWrite: 10) == 40)
+        #expect(none.cost(TokenUsage(input: 0, output: 0, cacheRead: 10, cacheWrite: 10)) == 40)
         let readOnly = ModelPrice(input: 2, output: 5, cacheRead: 0.5)
         #expect(readOnly.cacheReadPerToken == 0.5)
         #expect(readOnly.cacheWritePerToken == 2)

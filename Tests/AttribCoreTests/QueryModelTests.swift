@@ -73,7 +73,7 @@ struct TimeBucketTests {
     func weeks() throws {
         // 2026-03-01 is a Sunday (week of Monday 23 February); in Kolkata it is already Monday 2 March.
         #expect(try buckets(store, .week, "UTC") == ["2026-02-23": 1, "2026-03-23": 3, "2026-10-19": 2, "2026-03-30": 1])
-        #expect(try buckets(store, .week, "Asia/Kolkata") == ["2026-03-02": 1, "2026-03-23": 1, "2026-03-30": 2, "2026-10-19": 2])
+        #expect(try buckets(store, .week, "Asia/Kolkata") == ["2026-03-02": 1, "2026-03-23": 3, "2026-03-30": 1, "2026-10-19": 2])
     }
 
     @Test("Months in the zone")
@@ -105,8 +105,8 @@ struct FilterSQLTests {
         let textAlphabet = Array("ab[]*-!\\.").map(String.init)
         var checked = 0
         for _ in 0..<2_000 {
-            let pattern = (0..<rng.next(7)).map { _ in patternAlphabet[rng.next(patternAlphabet.count)] }.joined()
-            let text = (0..<rng.next(6)).map { _ in textAlphabet[rng.next(textAlphabet.count)] }.joined()
+            let pattern = (0..<Int(rng.next() % UInt64(7))).map { _ in patternAlphabet[Int(rng.next() % UInt64(patternAlphabet.count))] }.joined()
+            let text = (0..<Int(rng.next() % UInt64(6))).map { _ in textAlphabet[Int(rng.next() % UInt64(textAlphabet.count))] }.joined()
             // A backslash inside brackets is beyond what --where documents; fnmatch and GLOB read it differently.
             if pattern.contains("[") && pattern.contains("\\") { continue }
             let expected = fnmatch(pattern, text, 0) == 0
@@ -228,18 +228,5 @@ struct GoldenSQLTests {
         let db = temporaryDirectory().appendingPathComponent("sql.db").path
         _ = try Store(path: db)
         _ = try Store(path: db, readOnly: true).db.prepare(generated.sql)
-    }
-}
-
-/// A small deterministic generator for property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
     }
 }

@@ -83,17 +83,15 @@ struct TimeBoundTests {
         #expect(message.contains("'\(text)'"))
     }
 
-    // Known bug: the zone's offset is looked up at the instant "wall-clock time read as UTC", not at the
-    // wall-clock time itself, so a bound within a few hours of a DST change is off by the DST hour.
+    // The zone's offset is the one in force at the bound itself (it used to be looked up at the wall-clock
+    // time read as UTC, an hour off within a few hours of a DST change).
     @Test("A date on a DST-change day is still midnight in the zone", arguments: [
         ("2026-04-05", "Australia/Sydney", "2026-04-04T13:00:00Z"),  // midnight is +11:00; DST ends at 03:00
         ("2026-10-04", "Australia/Sydney", "2026-10-03T14:00:00Z"),  // midnight is +10:00; DST starts at 02:00
     ])
     func dateOnDSTChange(text: String, zoneId: String, midnight: String) throws {
         let bound = try parseTimeBound(text, zone: zone(zoneId), now: now)
-        withKnownIssue("parseTimeBound takes the zone offset at the wrong instant") {
-            #expect(bound == utc(midnight))
-        }
+        #expect(bound == utc(midnight))
     }
 
     @Test("A zone-less timestamp just after a DST change uses the offset in force then", arguments: [
@@ -102,20 +100,16 @@ struct TimeBoundTests {
     ])
     func wallClockOnDSTChange(text: String, zoneId: String, instant: String) throws {
         let bound = try parseTimeBound(text, zone: zone(zoneId), now: now)
-        withKnownIssue("parseTimeBound takes the zone offset at the wrong instant") {
-            #expect(bound == utc(instant))
-        }
+        #expect(bound == utc(instant))
     }
 
-    // Known bug: `n * 86_400_000` overflows for a huge span and traps, so attrib crashes (SIGILL) instead
-    // of exiting 64. Checked through the binary, since the trap would take the test process down.
+    // `n * 86_400_000` used to overflow and trap (SIGILL) instead of exiting 64. Checked through the binary,
+    // since a trap would take the test process down.
     @Test("A span too large to count back is a usage error, not a crash")
     func hugeSpan() throws {
         let db = temporaryDirectory().appendingPathComponent("empty.db").path
         _ = try Store(path: db)
         let r = try attrib(["report", "--db", db, "--since", "200000000000d"], env: ["SWIFT_BACKTRACE": "enable=no"])
-        withKnownIssue("parseTimeBound overflows on a huge span") {
-            #expect(r.status == 64, "\(r.stderr)")
-        }
+        #expect(r.status == 64, "\(r.stderr)")
     }
 }

@@ -14,16 +14,30 @@ public struct Filter: Sendable, Equatable {
         self.value = value
     }
 
+    /// The first operator in the text splits it: `path~*a=b*` is a glob whose pattern holds `=`. Field
+    /// names match without regard to case, as in `--by`.
     public static func parse(_ text: String) throws(ReportError) -> Filter {
-        for op in [Op.notEqual, .equal, .glob] {
-            if let r = text.range(of: op.rawValue) {
-                let name = String(text[..<r.lowerBound]).trimmingCharacters(in: .whitespaces)
-                let value = String(text[r.upperBound...])
-                guard let d = ReportDimension(rawValue: name) else {
+        var op: Op?
+        var i = text.startIndex
+        while i < text.endIndex {
+            let next = text.index(after: i)
+            if text[i] == "!" && next < text.endIndex && text[next] == "=" {
+                op = .notEqual
+            } else if text[i] == "=" {
+                op = .equal
+            } else if text[i] == "~" {
+                op = .glob
+            }
+            if let op {
+                let valueStart = text.index(i, offsetBy: op.rawValue.count)
+                let name = String(text[..<i]).trimmingCharacters(in: .whitespaces)
+                let value = String(text[valueStart...])
+                guard let d = ReportDimension(rawValue: name) ?? ReportDimension.all.first(where: { $0.name.lowercased() == name.lowercased() }) else {
                     throw .usage("--where '\(text)': unknown field '\(name)'; known: \(ReportDimension.knownNames)")
                 }
                 return Filter(dimension: d, op: op, value: value)
             }
+            i = next
         }
         throw .usage("--where '\(text)': expected FIELD=VALUE, FIELD!=VALUE or FIELD~GLOB")
     }

@@ -32,16 +32,31 @@ public func parseTimeBound(_ text: String, zone: TimeZone, now: Int64) throws(Re
     let t = text.trimmingCharacters(in: .whitespaces)
     if let unit = t.last, "mhdw".contains(unit), let n = Int64(t.dropLast()), n >= 0 {
         let ms: Int64 = unit == "m" ? 60_000 : unit == "h" ? 3_600_000 : unit == "d" ? 86_400_000 : 604_800_000
-        return now - n * ms
+        let (span, overflow) = n.multipliedReportingOverflow(by: ms)
+        guard !overflow, span <= now - minimumTime else { throw .usage("bad span '\(text)': too far back to count") }
+        return now - span
     }
     var bytes = Array(t.utf8)
     if bytes.count == 10 { bytes += Array("T00:00:00".utf8) }
-    let hasZone = bytes.count > 19 && (bytes.last == UInt8(ascii: "Z") || bytes[19...].contains(UInt8(ascii: "+")) || bytes[19...].contains(UInt8(ascii: "-")))
+    let zoneMarks: [UInt8] = [UInt8(ascii: "Z"), UInt8(ascii: "z"), UInt8(ascii: "+"), UInt8(ascii: "-")]
+    let hasZone = bytes.count > 19 && bytes[19...].contains { zoneMarks.contains($0) }
     guard let parsed = bytes.withUnsafeBufferPointer({ b in b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count) }) else {
         throw .usage("bad date '\(text)': expected YYYY-MM-DD, an ISO 8601 timestamp, or a span like 7d or 24h")
     }
     if hasZone { return parsed }
-    // Zone-less: the wall-clock time in `zone`.
-    let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(parsed) / 1000))) * 1000
-    return parsed - offset
+    return instant(ofWallClock: parsed, in: zone)
+}
+
+/// The earliest time a span may count back to (year 0).
+private let minimumTime: Int64 = -62_167_219_200_000
+
+/// The instant at which `zone`'s clocks show `wallClock` (epoch ms read as if in UTC). The offset is the one
+/// in force at that instant, not at `wallClock` read as UTC: near a change the two differ by the change.
+/// A time in a skipped hour reads as after the change (02:30 on a spring-forward night is 03:30 summer
+/// time); a time in a repeated hour as its second occurrence.
+func instant(ofWallClock wallClock: Int64, in zone: TimeZone) -> Int64 {
+    func offset(_ ms: Int64) -> Int64 { Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000))) * 1000 }
+    let guess = wallClock - offset(wallClock)
+    let corrected = wallClock - offset(guess)
+    return offset(corrected) == offset(guess) ? corrected : max(guess, corrected)
 }

@@ -69,7 +69,8 @@ struct SQLiteDialect: SQLDialect {
     func glob(_ expression: String, pattern: String) -> String { "\(expression) GLOB \(pattern)" }
 
     /// SQLite's GLOB has no escape character and negates a class with `^`: an escaped wildcard becomes
-    /// a one-character class, `[!` becomes `[^`, and a `[` that never closes is a literal `[`.
+    /// a one-character class, `[!` becomes `[^`, a `[` that never closes is a literal `[`, and a
+    /// trailing lone backslash matches nothing, as in fnmatch.
     func globPattern(_ fnmatch: String) -> String {
         let c = Array(fnmatch)
         var out = ""
@@ -93,6 +94,11 @@ struct SQLiteDialect: SQLDialect {
                 if body.hasPrefix("!") { body = "^" + body.dropFirst() }
                 out += "[\(body)]"
                 i = j + 1
+            case "\\":
+                // A pattern ending in a lone backslash is invalid and fnmatch matches nothing with it;
+                // neither does GLOB with an unclosed `[`.
+                out += "["
+                i += 1
             default:
                 out.append(c[i])
                 i += 1
