@@ -24,3 +24,11 @@ public enum CanonicalField: Int, CaseIterable, Sendable {
     /// Taken as text (not a number, time or cost).
     var isText: Bool { !isInteger && self != .timestamp && self != .loggedCost }
 }
+
+extension CanonicalField {
+    /// The field's name in a mapping file: its case name (`modelId`). Renaming a case renames the key in
+    /// every mapping file; the tests that load Mappings/router.json catch a rename made by accident.
+    public var key: String { String(describing: self) }
+
+    static let byKey: [String: CanonicalField] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.key, $0) })
+}

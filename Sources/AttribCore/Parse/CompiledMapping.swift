@@ -17,9 +17,12 @@ final class CompiledMapping: @unchecked Sendable {
     private(set) var levels: [(table: [Int32], mask: Int)] = []
     private(set) var entries: [Entry] = []
     let source: FieldMapping
+    /// The statements that put a request on the Mantle route, as bytes.
+    private let mantleStatements: [[UInt8]]
 
     init(_ mapping: FieldMapping) {
         source = mapping
+        mantleStatements = mapping.mantleStatements.map { Array($0.utf8) }
         // Build a tree of entries first, then a table per level.
         var children: [[Int]] = [[]]  // level -> entry indices
         for (field, paths) in mapping.paths {
@@ -86,6 +89,11 @@ final class CompiledMapping: @unchecked Sendable {
             if matches { return e }
             i = (i + 1) & mask
         }
+    }
+
+    /// True when a line's statement puts its request on the Mantle route (the mapping's `routes.mantle`, SPEC §3).
+    func isMantleStatement(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        mantleStatements.contains { m in m.count == s.count && memcmp(m, s.baseAddress!, m.count) == 0 }
     }
 }
 

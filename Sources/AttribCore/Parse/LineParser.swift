@@ -118,16 +118,3 @@ public final class LineParser {
         }
     }
 }
-
-/// The router's statements that put a request on the Mantle route (SPEC §3).
-func isMantleStatement(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
-    mantleStatements.contains { m in m.count == s.count && memcmp(m, s.baseAddress!, m.count) == 0 }
-}
-
-private let mantleStatements = ["Forwarding to Bedrock Mantle", "Mantle streaming complete", "Mantle non-streaming response"].map { Array($0.utf8) }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
