@@ -363,7 +363,7 @@ public final class Ingestor: EventSink {
             d.model = intern(m)
             d.flags |= RequestFlag.model
         }
-        if let s = line.bytes(.statement), isMantleStatement(s) { d.flags |= RequestFlag.mantle }
+        if let s = line.bytes(.statement), parser.mapping.isMantleStatement(s) { d.flags |= RequestFlag.mantle }
         if line.isUsage {
             d.flags |= RequestFlag.usage
             let u = line.usage
