@@ -299,33 +299,6 @@ extension Reports {
         default: return "\(y)-\(two(m))-\(two(day))"
         }
     }
-
-    /// The report as a printable document (SPEC §4 columns).
-    public static func document(_ r: ReportResult, title: String? = nil, share: Bool = false) -> Document {
-        var columns = r.dimensions.map { Column($0.rawValue, $0.isIdentity ? .identity : .dimension) }
-        columns += [Column("requests", .count), Column("input_tokens", .count), Column("output_tokens", .count),
-                    Column("cache_read_tokens", .count), Column("cache_write_tokens", .count),
-                    Column("total_tokens", .count), Column("cost_usd", .cost)]
-        if share { columns.append(Column("share", .share)) }
-        func metrics(_ row: ReportRow) -> [Cell] {
-            var cells: [Cell] = [.int(row.requests), .int(row.inputTokens), .int(row.outputTokens), .int(row.cacheReadTokens),
-                                 .int(row.cacheWriteTokens), .int(row.totalTokens), .number(row.costUSD)]
-            if share {
-                let total = r.totals.costUSD ?? 0
-                cells.append(.number(row.costUSD.flatMap { total > 0 ? $0 / total : nil }))
-            }
-            return cells
-        }
-        let rows = r.rows.map { row in row.values.map { Cell.text($0) } + metrics(row) }
-        let totals = r.dimensions.map { _ in Cell.text(nil) } + metrics(r.totals)
-        let unpriced: [JSONValue] = r.unpriced.map { u in
-            .object([("modelId", .string(u.modelId)), ("requests", .int(u.requests)), ("input_tokens", .int(u.inputTokens)),
-                     ("output_tokens", .int(u.outputTokens)), ("cache_read_tokens", .int(u.cacheReadTokens)),
-                     ("cache_write_tokens", .int(u.cacheWriteTokens))])
-        }
-        return Document(title: title, columns: columns, rows: rows, totals: totals,
-                        extras: [("unpriced_models", .array(unpriced)), ("prices", .string(r.priceSource))])
-    }
 }
 
 /// Orders optional strings with nil first (a fixed order for adding up costs).
