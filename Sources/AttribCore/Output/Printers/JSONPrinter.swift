@@ -59,11 +59,7 @@ public struct JSONLinesPrinter: SectionPrinter {
     }
 }
 
-extension Cell {
-    /// The cell as a JSON value: typed numbers (rounded to 6 decimals), null when absent.
-    public var json: JSONValue { cellJSON(self, .dimension) }
-}
-
+/// A cell as a JSON value: typed numbers (rounded to 6 decimals), null when absent.
 func cellJSON(_ c: Cell, _ kind: ColumnKind) -> JSONValue {
     switch c {
     case .text(let v): return v.map { .string($0) } ?? .null
