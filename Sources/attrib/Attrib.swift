@@ -48,24 +48,3 @@ struct Attrib: ParsableCommand {
         subcommands: [Ingest.self, Report.self, Mantle.self, Gaps.self, Show.self, Sources.self, Prices.self, Sql.self]
     )
 }
-
-/// Options every command takes.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The store file.", discussion: "Default: $ATTRIB_DB, else ./attrib.db.", valueName: "path"))
-    var db: String?
-
-    @Flag(name: .shortAndLong, help: "Print nothing on stderr but errors.")
-    var quiet = false
-
-    var storePath: String {
-        if let db { return db }
-        if let env = getenv("ATTRIB_DB"), let s = String(validatingCString: env), !s.isEmpty { return s }
-        return "attrib.db"
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -53,6 +53,27 @@ enum Terminal {
     static func warn(_ message: String) { write("attrib: warning: \(message)\n", to: 2) }
 }
 
+/// Runs a command's body the one way every command runs: a closed pipe is not an error, and every error
+/// becomes one stderr line and a documented exit code.
+func runCommand(_ body: () throws -> Void) throws {
+    Terminal.ignoreSIGPIPE()
+    do {
+        try body()
+    } catch {
+        throw fail(error)
+    }
+}
+
+/// For `validate()`: a bad flag value fails with one stderr line and exit 64 before `run()`, and so before
+/// any store is opened. (A `ValidationError` would add ArgumentParser's usage lines; SPEC §4 asks for one.)
+func usageChecked(_ check: () throws -> Void) throws {
+    do {
+        try check()
+    } catch {
+        throw fail(error)
+    }
+}
+
 /// Maps errors from every layer to one stderr line and a documented exit code.
 func fail(_ error: Error) -> ExitCode {
     switch error {
@@ -73,15 +94,4 @@ func fail(_ error: Error) -> ExitCode {
         Terminal.error("\(error)")
         return ExitCode(Exit.failure)
     }
-}
-
-/// Groups digits: 1234567 → "1,234,567".
-func grouped(_ n: Int) -> String {
-    let s = String(n.magnitude)
-    var out = ""
-    for (i, c) in s.enumerated() {
-        if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return n < 0 ? "-" + out : out
 }

@@ -30,6 +30,12 @@ public struct ShownLine: Sendable, Equatable {
     public var message: String
 }
 
+/// One request as `attrib show` prints it: its lines and its row of the `requests` view.
+public struct ShownRequest: Sendable {
+    public var lines: [ShownLine]
+    public var row: (columns: [String], rows: [[Cell]])
+}
+
 extension Reports {
     public static func sources(store: Store) throws -> StoreSummary {
         let s = try store.db.prepare("""
@@ -52,8 +58,15 @@ extension Reports {
             lastMs: try store.db.scalar("SELECT max(ts) FROM line"))
     }
 
+    /// One request: its lines and its assembled row, or nil when the store has no such request.
+    public static func show(requestId: String, store: Store) throws -> ShownRequest? {
+        guard let lines = try lines(requestId: requestId, store: store) else { return nil }
+        let row = try store.query("SELECT * FROM requests WHERE request_id = ?", arguments: [requestId])
+        return ShownRequest(lines: lines, row: row)
+    }
+
     /// The lines of one request in time order, read back from the compressed blocks.
-    public static func show(requestId: String, store: Store) throws -> [ShownLine]? {
+    public static func lines(requestId: String, store: Store) throws -> [ShownLine]? {
         let r = try store.db.prepare("SELECT id FROM request WHERE request_id = ?")
         r.bind(1, requestId)
         guard try r.step() else { return nil }

@@ -182,14 +182,16 @@ extension Store {
         return try s.step() && s.int(0) == 1
     }
 
-    /// Runs one read-only SQL statement (for `attrib sql`) and returns its columns and rows.
-    public func query(_ sql: String) throws -> (columns: [String], rows: [[Cell]]) {
+    /// Runs one read-only SQL statement (for `attrib sql`) and returns its columns and rows. `arguments`
+    /// are bound to the statement's `?` parameters in order.
+    public func query(_ sql: String, arguments: [String] = []) throws -> (columns: [String], rows: [[Cell]]) {
         let s: Statement
         do {
             s = try db.prepare(sql)
         } catch let e as StoreError {
             throw ReportError.usage("SQL: \(e.message.replacingOccurrences(of: path + ": ", with: ""))")
         }
+        for (i, argument) in arguments.enumerated() { s.bind(Int32(i + 1), argument) }
         guard sqlite3_stmt_readonly(s.handle) != 0 else {
             throw ReportError.usage("SQL: only read-only statements are allowed")
         }

@@ -1,7 +1,8 @@
-// A report's result as a printable document (SPEC §4 columns).
+// `report` and `mantle` as a document: the SPEC §4 columns, totals, unpriced models and the price source.
 
 extension Reports {
-    /// The report as a printable document (SPEC §4 columns).
+    /// The report as a printable document (SPEC §4 columns). `share` adds each row's share of the total
+    /// cost: `mantle` is a report of Mantle requests with that one extra column, so it has no document of its own.
     public static func document(_ r: ReportResult, title: String? = nil, share: Bool = false) -> Document {
         var columns = r.dimensions.map { Column($0.name, $0.isIdentity ? .identity : .dimension) }
         columns += [Column("requests", .count), Column("input_tokens", .count), Column("output_tokens", .count),
@@ -24,7 +25,7 @@ extension Reports {
                      ("output_tokens", .int(u.tokens.output)), ("cache_read_tokens", .int(u.tokens.cacheRead)),
                      ("cache_write_tokens", .int(u.tokens.cacheWrite))])
         }
-        return Document(title: title, columns: columns, rows: rows, totals: totals,
+        return Document(Table(columns: columns, rows: rows, totals: totals), title: title,
                         extras: [("unpriced_models", .array(unpriced)), ("prices", .string(r.priceSource))])
     }
 }

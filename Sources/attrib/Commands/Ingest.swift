@@ -54,16 +54,21 @@ struct Ingest: ParsableCommand {
     @Argument(help: ArgumentHelp("Files, directories, or - for stdin.", valueName: "path"))
     var paths: [String]
 
+    /// Before run(): a bad value must not create or migrate a store.
+    func validate() throws {
+        try usageChecked {
+            guard batchSize >= 1 else { throw ReportError.usage("--batch-size must be at least 1") }
+            if let threads, threads < 1 { throw ReportError.usage("--threads must be at least 1") }
+        }
+    }
+
     func run() throws {
-        Terminal.ignoreSIGPIPE()
         signal(SIGINT) { _ in
             if interruptRequested != 0 { _exit(130) }  // a second Ctrl-C: stop now (the batch rolls back)
             interruptRequested = 1
         }
-        do {
-            let store = try Store(path: global.storePath)
-            guard batchSize >= 1 else { throw ReportError.usage("--batch-size must be at least 1") }
-            if let threads, threads < 1 { throw ReportError.usage("--threads must be at least 1") }
+        try runCommand {
+            let store = try global.openStore(forWriting: true)
             let ingestor = try Ingestor(store: store, batchSize: batchSize)
             ingestor.shouldStop = { interruptRequested != 0 }
             if !global.quiet {
@@ -86,7 +91,7 @@ struct Ingest: ParsableCommand {
                         bytes = String(format: "%.1f / %.1f MB (%.0f%%)", Double(read) / 1_048_576, Double(total) / 1_048_576,
                                        min(100, Double(read) * 100 / Double(total)))
                     }
-                    Terminal.write("\r\u{1B}[Kingest: \(bytes), \(grouped(counts.events)) events, \(grouped(Int(rate))) events/s", to: 2)
+                    Terminal.write("\r\u{1B}[Kingest: \(bytes), \(withSeparators(counts.events)) events, \(withSeparators(Int(rate))) events/s", to: 2)
                 }
             }
             let outcome = try IngestRun.run(
@@ -110,27 +115,25 @@ struct Ingest: ParsableCommand {
                 Terminal.error("--strict: \(outcome.counts.rejects) rejected line(s)")
                 throw ExitCode(Exit.data)
             }
-        } catch {
-            throw fail(error)
         }
     }
 
     func summary(_ o: IngestOutcome) -> String {
         let c = o.counts
         var lines: [String] = []
-        var files = "\(grouped(c.files)) file\(c.files == 1 ? "" : "s") read"
-        if c.skippedFiles > 0 { files += ", \(grouped(c.skippedFiles)) already ingested (skipped)" }
-        if c.unrecognizedFiles > 0 { files += ", \(grouped(c.unrecognizedFiles)) not recognized" }
+        var files = "\(withSeparators(c.files)) file\(c.files == 1 ? "" : "s") read"
+        if c.skippedFiles > 0 { files += ", \(withSeparators(c.skippedFiles)) already ingested (skipped)" }
+        if c.unrecognizedFiles > 0 { files += ", \(withSeparators(c.unrecognizedFiles)) not recognized" }
         lines.append("ingest: \(files) in \(String(format: "%.2f", o.elapsedSeconds)) s")
-        lines.append("  events: \(grouped(c.events)) (\(grouped(c.newEvents)) new, \(grouped(c.duplicates)) duplicates)")
+        lines.append("  events: \(withSeparators(c.events)) (\(withSeparators(c.newEvents)) new, \(withSeparators(c.duplicates)) duplicates)")
         if c.rejects > 0 {
             let reasons = c.rejectsByReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .map { "\($0.key) \(grouped($0.value))" }.joined(separator: ", ")
-            lines.append("  rejects: \(grouped(c.rejects)) (\(reasons)); see `attrib sql \"SELECT * FROM reject\"`")
+                .map { "\($0.key) \(withSeparators($0.value))" }.joined(separator: ", ")
+            lines.append("  rejects: \(withSeparators(c.rejects)) (\(reasons)); see `attrib sql \"SELECT * FROM reject\"`")
         } else {
             lines.append("  rejects: 0")
         }
-        lines.append("  requests touched: \(grouped(c.requestsTouched))")
+        lines.append("  requests touched: \(withSeparators(c.requestsTouched))")
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,0 +1,37 @@
+// `attrib gaps`: where identity is missing, since when, and how much money that hides.
+
+import ArgumentParser
+import AttribCore
+
+struct Gaps: StoreDocumentCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Where identity is missing, and how much money that hides.",
+        discussion: """
+            Totals over all requests: requests, model_requests, attributed_requests (a line of the request \
+            had a non-empty user_sub or user_email), unattributed_requests, unattributed_tokens, \
+            unattributed_cost_usd, joined_requests (a usage line without identity, attributed through \
+            request_id), conflicts, usage lines without request_id; the cutover (the first line with \
+            identity); then a table by day and a table by log statement with the share of lines carrying \
+            user_sub, user_email and auth_source — which checks the router fix itself.
+
+            EXAMPLES:
+              attrib gaps
+              attrib gaps --format json | jq .unattributed_cost_usd
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @OptionGroup var time: TimeOptions
+
+    @OptionGroup var output: OutputOptions
+
+    @OptionGroup var costOptions: CostOptions
+
+    func document(store: Store) throws -> Document {
+        let (zone, sinceMs, untilMs) = try time.resolve()
+        let g = try Reports.gaps(store: store, prices: try costOptions.priceTable(), window: TimeWindow(since: sinceMs, until: untilMs, zone: zone))
+        warnUnpriced(g.unpriced, quiet: global.quiet)
+        return Reports.document(g)
+    }
+}
