@@ -102,7 +102,9 @@ struct Ingest: ParsableCommand {
                 throw ExitCode(Exit.interrupted)
             }
             if !outcome.openErrors.isEmpty { throw ExitCode(Exit.noInput) }
-            if outcome.counts.events == 0 && outcome.counts.skippedFiles == 0 {
+            // A recognised file read without a reject is a success even with no events (a Firehose health
+            // check, an empty page): nothing readable means no such file, no event, nothing skipped as known.
+            if outcome.counts.events == 0 && outcome.counts.skippedFiles == 0 && outcome.counts.cleanFiles == 0 {
                 Terminal.error("nothing readable in the inputs")
                 throw ExitCode(Exit.data)
             }

@@ -164,6 +164,9 @@ final class JSONStreamReader {
         var stream: String?
         var control = false
         var sawEvents = false
+        // An empty page still names its shape (events name it as they are read).
+        var emptyEvents = false
+        var searched = false
         var ignored = 0
         while true {
             guard let c = try cursor.peekNonSpace(newlines: &ignored) else {
@@ -176,6 +179,8 @@ final class JSONStreamReader {
                     // Never silent: a document that looked like an envelope but carried no events.
                     try sink.reject(InputReject(position: Position(byte: cursor.absolutePos), reason: "JSON document without events",
                                                 raw: UnsafeRawBufferPointer(start: nil, count: 0)))
+                } else if emptyEvents {
+                    sink.shape(searched ? .filterLogEvents : .getLogEvents)
                 }
                 return
             }
@@ -197,6 +202,7 @@ final class JSONStreamReader {
             let isStream = v.equals(keyStart, keyStop, "logStream")
             let isType = v.equals(keyStart, keyStop, "messageType")
             let isForward = v.equals(keyStart, keyStop, "nextForwardToken")
+            if v.equals(keyStart, keyStop, "searchedLogStreams") { searched = true }
             cursor.pos = keyEnd
             guard try cursor.peekNonSpace(newlines: &ignored) == 0x3A else {
                 try malformedDocument()
@@ -211,6 +217,7 @@ final class JSONStreamReader {
                 sawEvents = true
                 cursor.pos += 1
                 if isEvents {
+                    if try cursor.peekNonSpace(newlines: &ignored) == 0x5D { emptyEvents = true }
                     try readEventsArray(.cloudWatchEvents, group: group, stream: stream)
                 } else if isLogEvents {
                     sink.shape(.firehose)

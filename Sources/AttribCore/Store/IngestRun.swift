@@ -213,6 +213,7 @@ extension IngestCounts {
         files += o.files
         skippedFiles += o.skippedFiles
         unrecognizedFiles += o.unrecognizedFiles
+        cleanFiles += o.cleanFiles
         events += o.events
         newEvents += o.newEvents
         duplicates += o.duplicates
