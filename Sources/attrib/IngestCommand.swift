@@ -24,6 +24,10 @@ struct Ingest: ParsableCommand {
             read are rejects: counted, reported with their position, kept in the store, and the rest of \
             the input is still read.
 
+            An S3 export's log stream is the path between the export task's folder (the nearest folder \
+            above the file's own folder named by a UUID task id) and 000000.gz, so 2019/06/19/[$LATEST]abc \
+            or ecs/router/0a1b2c stays whole; a file outside that layout has no stream.
+
             Ctrl-C stops at the next batch boundary; run the same command again to finish. A second \
             ingest into the same store waits for the first to end.
 
