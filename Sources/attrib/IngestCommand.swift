@@ -26,7 +26,10 @@ struct Ingest: ParsableCommand {
 
             An S3 export's log stream is the path between the export task's folder (the nearest folder \
             above the file's own folder named by a UUID task id) and 000000.gz, so 2019/06/19/[$LATEST]abc \
-            or ecs/router/0a1b2c stays whole; a file outside that layout has no stream.
+            or ecs/router/0a1b2c stays whole; a file outside that layout has no stream. A Logs Insights \
+            CSV row that is not RFC 4180 is never cut short: when only @message is malformed (quotes not \
+            doubled, as the console writes JSON messages) it is read whole, as the text between the other \
+            columns, with a warning; any other malformed row is a reject naming its line.
 
             Ctrl-C stops at the next batch boundary; run the same command again to finish. A second \
             ingest into the same store waits for the first to end.

@@ -54,8 +54,10 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
 }
 
 /// Reads one input into `sink`. Returns what was detected; `.empty` and `.unrecognized` read nothing.
-/// A decompression error is thrown after every good event before it has been delivered.
-public func readInput(_ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink) throws -> Detected {
+/// A decompression error is thrown after every good event before it has been delivered. `warn` receives
+/// what the reader read leniently (one line per file, without the path).
+public func readInput(_ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink,
+                      warn: ((String) -> Void)? = nil) throws -> Detected {
     let cursor = StreamCursor(source: source)
     while cursor.end < 65536, try cursor.fill() {}
     let detected: Detected
@@ -71,7 +73,7 @@ public func readInput(_ source: ByteSource, path: String, forced: Shape? = nil, 
     switch detected {
     case .json: try JSONStreamReader(cursor: cursor, sink: sink).run()
     case .s3Export: try S3ExportReader(cursor: cursor, sink: sink, stream: s3StreamName(path)).run()
-    case .insightsCSV: try InsightsCSVReader(cursor: cursor, sink: sink).run()
+    case .insightsCSV: try InsightsCSVReader(cursor: cursor, sink: sink, warn: warn).run()
     case .empty, .unrecognized: break
     }
     if let error = cursor.pendingError { throw error }
