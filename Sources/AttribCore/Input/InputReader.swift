@@ -1,5 +1,11 @@
 // Detects an input's shape from its first bytes (never from its name) and runs the matching reader.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What the first bytes of an input look like.
 public enum Detected: Equatable, Sendable {
     case json, s3Export, insightsCSV
@@ -48,8 +54,10 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
 }
 
 /// Reads one input into `sink`. Returns what was detected; `.empty` and `.unrecognized` read nothing.
-/// A decompression error is thrown after every good event before it has been delivered.
-public func readInput(_ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink) throws -> Detected {
+/// A decompression error is thrown after every good event before it has been delivered. `warn` receives
+/// what the reader read leniently (one line per file, without the path).
+public func readInput(_ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink,
+                      warn: ((String) -> Void)? = nil) throws -> Detected {
     let cursor = StreamCursor(source: source)
     while cursor.end < 65536, try cursor.fill() {}
     let detected: Detected
@@ -65,25 +73,55 @@ public func readInput(_ source: ByteSource, path: String, forced: Shape? = nil, 
     switch detected {
     case .json: try JSONStreamReader(cursor: cursor, sink: sink).run()
     case .s3Export: try S3ExportReader(cursor: cursor, sink: sink, stream: s3StreamName(path)).run()
-    case .insightsCSV: try InsightsCSVReader(cursor: cursor, sink: sink).run()
+    case .insightsCSV: try InsightsCSVReader(cursor: cursor, sink: sink, warn: warn).run()
     case .empty, .unrecognized: break
     }
     if let error = cursor.pendingError { throw error }
     return detected
 }
 
-/// The log stream of an S3 export file: `<prefix>/<taskId>/<logStream…>/000000.gz`, where the task
-/// id is a UUID and the stream name may itself contain slashes.
+/// The log stream of an S3 export file. CreateExportTask writes `<prefix>/<taskId>/<logStream…>/000000.gz`
+/// (then `000001.gz`, ...): the task id is a UUID, and a stream name holding `/` (Lambda's
+/// `2019/06/19/[$LATEST]…`, ECS's `ecs/router/<task>`) becomes nested folders. The stream is the path
+/// between the task folder and the file; the task folder is the nearest UUID-named folder above the file's
+/// own folder (a UUID-named folder beside `aws-logs-write-test`, which AWS writes at the prefix, wins when
+/// there are several). A relative path counts from the current directory. A file outside that layout has
+/// no stream: its folder's name alone would split one stream into two names.
 func s3StreamName(_ path: String) -> String? {
-    let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-    guard parts.count >= 2 else { return nil }
-    if let task = parts.lastIndex(where: isUUID), task < parts.count - 2 {
-        return parts[(task + 1)..<(parts.count - 1)].joined(separator: "/")
+    guard path != "-" else { return nil }
+    var absolute = path
+    if !path.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+        absolute = String(cString: cwd) + "/" + path
+        free(cwd)
     }
-    return parts[parts.count - 2]
+    var parts: [Substring] = []
+    for part in absolute.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+        if part == ".." {
+            if !parts.isEmpty { parts.removeLast() }
+        } else {
+            parts.append(part)
+        }
+    }
+    guard parts.count >= 3, isExportObjectName(parts[parts.count - 1]) else { return nil }
+    let tasks = parts.indices.filter { $0 < parts.count - 2 && isUUID(parts[$0]) }
+    guard var task = tasks.last else { return nil }
+    if tasks.count > 1 {
+        for t in tasks.reversed() where access("/" + parts[..<t].joined(separator: "/") + "/aws-logs-write-test", F_OK) == 0 {
+            task = t
+            break
+        }
+    }
+    return parts[(task + 1)..<(parts.count - 1)].joined(separator: "/")
 }
 
-private func isUUID(_ s: String) -> Bool {
+/// `000000.gz`, `000001.gz`, ... (six digits; any extension, e.g. after recompressing or unpacking).
+private func isExportObjectName(_ s: Substring) -> Bool {
+    let u = Array(s.utf8)
+    guard u.count >= 6, u[..<6].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+    return u.count == 6 || u[6] == 0x2E
+}
+
+private func isUUID(_ s: Substring) -> Bool {
     let u = Array(s.utf8)
     guard u.count == 36 else { return false }
     for (i, c) in u.enumerated() {

@@ -30,6 +30,11 @@ final class JSONStreamReader {
     private var groupNames = NameCache()
     /// Set when the current document was given up (cut off or broken); its container stops too.
     private var abandoned = false
+    /// Set once the stream is known to hold CloudWatch documents (an envelope, an Insights array): a value
+    /// between them that is not one (a foreign object, plain text) is a reject, not an event with no time.
+    private var documents = false
+    /// Whether the last `startsEnvelope` answer rested on a key only envelopes have.
+    private var envelopeByKey = false
 
     init(cursor: StreamCursor, sink: EventSink) {
         self.cursor = cursor
@@ -47,25 +52,77 @@ final class JSONStreamReader {
         {
             cursor.pos += 3
         }
+        documents = headHasEnvelope()
         while true {
             guard let c = try cursor.peekNonSpace(newlines: &line) else { break }
             switch c {
             case 0x7B:
                 if try startsEnvelope() {
+                    if envelopeByKey { documents = true }
                     linesKnown = false
                     try readEnvelope()
+                } else if documents {
+                    try rejectOutsideDocuments()
                 } else {
                     try readLineObject()
                 }
             case 0x5B:
+                documents = true
                 linesKnown = false
                 sink.shape(.insightsJSON)
                 cursor.pos += 1
                 try readEventsArray(.insightsRows, group: nil, stream: nil)
             default:
-                try readPlainLine()
+                if documents {
+                    try rejectOutsideDocuments()
+                } else {
+                    try readPlainLine()
+                }
             }
         }
+    }
+
+    /// Whether a line in the first buffer starts with a key only envelopes have (`{"messageType":`, ...),
+    /// so that a foreign line before the first record of a Firehose file is caught too.
+    private func headHasEnvelope() -> Bool {
+        let p = cursor.storage
+        var i = cursor.pos
+        while i < cursor.end {
+            let lineEnd = memchr(p + i, 0x0A, cursor.end - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? cursor.end
+            let v = JSONBytes(base: p, end: lineEnd)
+            var k = v.skipSpace(i)
+            if k < lineEnd, p[k] == 0x7B {
+                k = v.skipSpace(k + 1)
+                if k < lineEnd, p[k] == 0x22, let close = memchr(p + k + 1, 0x22, lineEnd - k - 1) {
+                    let keyStop = p.distance(to: close.assumingMemoryBound(to: UInt8.self))
+                    for key in Self.envelopeKeys where v.equals(k + 1, keyStop, key) { return true }
+                }
+            }
+            i = lineEnd + 1
+        }
+        return false
+    }
+
+    /// Keys that start an envelope and never a log line.
+    private static let envelopeKeys: [StaticString] = [
+        "events", "logEvents", "results", "searchedLogStreams", "messageType", "nextForwardToken",
+        "nextBackwardToken", "subscriptionFilters", "statistics",
+    ]
+
+    /// A value between CloudWatch documents that is not one: a JSON value up to its end, else the line.
+    private func rejectOutsideDocuments() throws {
+        let newline = try cursor.findNewline()
+        if cursor.full {
+            try rejectOversizedLine()
+            return
+        }
+        let lineEnd = newline ?? cursor.end
+        var stop = lineEnd
+        if cursor.storage[cursor.pos] == 0x7B, case .complete(let valueEnd) = JSONBytes(base: cursor.storage, end: lineEnd).scanValue(cursor.pos) {
+            stop = valueEnd
+        }
+        try reject(cursor.pos, stop, "not a CloudWatch export document")
+        cursor.pos = stop
     }
 
     // MARK: JSON lines
@@ -119,6 +176,7 @@ final class JSONStreamReader {
     /// Envelopes start with keys a log line does not have; a few keys (`status`, `logGroup`, ...) occur
     /// in both, so for those the line is looked at whole: an envelope has an events array.
     private func startsEnvelope() throws -> Bool {
+        envelopeByKey = false
         let r = try cursor.scan(at: 0) { v, i in
             let k = v.skipSpace(i + 1)
             if k >= v.end { return .incomplete }
@@ -129,10 +187,8 @@ final class JSONStreamReader {
         let v = cursor.view
         let keyStart = v.skipSpace(cursor.pos + 1) + 1
         let keyStop = keyEnd - 1
-        for key: StaticString in [
-            "events", "logEvents", "results", "searchedLogStreams", "messageType", "nextForwardToken",
-            "nextBackwardToken", "subscriptionFilters", "statistics",
-        ] where v.equals(keyStart, keyStop, key) {
+        for key in Self.envelopeKeys where v.equals(keyStart, keyStop, key) {
+            envelopeByKey = true
             return true
         }
         var shared = false
@@ -164,6 +220,9 @@ final class JSONStreamReader {
         var stream: String?
         var control = false
         var sawEvents = false
+        // An empty page still names its shape (events name it as they are read).
+        var emptyEvents = false
+        var searched = false
         var ignored = 0
         while true {
             guard let c = try cursor.peekNonSpace(newlines: &ignored) else {
@@ -176,6 +235,8 @@ final class JSONStreamReader {
                     // Never silent: a document that looked like an envelope but carried no events.
                     try sink.reject(InputReject(position: Position(byte: cursor.absolutePos), reason: "JSON document without events",
                                                 raw: UnsafeRawBufferPointer(start: nil, count: 0)))
+                } else if emptyEvents {
+                    sink.shape(searched ? .filterLogEvents : .getLogEvents)
                 }
                 return
             }
@@ -197,6 +258,7 @@ final class JSONStreamReader {
             let isStream = v.equals(keyStart, keyStop, "logStream")
             let isType = v.equals(keyStart, keyStop, "messageType")
             let isForward = v.equals(keyStart, keyStop, "nextForwardToken")
+            if v.equals(keyStart, keyStop, "searchedLogStreams") { searched = true }
             cursor.pos = keyEnd
             guard try cursor.peekNonSpace(newlines: &ignored) == 0x3A else {
                 try malformedDocument()
@@ -211,6 +273,7 @@ final class JSONStreamReader {
                 sawEvents = true
                 cursor.pos += 1
                 if isEvents {
+                    if try cursor.peekNonSpace(newlines: &ignored) == 0x5D { emptyEvents = true }
                     try readEventsArray(.cloudWatchEvents, group: group, stream: stream)
                 } else if isLogEvents {
                     sink.shape(.firehose)

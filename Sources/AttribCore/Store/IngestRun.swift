@@ -177,7 +177,8 @@ private final class Run: @unchecked Sendable {
             return true
         }
         do {
-            let detected = try readInput(opened.source, path: file.path, forced: options.forcedShape, sink: ingestor)
+            let detected = try readInput(opened.source, path: file.path, forced: options.forcedShape, sink: ingestor,
+                                         warn: { [unowned self] in self.warn("\(print): \($0)") })
             switch detected {
             case .empty:
                 warn("\(print): empty, skipped")
@@ -213,6 +214,7 @@ extension IngestCounts {
         files += o.files
         skippedFiles += o.skippedFiles
         unrecognizedFiles += o.unrecognizedFiles
+        cleanFiles += o.cleanFiles
         events += o.events
         newEvents += o.newEvents
         duplicates += o.duplicates

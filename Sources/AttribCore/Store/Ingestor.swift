@@ -12,6 +12,8 @@ public struct IngestCounts: Sendable {
     public var files = 0
     public var skippedFiles = 0
     public var unrecognizedFiles = 0
+    /// Files recognised and read to their end without a reject, even with no events (a health check).
+    public var cleanFiles = 0
     public var events = 0
     public var newEvents = 0
     public var duplicates = 0
@@ -158,6 +160,7 @@ public final class Ingestor: EventSink {
     /// with the batch that holds its last events.
     public func endSource(complete: Bool) throws {
         source.complete = complete
+        if complete && source.rejects == 0 { counts.cleanFiles += 1 }
         sourceUpdates.append(source)
     }
 

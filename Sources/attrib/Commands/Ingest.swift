@@ -22,7 +22,20 @@ struct Ingest: ParsableCommand {
             whatever the file is called. Events already in the store are counted as duplicates and not \
             stored twice; a file whose exact content was ingested before is skipped. Lines that cannot be \
             read are rejects: counted, reported with their position, kept in the store, and the rest of \
-            the input is still read.
+            the input is still read. Between the documents of an envelope export (Firehose records, pages), \
+            anything that is not one (a foreign JSON object, plain text) is a reject. A recognised export \
+            with no events (a Firehose health check, an empty page) is a success, not "nothing readable".
+
+            An S3 export's log stream is the path between the export task's folder (the nearest folder \
+            above the file's own folder named by a UUID task id) and 000000.gz, so 2019/06/19/[$LATEST]abc \
+            or ecs/router/0a1b2c stays whole; a file outside that layout has no stream. A Logs Insights \
+            CSV row that is not RFC 4180 is never cut short: when only @message is malformed (quotes not \
+            doubled, as the console writes JSON messages) it is read whole, as the text between the other \
+            columns, with a warning; any other malformed row is a reject naming its line.
+
+            Messages are kept as exported, except that line ends (\\n, \\r\\n) at the end of a message are \
+            removed (all of them), in every shape, so that the same event looks the same in every export \
+            and counts once (Lambda's END and REPORT lines end in \\n; an S3 export cannot carry it).
 
             Ctrl-C stops at the next batch boundary; run the same command again to finish. A second \
             ingest into the same store waits for the first to end.
@@ -107,7 +120,9 @@ struct Ingest: ParsableCommand {
                 throw ExitCode(Exit.interrupted)
             }
             if !outcome.openErrors.isEmpty { throw ExitCode(Exit.noInput) }
-            if outcome.counts.events == 0 && outcome.counts.skippedFiles == 0 {
+            // A recognised file read without a reject is a success even with no events (a Firehose health
+            // check, an empty page): nothing readable means no such file, no event, nothing skipped as known.
+            if outcome.counts.events == 0 && outcome.counts.skippedFiles == 0 && outcome.counts.cleanFiles == 0 {
                 Terminal.error("nothing readable in the inputs")
                 throw ExitCode(Exit.data)
             }
