@@ -65,7 +65,13 @@ public final class Store {
                 }
                 try db.execute("BEGIN IMMEDIATE")
                 do {
-                    for m in Int(version)..<Schema.version { try db.execute(Schema.migrations[m]) }
+                    for migration in Migration.all[Int(version)...] {
+                        do {
+                            try db.execute(migration.sql)
+                        } catch let e as StoreError {
+                            throw StoreError("\(e.message) (migration \(migration.id))")
+                        }
+                    }
                     if version > 0 {
                         try db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('migrated_from_schema', '\(version)')")
                     }
