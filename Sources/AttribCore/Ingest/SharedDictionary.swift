@@ -1,15 +1,16 @@
 // The run's string dictionary, shared by its workers.
 
-/// Strings stored once in `dict` and referred to by id, shared by the workers. New entries get their
-/// ids here and are written with the next commit (one writer holds the store for the whole run).
+/// Strings stored once (the store's `dict`) and referred to by id, shared by the workers. New entries get
+/// their ids here and go to the sink with the next batch (one run holds the sink for its whole length).
 final class SharedDictionary: @unchecked Sendable {
     let lock = Lock()
     private var values: [[UInt8]]
     private var ids: [ByteKey: Int32] = [:]
     private var pending: [Int32] = []
 
-    init(store: Store) {
-        values = store.values
+    /// `strings`: the sink's stored strings by id (index 0 unused).
+    init(strings: [[UInt8]]) {
+        values = strings
         for (i, v) in values.enumerated() where i > 0 && !v.isEmpty { ids[ByteKey(v)] = Int32(i) }
     }
 
@@ -31,18 +32,12 @@ final class SharedDictionary: @unchecked Sendable {
         return { a, b in snapshot[Int(a)].lexicographicallyPrecedes(snapshot[Int(b)]) }
     }
 
-    /// Writes the entries added since the last call (inside the caller's transaction).
-    func writePending(_ db: Connection) throws {
-        let entries: [(Int32, [UInt8])] = lock.locked {
+    /// The entries added since the last call, for the next batch (taken inside the sink's unit, so they
+    /// are written with or before the first batch that refers to them).
+    func takePending() -> [(id: Int32, value: [UInt8])] {
+        lock.locked {
             defer { pending.removeAll() }
             return pending.map { ($0, values[Int($0)]) }
-        }
-        guard !entries.isEmpty else { return }
-        let s = try db.prepare("INSERT INTO dict(id, value) VALUES (?, ?)")
-        for (id, value) in entries {
-            s.bind(1, Int64(id))
-            s.bind(2, text: value)
-            try s.run()
         }
     }
 }
