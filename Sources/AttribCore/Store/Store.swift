@@ -69,7 +69,7 @@ public final class Store {
                         do {
                             try db.execute(migration.sql)
                         } catch let e as StoreError {
-                            throw StoreError("\(e.message) (migration \(migration.id))")
+                            throw StoreError("\(e.message) (migration \(migration.id))", code: e.code, sql: e.sql)
                         }
                     }
                     if version > 0 {
