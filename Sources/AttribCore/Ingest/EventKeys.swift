@@ -39,7 +39,7 @@ final class EventKeys: @unchecked Sendable {
         self.runKeysPerShard = runKeysPerShard
     }
 
-    /// Inserts an event key with its time and request; true when the event is new to the store and to
+    /// Inserts an event key with its time and request; true when the event is new to the sink and to
     /// this run. The keys must have been loaded (`load`).
     @inline(__always) func insert(_ key: Int64, time: Int64?, request: Int64) -> Bool {
         let shard = shards[Int(UInt64(bitPattern: key) >> 58)]

@@ -106,7 +106,7 @@ public final class IngestWorker: EventSink {
     public enum SourceDecision { case read, alreadyIngested }
 
     /// Starts a source. A source whose content fingerprint was already ingested completely is skipped:
-    /// its events are all in the store, so reading it again could change nothing.
+    /// its events are all in the sink, so reading it again could change nothing.
     public func beginSource(path: String, fingerprint: String?, bytes: Int64?, compression: Compression) throws -> SourceDecision {
         let id: Int64? = try shared.sinkLock.locked {
             if let fingerprint, !shared.claimedFingerprints.insert(fingerprint).inserted { return nil }
@@ -402,7 +402,7 @@ public final class IngestWorker: EventSink {
         return counts
     }
 
-    /// Abandons the batch in flight (after an error), leaving the store as of the last commit.
+    /// Abandons the batch in flight (after an error), leaving the sink as of the last commit.
     public func rollback() {
         batch.removeAll()
         block.removeAll()
