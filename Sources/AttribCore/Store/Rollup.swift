@@ -20,7 +20,7 @@ struct RollupKey: Hashable, Comparable {
         userId = id(d.userId)
         apiKeyId = id(d.apiKeyId)
         project = id(d.project)
-        flags = (d.flags & 31) | (d.flags & RequestFlag.anyConflict != 0 ? 32 : 0)
+        flags = (d.flags & RollupFlag.requestFlags) | (d.flags & RequestFlag.anyConflict != 0 ? RollupFlag.conflict : 0)
         status = d.status == .min ? nil : d.status
         hasLogged = d.loggedCost.isNaN ? 0 : 1
     }

@@ -4,17 +4,20 @@
 
 import CSQLite
 
+/// A store failure: a message for the user (the store's path first), and, when SQLite reported it, its
+/// primary result code and the statement that failed.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var message: String
-    /// True when the failure is the database being locked by another attrib.
-    public var busy = false
-    /// True when SQLite could not open a file it needs (e.g. the WAL index in a read-only folder).
-    var cantOpen = false
-    public init(_ message: String, busy: Bool = false) {
+    public var code: Int32?
+    public var sql: String?
+    public init(_ message: String, code: Int32? = nil, sql: String? = nil) {
         self.message = message
-        self.busy = busy
+        self.code = code
+        self.sql = sql
     }
     public var description: String { message }
+    /// True when SQLite could not open a file it needs (e.g. the WAL index in a read-only folder).
+    var cantOpen: Bool { code == SQLITE_CANTOPEN }
 }
 
 // SQLITE_TRANSIENT tells SQLite to copy bound text/blobs; the C macro does not import into Swift.
@@ -62,7 +65,6 @@ final class Connection {
 
     func error(_ rc: Int32, _ sql: String) -> StoreError {
         let primary = rc & 0xFF
-        let busy = primary == SQLITE_BUSY || primary == SQLITE_LOCKED
         let what: String
         switch primary {
         case SQLITE_NOTADB, SQLITE_CORRUPT: what = "the store is not a valid attrib database (\(errorMessage))"
@@ -72,9 +74,7 @@ final class Connection {
         case SQLITE_CANTOPEN: what = "cannot open the store (\(errorMessage))"
         default: what = "\(errorMessage) (in: \(sql.prefix(120)))"
         }
-        var error = StoreError("\(path): \(what)", busy: busy)
-        error.cantOpen = primary == SQLITE_CANTOPEN
-        return error
+        return StoreError("\(path): \(what)", code: primary, sql: sql)
     }
 
     func execute(_ sql: String) throws {
@@ -91,7 +91,6 @@ final class Connection {
         return Statement(stmt, connection: self, sql: sql)
     }
 
-    var changes: Int { Int(sqlite3_changes(handle)) }
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Runs a query returning one integer (or nil).

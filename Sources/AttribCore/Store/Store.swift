@@ -1,7 +1,6 @@
 // The store: one SQLite file in WAL mode, versioned with PRAGMA user_version, plus its string dictionary.
 
 import CSQLite
-import CZstd
 
 #if canImport(Glibc)
 import Glibc
@@ -66,7 +65,13 @@ public final class Store {
                 }
                 try db.execute("BEGIN IMMEDIATE")
                 do {
-                    for m in Int(version)..<Schema.version { try db.execute(Schema.migrations[m]) }
+                    for migration in Migration.all[Int(version)...] {
+                        do {
+                            try db.execute(migration.sql)
+                        } catch let e as StoreError {
+                            throw StoreError("\(e.message) (migration \(migration.id))", code: e.code, sql: e.sql)
+                        }
+                    }
                     if version > 0 {
                         try db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('migrated_from_schema', '\(version)')")
                     }
@@ -117,62 +122,6 @@ public final class Store {
     }
 }
 
-/// Compresses raw event blocks with one reused zstd context (a context per call, and a zero-filled
-/// output buffer per call, cost more than a third of compressing).
-final class BlockCompressor {
-    private let context: OpaquePointer
-    let level: Int32
-
-    init(level: Int32) {
-        context = ZSTD_createCCtx()
-        self.level = level
-    }
-
-    deinit { ZSTD_freeCCtx(context) }
-
-    func compress(_ input: UnsafeRawBufferPointer) -> [UInt8] {
-        let bound = ZSTD_compressBound(input.count)
-        return [UInt8](unsafeUninitializedCapacity: bound) { out, count in
-            let n = ZSTD_compressCCtx(context, out.baseAddress, bound, input.baseAddress, input.count, level)
-            count = ZSTD_isError(n) != 0 ? 0 : n
-        }
-    }
-}
-
-/// zstd helpers for the raw event blocks.
-enum BlockCodec {
-    static func decompress(_ input: [UInt8]) -> [UInt8]? {
-        let size = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
-        guard size != ZSTD_CONTENTSIZE_ERROR, size != ZSTD_CONTENTSIZE_UNKNOWN, size < 1 << 31 else { return nil }
-        var out = [UInt8](repeating: 0, count: Int(size))
-        let n = input.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, Int(size), src.baseAddress, src.count) }
-        }
-        return ZSTD_isError(n) != 0 ? nil : out
-    }
-
-    /// Splits a decompressed block into its messages (each prefixed by a LEB128 length).
-    static func messages(_ block: [UInt8]) -> [[UInt8]] {
-        var result: [[UInt8]] = []
-        var i = 0
-        while i < block.count {
-            var length = 0
-            var shift = 0
-            while i < block.count {
-                let b = block[i]
-                i += 1
-                length |= Int(b & 0x7F) << shift
-                shift += 7
-                if b & 0x80 == 0 { break }
-            }
-            guard i + length <= block.count else { break }
-            result.append(Array(block[i..<(i + length)]))
-            i += length
-        }
-        return result
-    }
-}
-
 extension Store {
     /// True when the rollup reflects every committed change to requests.
     func rollupIsFresh() throws -> Bool {
@@ -211,12 +160,4 @@ extension Store {
         }
         return (columns, rows)
     }
-}
-
-/// Bytes as a dictionary key, hashed in one call (an Array of UInt8 hashes byte by byte).
-struct ByteKey: Hashable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-    static func == (a: ByteKey, b: ByteKey) -> Bool { a.bytes == b.bytes }
 }

@@ -3,12 +3,6 @@
 // memory and a hash call per probe; here one probe is a multiply and a load, and a key's value sits in
 // the same cache line as the key.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Keys (never 0, see `storeKey`) with a value each, up to 4/5 full (linear probing then stays within a
 /// cache line or two per lookup). With `Void` values a slot is the 8-byte key alone.
 struct KeyTable<Value> {
@@ -97,94 +91,4 @@ extension KeyTable where Value == Void {
     @inline(__always) mutating func insert(_ key: Int64) -> Bool { insert(key, ()) == nil }
 
     func contains(_ key: Int64) -> Bool { find(key) != nil }
-}
-
-/// The time (`Int64.min`: none) and request (0: none) of an event this run stored: a duplicate is
-/// recognised before its message is parsed (its key is the hash of its text when the text carries its own
-/// timestamp), and what it still contributes (its time to its file's range, its log stream to its request)
-/// comes from here. Parsing was 22% of ingest and 41% of the events in a typical archive are duplicates.
-struct StoredEvent {
-    var time: Int64
-    var request: Int64
-}
-
-/// This run's event keys with their `StoredEvent` (24 bytes a slot).
-typealias EventKeyMap = KeyTable<StoredEvent>
-
-extension KeyTable where Value == StoredEvent {
-    init(minimumCapacity: Int = 1 << 10) { self.init(minimumCapacity: minimumCapacity, filler: StoredEvent(time: 0, request: 0)) }
-}
-
-/// A mutex (pthread), for the state the ingest workers share.
-final class Lock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    @inline(__always) func locked<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-}
-
-/// Byte strings to dictionary ids, looked up by pointer (no Array, no Hasher per lookup): each worker's
-/// cache of the shared dictionary, hit for nearly every field of every event.
-struct ByteMap {
-    private var hashes: [UInt64]
-    private var ids: [Int32]  // 0: empty slot
-    private var keys: [[UInt8]]
-    private var mask: Int
-    private var count = 0
-
-    init() {
-        hashes = [UInt64](repeating: 0, count: 256)
-        ids = [Int32](repeating: 0, count: 256)
-        keys = [[UInt8]](repeating: [], count: 256)
-        mask = 255
-    }
-
-    @inline(__always) static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        hashBytes(UnsafeRawPointer(p.baseAddress), p.count, seed: 0xD1C7)
-    }
-
-    /// The id stored for these bytes (whose `hash` is given), or 0.
-    @inline(__always) func find(_ p: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let id = ids[i]
-            if id == 0 { return 0 }
-            if hashes[i] == h && keys[i].withUnsafeBufferPointer({ k in k.count == p.count && (k.count == 0 || memcmp(k.baseAddress!, p.baseAddress!, k.count) == 0) }) { return id }
-            i = (i + 1) & mask
-        }
-    }
-
-    mutating func insert(_ key: [UInt8], hash h: UInt64, id: Int32) {
-        if (count + 1) * 2 > ids.count { grow() }
-        var i = Int(truncatingIfNeeded: h) & mask
-        while ids[i] != 0 { i = (i + 1) & mask }
-        hashes[i] = h
-        ids[i] = id
-        keys[i] = key
-        count += 1
-    }
-
-    private mutating func grow() {
-        let (oldHashes, oldIds, oldKeys) = (hashes, ids, keys)
-        let n = ids.count * 2
-        hashes = [UInt64](repeating: 0, count: n)
-        ids = [Int32](repeating: 0, count: n)
-        keys = [[UInt8]](repeating: [], count: n)
-        mask = n - 1
-        count = 0
-        for i in oldIds.indices where oldIds[i] != 0 { insert(oldKeys[i], hash: oldHashes[i], id: oldIds[i]) }
-    }
 }

@@ -1,5 +1,5 @@
 // One `attrib ingest` run: expand paths, skip what is already stored, read the inputs into the store,
-// one worker per core (each reads whole files; they share the store, see IngestShared).
+// one worker per core (each reads whole files; they share the run's sink, see IngestShared).
 
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +34,7 @@ public struct IngestOptions: Sendable {
 public enum IngestRun {
     /// Ingests `paths` into `store`. `warn` receives one line per skipped or unreadable input.
     public static func run(paths: [String], store: Store, options: IngestOptions = IngestOptions(),
-                           ingestor: Ingestor, warn: @escaping (String) -> Void) throws -> IngestOutcome {
+                           ingestor: IngestWorker, warn: @escaping (String) -> Void) throws -> IngestOutcome {
         let started = nowMillis()
         let storeFiles: Set<String> = [store.path, store.path + "-wal", store.path + "-shm", store.path + "-journal"]
         var (files, errors) = expandPaths(paths, excluding: storeFiles)
@@ -97,7 +97,7 @@ private final class Run: @unchecked Sendable {
     private let primaryStop: () -> Bool
     private let totalBytes: Int64?
 
-    init(files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: Ingestor) {
+    init(files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: IngestWorker) {
         self.files = files
         self.options = options
         self.warnBody = warn
@@ -110,7 +110,7 @@ private final class Run: @unchecked Sendable {
     func warn(_ message: String) { lock.locked { warnBody(message) } }
 
     /// Makes a worker report progress and stop requests through the run (it may be on another thread).
-    func instrument(_ w: Ingestor, index: Int, of count: Int) {
+    func instrument(_ w: IngestWorker, index: Int, of count: Int) {
         lock.locked { if progress.count < count { progress = Array(repeating: (IngestCounts(), 0), count: count) } }
         let total = totalBytes
         w.shouldStop = { [unowned self] in self.primaryStop() || self.lock.locked { self.failure != nil } }
@@ -141,7 +141,7 @@ private final class Run: @unchecked Sendable {
     }
 
     /// Reads files until none is left, a stop is requested, or something fails.
-    func work(_ w: Ingestor, index: Int) {
+    func work(_ w: IngestWorker, index: Int) {
         do {
             while let file = take() {
                 if w.stopped || w.shouldStop() {
@@ -158,7 +158,7 @@ private final class Run: @unchecked Sendable {
     }
 
     /// Reads one file; false when the run was interrupted.
-    private func read(_ file: InputFile, into ingestor: Ingestor) throws -> Bool {
+    private func read(_ file: InputFile, into ingestor: IngestWorker) throws -> Bool {
         let opened: (source: ByteSource, compression: Compression)
         do {
             opened = try openInput(path: file.path)

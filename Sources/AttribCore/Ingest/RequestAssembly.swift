@@ -99,62 +99,6 @@ struct RequestDelta {
     }
 }
 
-extension RequestDelta {
-    /// The stored row's columns, in the order of `Ingestor`'s request statements.
-    static let columnNames = [
-        "request_id", "start_ms", "user_email", "user_sub", "auth_source", "user_id", "api_key_id", "project", "model",
-        "status", "latency_ms", "method", "path", "user_agent", "log_group", "log_stream",
-        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "logged_cost", "lines", "flags",
-    ]
-    static let columns = columnNames.joined(separator: ", ")
-
-    /// Reads a stored request (the columns above, from index 0; its request id is not needed).
-    init(row s: Statement) {
-        self.init()
-        func id(_ i: Int32) -> Int32 { Int32(truncatingIfNeeded: s.int(i)) }
-        startMs = s.optionalInt(1) ?? .max
-        for k in 0..<IdentityField.allCases.count { self[identity: k] = id(Int32(2 + k)) }
-        model = id(8)
-        status = s.optionalInt(9) ?? .min
-        latencyMs = s.optionalInt(10) ?? .min
-        method = id(11)
-        path = id(12)
-        userAgent = id(13)
-        logGroup = id(14)
-        logStream = id(15)
-        input = s.int(16)
-        output = s.int(17)
-        cacheRead = s.int(18)
-        cacheWrite = s.int(19)
-        loggedCost = s.optionalDouble(20) ?? .nan
-        lines = Int32(truncatingIfNeeded: s.int(21))
-        flags = s.int(22)
-    }
-
-    /// Binds the columns above from parameter `first` on.
-    func bind(to u: Statement, from first: Int32, requestId: UnsafeBufferPointer<UInt8>) {
-        func id(_ v: Int32) -> Int64? { v == 0 ? nil : Int64(v) }
-        u.bind(first, text: UnsafeRawBufferPointer(requestId))
-        u.bind(first + 1, startMs == .max ? nil : startMs)
-        for k in 0..<IdentityField.allCases.count { u.bind(first + 2 + Int32(k), id(self[identity: k])) }
-        u.bind(first + 8, id(model))
-        u.bind(first + 9, status == .min ? nil : status)
-        u.bind(first + 10, latencyMs == .min ? nil : latencyMs)
-        u.bind(first + 11, id(method))
-        u.bind(first + 12, id(path))
-        u.bind(first + 13, id(userAgent))
-        u.bind(first + 14, id(logGroup))
-        u.bind(first + 15, id(logStream))
-        u.bind(first + 16, input)
-        u.bind(first + 17, output)
-        u.bind(first + 18, cacheRead)
-        u.bind(first + 19, cacheWrite)
-        u.bind(first + 20, loggedCost.isNaN ? nil : loggedCost)
-        u.bind(first + 21, Int64(lines))
-        u.bind(first + 22, flags)
-    }
-}
-
 /// The run's requests by key, in memory sized once for `capacity` requests: a Swift Dictionary of these
 /// took ~330 bytes a request and doubled its storage while both copies were alive (400k requests: peak
 /// RSS 426 MB); here a request is its delta (~130 bytes) plus ~20 bytes of index and its id's bytes.

@@ -1,0 +1,85 @@
+// What the ingest workers of one run share: the sink (one writer at a time), the string dictionary,
+// the set of event keys already stored, and the run's requests, written to the sink once at the end.
+//
+// Why requests live in memory for the whole run: a request's lines arrive through several files and
+// shapes, so batch-by-batch merging read and rewrote each request ~6 times (a SELECT and an UPDATE per
+// touched request per batch: ~12 s of a 29 s ingest at 400k requests). Lines are committed batch by
+// batch as before; after a kill, the requests of lines committed since the last request write are
+// re-derived from the raw blocks (`recover`), so nothing is lost and nothing is counted twice.
+
+final class IngestShared: @unchecked Sendable {
+    let sink: BatchSink
+    /// Held while writing to the sink (one worker commits at a time) and for the run's requests.
+    let sinkLock = Lock()
+    let dictionary: SharedDictionary
+    let keys: EventKeys
+
+    /// The run's requests not yet written (contributions of committed lines, and of duplicates).
+    /// Requests are written early when the run holds `capacity` of them (memory stays bounded on any input).
+    private var requests: RequestTable
+    /// Fingerprints of the files this run reads: an identical file later in the run is skipped, as it
+    /// would be in a later run (its events are all this run's anyway).
+    var claimedFingerprints = Set<String>()
+
+    init(sink: BatchSink, requestCap: Int = 500_000, runKeysPerShard: Int = 26_000) throws {
+        self.sink = sink
+        requests = RequestTable(capacity: requestCap)
+        dictionary = SharedDictionary(strings: try sink.storedStrings())
+        keys = EventKeys(runKeysPerShard: runKeysPerShard)
+    }
+
+    /// Reads the stored event keys, once per run (see `EventKeys.load`).
+    func loadKeys() throws {
+        try keys.load(from: sink, sinkLock: sinkLock)
+    }
+
+    // MARK: Writing
+
+    /// Writes a worker's batch, with the dictionary's new strings, and merges its request contributions
+    /// into the run's, as one unit: the sink's mark of merged lines never passes lines whose
+    /// contributions are not in the requests it holds or in memory.
+    func commit(_ batch: inout IngestBatch) throws {
+        try sinkLock.locked {
+            try sink.atomically {
+                batch.strings = dictionary.takePending()
+                try sink.write(batch)
+                try mergeRequests(batch.requests)
+            }
+        }
+    }
+
+    /// Merges a worker's batch of request contributions (caller holds `sinkLock`, inside the sink's unit).
+    private func mergeRequests(_ batch: RequestBatch) throws {
+        // One look at the dictionary for the whole batch, not a lock per comparison.
+        let less = dictionary.comparator()
+        try batch.forEach { key, delta, requestId in
+            requests.merge(key, delta, requestId: requestId, less: less)
+            if requests.isFull { try writeRequests(final: false) }
+        }
+    }
+
+    /// Hands the run's requests to the sink (caller holds `sinkLock`, inside the sink's unit) and keeps
+    /// what it could not place yet.
+    func writeRequests(final: Bool) throws {
+        // An empty table needs no dictionary snapshot: the sink only moves its mark.
+        let less = requests.count > 0 ? dictionary.comparator() : { _, _ in false }
+        let carried = try sink.writeRequests(requests, final: final, less: less)
+        if requests.count > 0 { requests.removeAll() }
+        carried.forEach { key, delta, requestId in requests.merge(key, delta, requestId: requestId, less: less) }
+    }
+
+    /// Writes what is left and ends the run in the sink.
+    func finish() throws {
+        try sinkLock.locked {
+            try sink.atomically {
+                try sink.write(IngestBatch(strings: dictionary.takePending()))
+                try writeRequests(final: true)
+                // The run's memory goes back before the sink ends the run (for the store, the rollup is
+                // rebuilt there: the peak of a run is here).
+                requests = RequestTable(capacity: 0)
+                keys.release()
+                try sink.finish()
+            }
+        }
+    }
+}

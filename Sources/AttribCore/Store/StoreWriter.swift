@@ -1,0 +1,407 @@
+// The SQLite store as the sink of an ingest run: each batch is one transaction (dictionary additions,
+// blocks, lines, rejects, sources, statement statistics), the run's requests are merged into the stored
+// ones, and the rollup is kept up to date from what changed.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+final class StoreWriter: BatchSink {
+    let store: Store
+    private var storeHasRequests: Bool
+    private var touchedKeys = KeySet()
+    /// Sources read completely; marked complete only when their requests are written, so after a kill
+    /// they are read again and their duplicates' contributions (log streams) are not lost.
+    private var completedSources: [Int64] = []
+    private var wroteRequests = false
+    private var rollup = RollupChanges()
+    private var nextBlockId: Int64
+    private let lockFD: Int32
+
+    init(store: Store) throws {
+        self.store = store
+        // One ingest at a time per store: the dedup set and the dictionary ids are this run's own.
+        lockFD = try StoreFileLock.acquire(store.path)
+        try store.reloadDictionary()
+        // Ingest appends; a small page cache does as well as a large one and keeps memory for requests.
+        try store.db.execute("PRAGMA cache_size = -8192")
+        storeHasRequests = try store.db.scalar("SELECT count(*) FROM (SELECT 1 FROM request LIMIT 1)") ?? 0 > 0
+        nextBlockId = (try store.db.scalar("SELECT max(id) FROM block") ?? 0) + 1
+        // The rollup is brought up to date from this run's changes only if it was up to date before.
+        // (A store without requests has an empty rollup, whatever its generation counters say.)
+        if try storeHasRequests && !store.rollupIsFresh() { rollup.markStale() }
+    }
+
+    deinit { StoreFileLock.release(lockFD) }
+
+    var requestsWritten: Int { touchedKeys.count }
+
+    // MARK: What the store holds
+
+    func storedStrings() throws -> [[UInt8]] { store.values }
+
+    func storedEventKeyCount() throws -> Int { Int(try store.db.scalar("SELECT count(*) FROM line") ?? 0) }
+
+    func forEachStoredEventKey(_ body: (Int64) -> Void) throws {
+        let s = try store.db.prepare("SELECT hash FROM line")
+        while try s.step() { body(s.int(0)) }
+    }
+
+    /// Lines after `lines_merged`, with their messages from the raw blocks.
+    func forEachUnmergedLine(_ body: (UnmergedLine) throws -> Void) throws -> Int {
+        let db = store.db
+        let merged = try db.scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lines_merged'") ?? 0
+        let last = try db.scalar("SELECT max(id) FROM line") ?? 0
+        guard last > merged else { return 0 }
+        let s = try db.prepare("SELECT hash, ts, stream, log_group, block, slot FROM line WHERE id > ? ORDER BY id")
+        s.bind(1, merged)
+        let b = try db.prepare("SELECT data FROM block WHERE id = ?")
+        var blockId: Int64 = -1
+        var messages: [[UInt8]] = []
+        var count = 0
+        while try s.step() {
+            count += 1
+            if s.int(4) != blockId {
+                blockId = s.int(4)
+                b.bind(1, blockId)
+                messages = try b.step() ? BlockCodec.decompress(b.blob(0)).map(BlockCodec.messages) ?? [] : []
+                b.reset()
+            }
+            let slot = Int(s.int(5))
+            guard slot < messages.count else { continue }
+            try messages[slot].withUnsafeBytes { message in
+                try body(UnmergedLine(key: s.int(0), time: s.optionalInt(1), stream: Int32(truncatingIfNeeded: s.optionalInt(2) ?? 0),
+                                      group: Int32(truncatingIfNeeded: s.optionalInt(3) ?? 0), message: message))
+            }
+        }
+        return count
+    }
+
+    // MARK: Sources
+
+    func openSource(path: String, fingerprint: String?, bytes: Int64?, compression: Compression) throws -> Int64? {
+        var existing: Int64 = 0
+        if let fingerprint {
+            let s = try store.db.prepare("SELECT id, complete FROM source WHERE fingerprint = ? ORDER BY complete DESC LIMIT 1")
+            s.bind(1, fingerprint)
+            if try s.step() {
+                if s.int(1) == 1 { return nil }
+                existing = s.int(0)
+            }
+        }
+        if existing != 0 { return existing }
+        let s = try store.db.prepare("INSERT INTO source(path, fingerprint, bytes, compression, ingested_at) VALUES (?,?,?,?,?)")
+        s.bind(1, path)
+        s.bind(2, fingerprint)
+        s.bind(3, bytes)
+        s.bind(4, compression.rawValue)
+        s.bind(5, Int64(nowMillis()))
+        try s.run()
+        return store.db.lastInsertRowID
+    }
+
+    func discardSource(_ id: Int64) throws {
+        let s = try store.db.prepare("DELETE FROM source WHERE id = ? AND new_events = 0 AND events = 0")
+        s.bind(1, id)
+        try s.run()
+    }
+
+    // MARK: Writing
+
+    func atomically(_ body: () throws -> Void) throws {
+        try store.transaction(body)
+    }
+
+    func write(_ batch: IngestBatch) throws {
+        let db = store.db
+        if !batch.strings.isEmpty {
+            let s = try db.prepare("INSERT INTO dict(id, value) VALUES (?, ?)")
+            for (id, value) in batch.strings {
+                s.bind(1, Int64(id))
+                s.bind(2, text: value)
+                try s.run()
+            }
+        }
+        let firstBlock = nextBlockId
+        nextBlockId += Int64(batch.blocks.count)
+        if !batch.blocks.isEmpty {
+            let insertBlock = try db.prepare("INSERT INTO block(id, events, data) VALUES (?,?,?)")
+            for (i, b) in batch.blocks.enumerated() {
+                insertBlock.bind(1, firstBlock + Int64(i))
+                insertBlock.bind(2, Int64(b.events))
+                b.data.withUnsafeBytes { insertBlock.bind(3, bytes: $0) }
+                try insertBlock.run()
+            }
+        }
+        if !batch.lines.isEmpty {
+            func id(_ v: Int32) -> Int64? { v == 0 ? nil : Int64(v) }
+            let lines = batch.lines
+            let lineRows = try RowInserter(db, table: "line", columns: ["hash", "ts", "request", "statement", "flags", "block", "slot", "stream", "log_group"]) { s, c, row in
+                let l = lines[row]
+                s.bind(c, l.hash)
+                s.bind(c + 1, l.ts)
+                s.bind(c + 2, l.request == 0 ? nil : l.request)
+                s.bind(c + 3, id(l.statement))
+                s.bind(c + 4, Int64(l.flags))
+                s.bind(c + 5, firstBlock + Int64(l.block))
+                s.bind(c + 6, Int64(l.slot))
+                s.bind(c + 7, id(l.stream))
+                s.bind(c + 8, id(l.group))
+            }
+            for row in lines.indices { try lineRows.add(row) }
+            try lineRows.finish()
+        }
+        if !batch.rejects.isEmpty {
+            let s = try db.prepare("INSERT OR IGNORE INTO reject(source, position, reason, raw) VALUES (?,?,?,?)")
+            for r in batch.rejects {
+                s.bind(1, r.source)
+                s.bind(2, r.position)
+                s.bind(3, r.reason)
+                r.raw.withUnsafeBytes { s.bind(4, bytes: $0) }
+                try s.run()
+            }
+        }
+        try writeSourceUpdates(batch.sources)
+        try writeStatementStats(batch.statementStats)
+    }
+
+    private func writeSourceUpdates(_ updates: [SourceUpdate]) throws {
+        guard !updates.isEmpty else { return }
+        let s = try store.db.prepare("""
+            UPDATE source SET shape = coalesce(?, shape), events = ?, new_events = new_events + ?, duplicates = ?,
+                rejects = ?, first_ms = min(coalesce(first_ms, ?), ?), last_ms = max(coalesce(last_ms, ?), ?), path = ?
+            WHERE id = ?
+            """)
+        for u in updates {
+            s.bind(1, u.shape?.rawValue)
+            s.bind(2, Int64(u.events))
+            s.bind(3, Int64(u.new))
+            s.bind(4, Int64(u.duplicates))
+            s.bind(5, Int64(u.rejects))
+            s.bind(6, u.first)
+            s.bind(7, u.first)
+            s.bind(8, u.last)
+            s.bind(9, u.last)
+            s.bind(10, u.path)
+            s.bind(11, u.id)
+            try s.run()
+            if u.complete { completedSources.append(u.id) }
+        }
+    }
+
+    private func writeStatementStats(_ stats: [Int32: StatementCounts]) throws {
+        guard !stats.isEmpty else { return }
+        let s = try store.db.prepare("""
+            INSERT INTO statement_stats(statement, lines, with_user_sub, with_user_email, with_auth_source)
+            VALUES (?,?,?,?,?)
+            ON CONFLICT(statement) DO UPDATE SET lines = lines + excluded.lines,
+                with_user_sub = with_user_sub + excluded.with_user_sub,
+                with_user_email = with_user_email + excluded.with_user_email,
+                with_auth_source = with_auth_source + excluded.with_auth_source
+            """)
+        for (statement, v) in stats {
+            s.bind(1, Int64(statement))
+            s.bind(2, v.lines)
+            s.bind(3, v.withUserSub)
+            s.bind(4, v.withUserEmail)
+            s.bind(5, v.withAuthSource)
+            try s.run()
+        }
+    }
+
+    /// Writes the run's requests into the request table (inside the caller's transaction) and moves the
+    /// recovery mark past every committed line.
+    /// Mid-run (`final` false), contributions that only name a request not stored yet (a copy's log
+    /// stream, read before another thread committed the request's line) are returned, for the next write.
+    func writeRequests(_ requests: RequestTable, final: Bool, less: (Int32, Int32) -> Bool) throws -> RequestBatch {
+        let db = store.db
+        var carried = RequestBatch()
+        var wroteNow = false
+        if requests.count > 0 {
+            let select = try db.prepare("SELECT \(RequestDelta.columns) FROM request WHERE id = ?")
+            let update = try db.prepare("""
+                UPDATE request SET (\(RequestDelta.columns)) = (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)
+                WHERE id = ?1
+                """)
+            let newRows = try RowInserter(db, table: "request", columns: ["id"] + RequestDelta.columnNames) { s, c, i in
+                s.bind(c, requests.entryKeys[i])
+                requests.withRequestId(i) { requests.entries[i].bind(to: s, from: c + 1, requestId: $0) }
+            }
+            // Key order: the table's B-tree is filled left to right.
+            let keys = requests.entryKeys
+            for i in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
+                let key = keys[i]
+                let delta = requests.entries[i]
+                var merged = delta
+                var exists = false
+                var storedId: [UInt8] = []
+                if storeHasRequests {
+                    select.bind(1, key)
+                    if try select.step() {
+                        exists = true
+                        var stored = RequestDelta(row: select)
+                        storedId = Array((select.text(0) ?? "").utf8)
+                        select.reset()
+                        let before = stored
+                        stored.merge(delta, less: less)
+                        if stored.sameAs(before) { continue }  // only duplicates, nothing new
+                        merged = stored
+                        rollup.replace(before, with: merged)
+                    } else {
+                        select.reset()
+                    }
+                }
+                if !exists && delta.lines == 0 {
+                    // Only copies of lines whose request is not stored (yet: its line may still be in
+                    // another thread's batch).
+                    if !final { requests.withRequestId(i) { carried.append(key, delta, requestId: $0) } }
+                    continue
+                }
+                if !exists { rollup.replace(nil, with: merged) }
+                _ = touchedKeys.insert(key)
+                wroteNow = true
+                if !exists {
+                    try newRows.add(i)  // a new request: its row is the run's delta as it is
+                    continue
+                }
+                update.bind(1, key)
+                requests.withRequestId(i) { id in
+                    // Contributions that only named the request's key leave its id as stored.
+                    if id.isEmpty {
+                        storedId.withUnsafeBufferPointer { merged.bind(to: update, from: 2, requestId: $0) }
+                    } else {
+                        merged.bind(to: update, from: 2, requestId: id)
+                    }
+                }
+                try update.run()
+            }
+            try newRows.finish()
+            storeHasRequests = true
+            if wroteNow {
+                // Reports read the rollup only while it matches the requests (see `finish`).
+                try db.execute("UPDATE meta SET value = value + 1 WHERE key = 'requests_generation'")
+                wroteRequests = true
+            }
+        }
+        try db.execute("""
+            INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line))
+            """)
+        return carried
+    }
+
+    /// Marks the sources read completely, brings the rollup up to date (inside the caller's transaction)
+    /// and reloads the dictionary for the store's readers.
+    func finish() throws {
+        let db = store.db
+        if !completedSources.isEmpty {
+            let s = try db.prepare("UPDATE source SET complete = 1 WHERE id = ?")
+            for id in completedSources {
+                s.bind(1, id)
+                try s.run()
+            }
+            completedSources.removeAll()
+        }
+        if wroteRequests || rollup.needsRebuild {
+            if rollup.needsRebuild {
+                try db.execute(Schema.rebuildRollup)
+            } else {
+                try rollup.apply(db)
+                try db.execute("""
+                    UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'requests_generation') WHERE key = 'rollup_generation'
+                    """)
+            }
+            rollup = RollupChanges()
+            wroteRequests = false
+        }
+        try store.reloadDictionary()
+    }
+}
+
+extension RequestDelta {
+    /// The stored row's columns, in the order of `writeRequests`'s statements.
+    static let columnNames = [
+        "request_id", "start_ms", "user_email", "user_sub", "auth_source", "user_id", "api_key_id", "project", "model",
+        "status", "latency_ms", "method", "path", "user_agent", "log_group", "log_stream",
+        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "logged_cost", "lines", "flags",
+    ]
+    static let columns = columnNames.joined(separator: ", ")
+
+    /// Reads a stored request (the columns above, from index 0; its request id is not needed).
+    init(row s: Statement) {
+        self.init()
+        func id(_ i: Int32) -> Int32 { Int32(truncatingIfNeeded: s.int(i)) }
+        startMs = s.optionalInt(1) ?? .max
+        for k in 0..<IdentityField.allCases.count { self[identity: k] = id(Int32(2 + k)) }
+        model = id(8)
+        status = s.optionalInt(9) ?? .min
+        latencyMs = s.optionalInt(10) ?? .min
+        method = id(11)
+        path = id(12)
+        userAgent = id(13)
+        logGroup = id(14)
+        logStream = id(15)
+        input = s.int(16)
+        output = s.int(17)
+        cacheRead = s.int(18)
+        cacheWrite = s.int(19)
+        loggedCost = s.optionalDouble(20) ?? .nan
+        lines = Int32(truncatingIfNeeded: s.int(21))
+        flags = s.int(22)
+    }
+
+    /// Binds the columns above from parameter `first` on.
+    func bind(to u: Statement, from first: Int32, requestId: UnsafeBufferPointer<UInt8>) {
+        func id(_ v: Int32) -> Int64? { v == 0 ? nil : Int64(v) }
+        u.bind(first, text: UnsafeRawBufferPointer(requestId))
+        u.bind(first + 1, startMs == .max ? nil : startMs)
+        for k in 0..<IdentityField.allCases.count { u.bind(first + 2 + Int32(k), id(self[identity: k])) }
+        u.bind(first + 8, id(model))
+        u.bind(first + 9, status == .min ? nil : status)
+        u.bind(first + 10, latencyMs == .min ? nil : latencyMs)
+        u.bind(first + 11, id(method))
+        u.bind(first + 12, id(path))
+        u.bind(first + 13, id(userAgent))
+        u.bind(first + 14, id(logGroup))
+        u.bind(first + 15, id(logStream))
+        u.bind(first + 16, input)
+        u.bind(first + 17, output)
+        u.bind(first + 18, cacheRead)
+        u.bind(first + 19, cacheWrite)
+        u.bind(first + 20, loggedCost.isNaN ? nil : loggedCost)
+        u.bind(first + 21, Int64(lines))
+        u.bind(first + 22, flags)
+    }
+}
+
+/// An advisory lock on the store file for the length of an ingest: a second `attrib ingest` on the
+/// same store waits for the first (reports never wait: SQLite's WAL lets them read meanwhile).
+/// flock(2), not fcntl: SQLite's own fcntl locks are separate and closing our descriptor cannot drop
+/// them. Descriptors are kept open and reused, so that the lock is never released by a close.
+enum StoreFileLock {
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var descriptors: [String: Int32] = [:]
+
+    static func acquire(_ path: String) throws -> Int32 {
+        let fd: Int32 = lock.locked {
+            if let fd = descriptors[path] { return fd }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { descriptors[path] = fd }
+            return fd
+        }
+        guard fd >= 0 else { return -1 }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EWOULDBLOCK {
+                let message = "attrib: waiting for another ingest into \(path) to finish\n"
+                _ = message.withCString { write(2, $0, strlen($0)) }
+            }
+            while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        return fd
+    }
+
+    static func release(_ fd: Int32) {
+        if fd >= 0 { flock(fd, LOCK_UN) }
+    }
+}
