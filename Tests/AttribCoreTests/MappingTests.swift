@@ -39,7 +39,7 @@ func parse(_ message: String, with mapping: FieldMapping) -> ParsedLine {
 func ingestLines(_ lines: [String], mapping: FieldMapping) throws -> [StoredRequest] {
     let db = temporaryDirectory().appendingPathComponent("attrib.db").path
     let store = try Store(path: db)
-    let ingestor = try Ingestor(store: store, mapping: mapping, batchSize: 3)
+    let ingestor = try IngestWorker(store: store, mapping: mapping, batchSize: 3)
     _ = try ingestor.beginSource(path: "logs.jsonl", fingerprint: nil, bytes: nil, compression: .none)
     _ = try readInput(MemorySource(lines.joined(separator: "\n") + "\n"), path: "logs.jsonl", sink: ingestor)
     try ingestor.endSource(complete: true)

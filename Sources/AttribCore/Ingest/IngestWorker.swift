@@ -23,9 +23,6 @@ public struct IngestCounts: Sendable {
     public var requestsTouched = 0
 }
 
-/// The name the CLI and the tests know the worker by.
-public typealias Ingestor = IngestWorker
-
 public final class IngestWorker: EventSink {
     let shared: IngestShared
     let parser: LineParser

@@ -52,7 +52,7 @@ extension Reports {
             sources: sources,
             events: try store.db.scalar("SELECT count(*) FROM line") ?? 0,
             requests: try store.db.scalar("SELECT count(*) FROM request") ?? 0,
-            modelRequests: try store.db.scalar("SELECT count(*) FROM request WHERE flags & 5 != 0") ?? 0,
+            modelRequests: try store.db.scalar("SELECT count(*) FROM request WHERE flags & \(RequestFlag.modelRequest) != 0") ?? 0,
             rejects: try store.db.scalar("SELECT count(*) FROM reject") ?? 0,
             firstMs: try store.db.scalar("SELECT min(ts) FROM line"),
             lastMs: try store.db.scalar("SELECT max(ts) FROM line"))

@@ -82,7 +82,7 @@ struct Ingest: ParsableCommand {
         }
         try runCommand {
             let store = try global.openStore(forWriting: true)
-            let ingestor = try Ingestor(store: store, batchSize: batchSize)
+            let ingestor = try IngestWorker(store: store, batchSize: batchSize)
             ingestor.shouldStop = { interruptRequested != 0 }
             if !global.quiet {
                 ingestor.onReject = { line in

@@ -8,7 +8,7 @@ import Foundation
 @discardableResult
 func ingest(_ inputs: [(String, String)], into db: String) throws -> IngestCounts {
     let store = try Store(path: db)
-    let ingestor = try Ingestor(store: store, batchSize: 3)
+    let ingestor = try IngestWorker(store: store, batchSize: 3)
     for (name, text) in inputs {
         _ = try ingestor.beginSource(path: name, fingerprint: nil, bytes: nil, compression: .none)
         _ = try readInput(MemorySource(text), path: name, sink: ingestor)
@@ -20,7 +20,7 @@ func ingest(_ inputs: [(String, String)], into db: String) throws -> IngestCount
 func ingestPaths(_ paths: [String], db: String, force: Bool = false, threads: Int? = nil, requestCap: Int = 500_000,
                  runKeysPerShard: Int = 26_000, batchSize: Int = 25_000) throws -> (IngestOutcome, [String]) {
     let store = try Store(path: db)
-    let ingestor = try Ingestor(store: store, batchSize: batchSize, requestCap: requestCap, runKeysPerShard: runKeysPerShard)
+    let ingestor = try IngestWorker(store: store, batchSize: batchSize, requestCap: requestCap, runKeysPerShard: runKeysPerShard)
     var warnings: [String] = []
     let outcome = try IngestRun.run(paths: paths, store: store, options: IngestOptions(force: force, workers: threads), ingestor: ingestor) { warnings.append($0) }
     return (outcome, warnings)

@@ -6,16 +6,6 @@
 //      whether a cost was logged, in an order fixed by the content (so costs, which the runner adds up
 //      in Swift, are summed in the same order whichever order the store was filled in).
 
-/// The bits of `request.flags` (and the rollup's) that queries test, by name.
-enum RequestFlagSQL {
-    /// A model request: it named a model or carried usage.
-    static let modelRequest = RequestFlag.model | RequestFlag.usage
-    /// The bits that decide the route.
-    static let route = RequestFlag.model | RequestFlag.mantle
-    /// In the rollup, the request had a conflict (one bit for all identity fields).
-    static let rollupConflict: Int64 = 32
-}
-
 struct GeneratedSQL: Equatable {
     var sql: String
     var arguments: [SQLValue]
@@ -48,7 +38,7 @@ enum SQLGenerator {
             case .integer(let name):
                 labels.append("CAST(\(column(name)) AS TEXT)")
             case .route:
-                let bits = column("(flags & \(RequestFlagSQL.route))")
+                let bits = column("(flags & \(RequestFlag.model | RequestFlag.mantle))")
                 labels.append("CASE WHEN \(bits) & \(RequestFlag.mantle) THEN 'mantle' WHEN \(bits) & \(RequestFlag.model) THEN 'bedrock' END")
             case .priceKey:
                 labels.append(plan.priceKeys.isEmpty ? modelText : "coalesce((SELECT key FROM price_key WHERE model_id = \(modelText)), \(modelText))")
@@ -65,9 +55,9 @@ enum SQLGenerator {
         var conditions: [String] = []
         switch query.scope {
         case .all: break
-        case .modelRequests: conditions.append("(flags & \(RequestFlagSQL.modelRequest)) != 0")
+        case .modelRequests: conditions.append("(flags & \(RequestFlag.modelRequest)) != 0")
         case .mantle:
-            conditions.append("(flags & \(RequestFlagSQL.modelRequest)) != 0")
+            conditions.append("(flags & \(RequestFlag.modelRequest)) != 0")
             conditions.append("(flags & \(RequestFlag.mantle)) != 0")
         }
         if let since = query.window.since {
@@ -136,7 +126,7 @@ enum SQLGenerator {
         case .cacheWriteTokens: return "sum(cache_write_tokens)"
         case .loggedCost: return "sum(logged_cost)"
         case .joinedRequests: return count(RequestFlag.usageWithoutIdentity)
-        case .conflicts: return count(rollup ? RequestFlagSQL.rollupConflict : RequestFlag.anyConflict)
+        case .conflicts: return count(rollup ? RollupFlag.conflict : RequestFlag.anyConflict)
         case .orphanUsage: return count(RequestFlag.orphan)
         }
     }
