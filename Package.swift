@@ -12,12 +12,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
     ],
     targets: [
-        // C libraries, reached through system library targets (see README, "Building").
+        // C libraries, reached through system library targets (scripts/install-deps installs them; README, "Set up").
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // The product: Input -> Parse -> Store -> Report -> Output.
+        // The product: Input -> Parse -> Ingest -> Store -> Report -> Output (README, "Development").
         .target(
             name: "AttribCore",
             dependencies: ["CSQLite", "CZstd", "CZlib"],
