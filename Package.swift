@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "attrib",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "attrib", targets: ["attrib"]),
         .library(name: "AttribCore", targets: ["AttribCore"]),

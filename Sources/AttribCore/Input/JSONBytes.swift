@@ -33,11 +33,6 @@ struct JSONBytes {
     let base: UnsafePointer<UInt8>
     let end: Int
 
-    init(_ buffer: UnsafeRawBufferPointer) {
-        self.base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
-        self.end = buffer.count
-    }
-
     init(base: UnsafePointer<UInt8>, end: Int) {
         self.base = base
         self.end = end
@@ -340,12 +335,6 @@ func parseDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int) -> Double
 
 
 extension JSONBytes {
-    /// Calls `body(keyStart, keyEnd, valueStart, valueEnd)` for each member of the object at `i`
-    /// (key bounds exclude the quotes; escaped keys are passed raw). Returns false on malformed input.
-    func forEachMember(_ i: Int, _ body: (Int, Int, Int, Int) -> Void) -> Bool {
-        forEachMemberEnd(i, body) != nil
-    }
-
     /// Like `forEachMemberEnd`, but `take(keyStart, keyEnd, valueStart)` may read a value itself and
     /// return its end (one pass over a long value instead of a scan and then a decode); when it returns
     /// nil the value is scanned and handed to `body` as usual.
@@ -375,7 +364,9 @@ extension JSONBytes {
         return nil
     }
 
-    /// Like `forEachMember`, returning the index after the closing brace, or nil when malformed.
+    /// Calls `body(keyStart, keyEnd, valueStart, valueEnd)` for each member of the object at `i` (key bounds
+    /// exclude the quotes; escaped keys are passed raw); returns the index after the closing brace, or nil
+    /// when malformed.
     func forEachMemberEnd(_ i: Int, _ body: (Int, Int, Int, Int) -> Void) -> Int? {
         forEachMemberEnd(i, take: { _, _, _ in nil }, body)
     }

@@ -46,12 +46,7 @@ final class JSONStreamReader {
     }
 
     func run() throws {
-        // A UTF-8 byte order mark before the first value (editors and Windows tools add one).
-        if try cursor.end - cursor.pos >= 3 || cursor.fill(), cursor.end - cursor.pos >= 3,
-            cursor.storage[cursor.pos] == 0xEF, cursor.storage[cursor.pos + 1] == 0xBB, cursor.storage[cursor.pos + 2] == 0xBF
-        {
-            cursor.pos += 3
-        }
+        try cursor.skipByteOrderMark()
         documents = headHasEnvelope()
         while true {
             guard let c = try cursor.peekNonSpace(newlines: &line) else { break }
@@ -165,7 +160,7 @@ final class JSONStreamReader {
 
     private func rejectOversizedLine() throws {
         let at = position(cursor.pos)
-        try sink.reject(InputReject(position: at, reason: "line longer than \(cursor.maxCapacity >> 20) MiB", raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
+        try sink.reject(InputReject(position: at, reason: "line longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
         cursor.resetFull()
         if try cursor.skipLine() { line += 1 }
     }
@@ -345,7 +340,7 @@ final class JSONStreamReader {
                 guard try resyncInArray() else { return }
             case .incomplete:
                 if cursor.full {
-                    try reject(cursor.pos, min(cursor.end, cursor.pos + 4096), "event larger than \(cursor.maxCapacity >> 20) MiB")
+                    try reject(cursor.pos, min(cursor.end, cursor.pos + 4096), "event larger than \(cursor.limitText)")
                     cursor.resetFull()
                     guard try cursor.skipLine(), try resyncInArray() else { return }
                 } else {
@@ -550,10 +545,6 @@ final class JSONStreamReader {
 struct NameCache {
     private var last: [UInt8] = []
     private var lastName: String?
-
-    mutating func name(_ bytes: [UInt8]) -> String? {
-        bytes.withUnsafeBufferPointer { name($0) }
-    }
 
     mutating func name(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         if bytes.isEmpty { return nil }

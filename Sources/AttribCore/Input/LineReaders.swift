@@ -31,7 +31,7 @@ final class S3ExportReader {
             let newline = try cursor.findNewline()
             if cursor.full {
                 try flush()
-                try sink.reject(InputReject(position: Position(line: line, byte: cursor.absolutePos), reason: "line longer than \(cursor.maxCapacity >> 20) MiB", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
+                try sink.reject(InputReject(position: Position(line: line, byte: cursor.absolutePos), reason: "line longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
                 cursor.resetFull()
                 _ = try cursor.skipLine()
                 continue
@@ -114,12 +114,7 @@ final class InsightsCSVReader {
 
     func run() throws {
         sink.shape(.insightsCSV)
-        // A UTF-8 byte order mark is common in console exports.
-        if cursor.end - cursor.pos >= 3, cursor.storage[cursor.pos] == 0xEF, cursor.storage[cursor.pos + 1] == 0xBB,
-            cursor.storage[cursor.pos + 2] == 0xBF
-        {
-            cursor.pos += 3
-        }
+        try cursor.skipByteOrderMark()
         guard let headerCount = try readRecord() else { return }
         let header = (0..<headerCount).map { String(decoding: field($0), as: UTF8.self).trimmingSpaces() }
         let tsIndex = header.firstIndex(of: "@timestamp")
@@ -201,7 +196,7 @@ final class InsightsCSVReader {
             offset = i - cursor.pos
             if try !cursor.fill() {
                 if cursor.full {
-                    try sink.reject(InputReject(position: Position(line: line, byte: cursor.absolutePos), reason: "CSV record longer than \(cursor.maxCapacity >> 20) MiB", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
+                    try sink.reject(InputReject(position: Position(line: line, byte: cursor.absolutePos), reason: "CSV record longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
                     cursor.resetFull()
                     return nil
                 }

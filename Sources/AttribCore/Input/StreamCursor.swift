@@ -78,7 +78,17 @@ final class StreamCursor {
         return true
     }
 
-    /// Clears the `full` flag after the oversized unit has been dealt with, shrinking the buffer back.
+    /// The largest unit a reader takes, as rejects name it ("64 MiB").
+    var limitText: String { "\(maxCapacity >> 20) MiB" }
+
+    /// Skips a UTF-8 byte order mark at the cursor (console exports and Windows tools write one).
+    func skipByteOrderMark() throws {
+        if try end - pos >= 3 || fill(), end - pos >= 3, storage[pos] == 0xEF, storage[pos + 1] == 0xBB, storage[pos + 2] == 0xBF {
+            pos += 3
+        }
+    }
+
+    /// Clears the `full` flag after the oversized unit has been dealt with (the buffer keeps its grown size).
     func resetFull() { full = false }
 
     /// Runs `scan` at `pos + offset`, refilling while the result is incomplete.

@@ -1,5 +1,11 @@
 // Compiles a field mapping into the key tree the line parser walks.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A mapping compiled into a key tree, so a message is walked once and each key looked up once: each
 /// level is a small open-addressing table over the keys' bytes. (It was a list of child objects compared
 /// one by one: ~40 keys at the top level, and reference counting per step; parsing took 19% of ingest.)
@@ -96,9 +102,3 @@ final class CompiledMapping: @unchecked Sendable {
         mantleStatements.contains { m in m.count == s.count && memcmp(m, s.baseAddress!, m.count) == 0 }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -35,10 +35,6 @@ func hashBytes(_ p: UnsafeRawPointer?, _ count: Int, seed: UInt64 = 0) -> UInt64
     return fold(h ^ k0, k1)
 }
 
-func hashBytes(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
-    bytes.withUnsafeBytes { hashBytes($0.baseAddress, $0.count, seed: seed) }
-}
-
 /// A hash as a SQLite integer key (never 0, which is kept free as "none").
 @inline(__always) func storeKey(_ h: UInt64) -> Int64 {
     let k = Int64(bitPattern: h)
