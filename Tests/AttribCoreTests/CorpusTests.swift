@@ -1,6 +1,9 @@
 // On a generated corpus in every shape, with overlaps, the report equals the generator's ground truth,
 // and any order, split or repetition of the inputs gives a byte-identical report.
 
+// The ground truth's field names are the generator's JSON keys.
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
 import Foundation
 import Testing
 

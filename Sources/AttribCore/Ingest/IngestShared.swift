@@ -52,6 +52,8 @@ final class IngestShared: @unchecked Sendable {
     private func mergeRequests(_ batch: RequestBatch) throws {
         // One look at the dictionary for the whole batch, not a lock per comparison.
         let less = dictionary.comparator()
+        // swift-format-ignore: ReplaceForEachWithForLoop
+        // (RequestBatch.forEach hands out each request id's bytes in place; it is not a Sequence.)
         try batch.forEach { key, delta, requestId in
             requests.merge(key, delta, requestId: requestId, less: less)
             if requests.isFull { try writeRequests(final: false) }
@@ -65,6 +67,7 @@ final class IngestShared: @unchecked Sendable {
         let less = requests.count > 0 ? dictionary.comparator() : { _, _ in false }
         let carried = try sink.writeRequests(requests, final: final, less: less)
         if requests.count > 0 { requests.removeAll() }
+        // swift-format-ignore: ReplaceForEachWithForLoop
         carried.forEach { key, delta, requestId in requests.merge(key, delta, requestId: requestId, less: less) }
     }
 

@@ -33,11 +33,6 @@ struct JSONBytes {
     let base: UnsafePointer<UInt8>
     let end: Int
 
-    init(base: UnsafePointer<UInt8>, end: Int) {
-        self.base = base
-        self.end = end
-    }
-
     @inline(__always) subscript(_ i: Int) -> UInt8 { base[i] }
 
     @inline(__always) func skipSpace(_ i: Int) -> Int {

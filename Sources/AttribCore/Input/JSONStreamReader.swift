@@ -384,6 +384,7 @@ final class JSONStreamReader {
         switch kind {
         case .cloudWatchEvents, .firehoseLogEvents:
             // The message is decoded as it is walked (one pass over the longest value).
+            // swift-format-ignore: OnlyOneTrailingClosureArgument
             elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
                 guard v.equals(ks, ke, "message") else { return nil }
                 let e = decodeMessage(v, vs)
@@ -416,6 +417,7 @@ final class JSONStreamReader {
             defer { swap(&fields, &rowFields) }
             // The message is decoded as the row is walked (one pass over the longest value).
             if kind == .insightsRows {
+                // swift-format-ignore: OnlyOneTrailingClosureArgument
                 elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
                     guard v.equals(ks, ke, "@message") else { return nil }
                     let e = decodeMessage(v, vs)
@@ -436,6 +438,7 @@ final class JSONStreamReader {
                     var name: (Int, Int)?
                     var value: (Int, Int)?
                     var isMessage = false
+                    // swift-format-ignore: OnlyOneTrailingClosureArgument
                     let end = v.forEachMemberEnd(es, take: { ks, ke, vs in
                         // The value of "@message" when "field" came first, as AWS writes it.
                         guard isMessage, v.equals(ks, ke, "value") else { return nil }

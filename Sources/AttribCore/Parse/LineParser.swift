@@ -28,6 +28,7 @@ public final class LineParser {
     private func walk(_ v: JSONBytes, _ object: Int, _ level: Int, _ line: ParsedLine) -> Int? {
         let mapping = self.mapping
         var e = -1  // the entry of the member at hand, found once by `take`
+        // swift-format-ignore: OnlyOneTrailingClosureArgument
         return v.forEachMemberEnd(object, take: { ks, ke, vs in
             e = mapping.find(level, v.base + ks, ke - ks)
             // A string field's value is decoded straight away (one pass, not a scan and then a decode).
