@@ -9,7 +9,8 @@ struct Attrib: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "attrib",
-        abstract: "Who used which LLM, and what did it cost? Attribution of LLM gateway usage from CloudWatch log exports.",
+        abstract:
+            "Who used which LLM, and what did it cost? Attribution of LLM gateway usage from CloudWatch log exports.",
         discussion: """
             attrib ingests CloudWatch Logs exports of an LLM router's JSON logs (filter-log-events, \
             get-log-events, S3 export, Firehose, Logs Insights results, raw JSON lines; gzip or zstd) \

@@ -39,6 +39,8 @@ extension StoreDocumentCommand {
 func warnUnpriced(_ unpriced: [UnpricedModel], quiet: Bool) {
     if quiet { return }
     for u in unpriced {
-        Terminal.warn("no price for model '\(u.modelId)' (\(withSeparators(u.requests)) requests, \(withSeparators(u.tokens.input)) input, \(withSeparators(u.tokens.output)) output, \(withSeparators(u.tokens.cacheRead)) cache read, \(withSeparators(u.tokens.cacheWrite)) cache write tokens): its cost is left empty; give a price with --prices FILE")
+        Terminal.warn(
+            "no price for model '\(u.modelId)' (\(withSeparators(u.requests)) requests, \(withSeparators(u.tokens.input)) input, \(withSeparators(u.tokens.output)) output, \(withSeparators(u.tokens.cacheRead)) cache read, \(withSeparators(u.tokens.cacheWrite)) cache write tokens): its cost is left empty; give a price with --prices FILE"
+        )
     }
 }

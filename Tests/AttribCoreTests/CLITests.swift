@@ -25,8 +25,13 @@ struct CLITests {
         #expect(r.stderr.contains("events: 196 (41 new, 155 duplicates)"))
         let report = try attrib(["report", "--db", db])
         #expect(report.status == 0)
-        #expect(report.stdout.hasPrefix("user_email,modelId,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost_usd\n"))
-        #expect(report.stdout == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
+        #expect(
+            report.stdout.hasPrefix(
+                "user_email,modelId,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost_usd\n"
+            ))
+        #expect(
+            report.stdout
+                == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
     }
 
     @Test("ATTRIB_DB chooses the store; stdin is read with -")
@@ -35,13 +40,17 @@ struct CLITests {
         let data = try Data(contentsOf: fixturesURL.appendingPathComponent("exports/container/logs.jsonl"))
         let r = try attrib(["ingest", "-"], stdin: data, env: ["ATTRIB_DB": db])
         #expect(r.status == 0)
-        #expect(try attrib(["report", "--format", "json"], env: ["ATTRIB_DB": db]).stdout.contains("\"unpriced_models\""))
+        #expect(
+            try attrib(["report", "--format", "json"], env: ["ATTRIB_DB": db]).stdout.contains("\"unpriced_models\""))
     }
 
     @Test("Exit codes: unknown dimension 64, bad date 64, unknown zone 64, bad --where 64")
     func usageErrors() throws {
         let db = try ingestedStore()
-        for args in [["--by", "colour"], ["--since", "last tuesday"], ["--tz", "Mars/Olympus"], ["--where", "flavour=x"], ["--sort", "nope"]] {
+        for args in [
+            ["--by", "colour"], ["--since", "last tuesday"], ["--tz", "Mars/Olympus"], ["--where", "flavour=x"],
+            ["--sort", "nope"],
+        ] {
             let r = try attrib(["report", "--db", db] + args)
             #expect(r.status == 64, "\(args)")
             #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
@@ -59,7 +68,10 @@ struct CLITests {
         let junk = temporaryDirectory().appendingPathComponent("junk.txt")
         try "just some prose\nnothing to see\n".write(to: junk, atomically: true, encoding: .utf8)
         #expect(try attrib(["ingest", "--db", db, junk.path]).status == 65)
-        let strict = try attrib(["ingest", "--db", temporaryDirectory().appendingPathComponent("s.db").path, "--strict", sample + "/container/logs.jsonl"])
+        let strict = try attrib([
+            "ingest", "--db", temporaryDirectory().appendingPathComponent("s.db").path, "--strict",
+            sample + "/container/logs.jsonl",
+        ])
         #expect(strict.status == 65)
         let prices = temporaryDirectory().appendingPathComponent("p.csv")
         try "model,input_per_mtok,output_per_mtok\nx,abc,1\n".write(to: prices, atomically: true, encoding: .utf8)
@@ -73,7 +85,10 @@ struct CLITests {
         let db = try ingestedStore()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "'\(attribBinary.path)' report --db '\(db)' --by user_email,modelId,day --format table | head -1; exit ${PIPESTATUS:-0}"]
+        p.arguments = [
+            "-c",
+            "'\(attribBinary.path)' report --db '\(db)' --by user_email,modelId,day --format table | head -1; exit ${PIPESTATUS:-0}",
+        ]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = Pipe()
@@ -96,29 +111,60 @@ struct CLITests {
     @Test("Every command has a golden output on the sample in table, CSV and JSON")
     func commandGoldens() throws {
         let db = temporaryDirectory().appendingPathComponent("g.db").path
-        #expect(try attrib(["ingest", "--threads", "1", "--db", db, "Fixtures/exports"], in: repositoryURL).status == 0)
+        #expect(
+            try attrib(["ingest", "--threads", "1", "--db", db, "Fixtures/exports"], in: repositoryURL).status == 0)
         let commands: [(String, [String])] = [
             ("report-user-day", ["report", "--by", "user,day,route"]),
-            ("report-filtered", ["report", "--by", "model", "--where", "route=mantle", "--where", "user_email~*@example.com", "--sort", "requests"]),
-            ("report-hour-berlin", ["report", "--by", "hour", "--tz", "Europe/Berlin", "--since", "2026-03-03T09:55:00Z", "--until", "2026-03-04"]),
+            (
+                "report-filtered",
+                [
+                    "report", "--by", "model", "--where", "route=mantle", "--where", "user_email~*@example.com",
+                    "--sort", "requests",
+                ]
+            ),
+            (
+                "report-hour-berlin",
+                [
+                    "report", "--by", "hour", "--tz", "Europe/Berlin", "--since", "2026-03-03T09:55:00Z", "--until",
+                    "2026-03-04",
+                ]
+            ),
             ("mantle", ["mantle"]),
             ("mantle-kimi-email", ["mantle", "--by", "user_email", "--model", "*kimi*"]),
             ("gaps", ["gaps"]),
             ("sources", ["sources"]),
-            ("prices", ["prices", "moonshotai.kimi-k2.5", "moonshot.kimi-k2.5", "openai.gpt-oss-120b", "acme.unpriced-model-v1",
-                        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0"]),
-            ("sql", ["sql", "SELECT route, count(*) AS requests, sum(total_tokens) AS tokens FROM requests GROUP BY route ORDER BY route"]),
+            (
+                "prices",
+                [
+                    "prices", "moonshotai.kimi-k2.5", "moonshot.kimi-k2.5", "openai.gpt-oss-120b",
+                    "acme.unpriced-model-v1",
+                    "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                ]
+            ),
+            (
+                "sql",
+                [
+                    "sql",
+                    "SELECT route, count(*) AS requests, sum(total_tokens) AS tokens FROM requests GROUP BY route ORDER BY route",
+                ]
+            ),
         ]
         for (name, args) in commands {
             for format in ["table", "csv", "json"] {
-                let r = try attrib(args + ["--db", db, "--format", format].filter { !(args[0] == "prices" && ($0 == "--db" || $0 == db)) },
-                                   env: ["NO_COLOR": "1"], in: repositoryURL)
+                let r = try attrib(
+                    args
+                        + ["--db", db, "--format", format].filter {
+                            !(args[0] == "prices" && ($0 == "--db" || $0 == db))
+                        },
+                    env: ["NO_COLOR": "1"], in: repositoryURL)
                 #expect(r.status == 0, "\(name) \(format): \(r.stderr)")
                 try compareGolden(r.stdout, "commands/\(name).\(format == "table" ? "txt" : format)")
             }
         }
         for format in ["table", "csv", "json"] {
-            let show = try attrib(["show", "--db", db, "0b9f3c1e-0007-4a00-8000-000000000007", "--format", format], env: ["NO_COLOR": "1"], in: repositoryURL)
+            let show = try attrib(
+                ["show", "--db", db, "0b9f3c1e-0007-4a00-8000-000000000007", "--format", format],
+                env: ["NO_COLOR": "1"], in: repositoryURL)
             #expect(show.status == 0)
             try compareGolden(show.stdout, "commands/show.\(format == "table" ? "txt" : format)")
         }

@@ -70,7 +70,8 @@ struct CorpusTests {
     @Test("20,000 requests: every row, every token count and every cost equal the generator's ground truth")
     func groundTruth() throws {
         let corpus = try generateCorpus(requests: 20_000, seed: 7)
-        let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: corpus.appendingPathComponent("ground-truth.json")))
+        let truth = try JSONDecoder().decode(
+            Truth.self, from: Data(contentsOf: corpus.appendingPathComponent("ground-truth.json")))
         let db = corpus.appendingPathComponent("attrib.db").path
         let (outcome, _) = try ingestPaths([corpus.appendingPathComponent("exports").path], db: db)
         #expect(outcome.counts.duplicates > 10_000, "the corpus overlaps")
@@ -90,9 +91,13 @@ struct CorpusTests {
                 mismatches += 1
                 continue
             }
-            let same = a.requests == t.requests && a.tokens.input == t.input_tokens && a.tokens.output == t.output_tokens
-                && a.tokens.cacheRead == t.cache_read_tokens && a.tokens.cacheWrite == t.cache_write_tokens && a.totalTokens == t.total_tokens
-            let costOK = (a.costUSD == nil && t.cost_usd == nil) || (a.costUSD != nil && t.cost_usd != nil && abs(a.costUSD! - t.cost_usd!) < 1e-6)
+            let same =
+                a.requests == t.requests && a.tokens.input == t.input_tokens && a.tokens.output == t.output_tokens
+                && a.tokens.cacheRead == t.cache_read_tokens && a.tokens.cacheWrite == t.cache_write_tokens
+                && a.totalTokens == t.total_tokens
+            let costOK =
+                (a.costUSD == nil && t.cost_usd == nil)
+                || (a.costUSD != nil && t.cost_usd != nil && abs(a.costUSD! - t.cost_usd!) < 1e-6)
             if !same || !costOK {
                 mismatches += 1
                 Issue.record("row \(t.user_email ?? "(none)") × \(t.modelId): attrib \(a), truth \(t)")
@@ -101,12 +106,20 @@ struct CorpusTests {
         #expect(mismatches == 0)
 
         // The day rollup (used above) and a scan of every request give the same rows.
-        #expect(try Reports.plan(ReportQuery(dimensions: [.userEmail, .modelId]), store: store, prices: prices).table == .rollup)
-        let scanned = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store, prices: prices)
-        #expect(try Reports.plan(ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store, prices: prices).table == .request)
+        #expect(
+            try Reports.plan(ReportQuery(dimensions: [.userEmail, .modelId]), store: store, prices: prices).table
+                == .rollup)
+        let scanned = try Reports.run(
+            ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store, prices: prices)
+        #expect(
+            try Reports.plan(ReportQuery(dimensions: [.userEmail, .modelId], since: 1), store: store, prices: prices)
+                .table == .request)
         #expect(scanned.rows.map(\.values) == result.rows.map(\.values))
         #expect(scanned.rows.map(\.totalTokens) == result.rows.map(\.totalTokens))
-        #expect(zip(scanned.rows, result.rows).allSatisfy { a, b in a.requests == b.requests && abs((a.costUSD ?? 0) - (b.costUSD ?? 0)) < 1e-6 })
+        #expect(
+            zip(scanned.rows, result.rows).allSatisfy { a, b in
+                a.requests == b.requests && abs((a.costUSD ?? 0) - (b.costUSD ?? 0)) < 1e-6
+            })
 
         let gaps = try Reports.gaps(store: store, prices: prices)
         let g = truth.gaps
@@ -128,7 +141,8 @@ struct CorpusTests {
         #expect(mantle.rows.count == truth.mantle_by_user_email.count)
         for t in truth.mantle_by_user_email {
             let a = try #require(mantleRows[t.user_email ?? ""], "mantle row \(t.user_email ?? "(none)")")
-            #expect(a.requests == t.requests && a.tokens.input == t.input_tokens && a.tokens.output == t.output_tokens
+            #expect(
+                a.requests == t.requests && a.tokens.input == t.input_tokens && a.tokens.output == t.output_tokens
                     && a.tokens.cacheRead == t.cache_read_tokens && a.tokens.cacheWrite == t.cache_write_tokens)
             #expect(abs((a.costUSD ?? -1) - (t.cost_usd ?? -1)) < 1e-6)
         }
@@ -144,7 +158,9 @@ struct CorpusTests {
             let prices = try PriceTable.load(path: corpus.appendingPathComponent("prices.csv").path)
             var out = ""
             for dims: [ReportDimension] in [[.userEmail, .modelId], [.user, .day, .route], [.logStream, .status]] {
-                out += render(Reports.document(try Reports.run(ReportQuery(dimensions: dims), store: store, prices: prices)), format: .csv)
+                out += render(
+                    Reports.document(try Reports.run(ReportQuery(dimensions: dims), store: store, prices: prices)),
+                    format: .csv)
             }
             return out
         }
@@ -169,7 +185,9 @@ struct CorpusTests {
             let store = try Store(path: db, readOnly: true)
             let s = try store.db.prepare("SELECT * FROM rollup")
             var rows: [[Int64?]] = []
-            while try s.step() { rows.append((0..<16).map { s.optionalInt(Int32($0)) } + [s.optionalDouble(16).map { Int64($0 * 1e6) }]) }
+            while try s.step() {
+                rows.append((0..<16).map { s.optionalInt(Int32($0)) } + [s.optionalDouble(16).map { Int64($0 * 1e6) }])
+            }
             return rows
         }
         // Memory bound: a run that may hold only 300 requests writes them many times mid-run (each later
@@ -177,7 +195,8 @@ struct CorpusTests {
         // request (the others' copies are parsed again), with small batches, one or two threads: same reports.
         for threads in [1, 2] {
             let capped = corpus.appendingPathComponent("capped-\(threads).db").path
-            _ = try ingestPaths(inputs, db: capped, threads: threads, requestCap: 300, runKeysPerShard: 20, batchSize: 700)
+            _ = try ingestPaths(
+                inputs, db: capped, threads: threads, requestCap: 300, runKeysPerShard: 20, batchSize: 700)
             #expect(try csv(capped) == a)
         }
 

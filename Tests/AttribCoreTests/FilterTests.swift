@@ -6,15 +6,17 @@ import Testing
 
 @Suite("A --where filter is parsed and matched as written")
 struct FilterTests {
-    @Test("Each operator is read with its field and value", arguments: [
-        ("route=mantle", ReportDimension.route, Filter.Op.equal, "mantle"),
-        ("route!=mantle", .route, .notEqual, "mantle"),
-        ("user_email~*@example.com", .userEmail, .glob, "*@example.com"),
-        ("modelId~*kimi*", .modelId, .glob, "*kimi*"),
-        ("status=200", .status, .equal, "200"),
-        ("user_email=", .userEmail, .equal, ""),
-        ("user_email!=", .userEmail, .notEqual, ""),
-    ])
+    @Test(
+        "Each operator is read with its field and value",
+        arguments: [
+            ("route=mantle", ReportDimension.route, Filter.Op.equal, "mantle"),
+            ("route!=mantle", .route, .notEqual, "mantle"),
+            ("user_email~*@example.com", .userEmail, .glob, "*@example.com"),
+            ("modelId~*kimi*", .modelId, .glob, "*kimi*"),
+            ("status=200", .status, .equal, "200"),
+            ("user_email=", .userEmail, .equal, ""),
+            ("user_email!=", .userEmail, .notEqual, ""),
+        ])
     func parse(text: String, dimension: ReportDimension, op: Filter.Op, value: String) throws {
         #expect(try Filter.parse(text) == Filter(dimension: dimension, op: op, value: value))
     }
@@ -57,7 +59,9 @@ struct FilterTests {
         #expect(message.contains("user_email"), "the known fields are listed")
     }
 
-    @Test("Text without an operator is a usage error that shows the three forms", arguments: ["route", "", "route:mantle"])
+    @Test(
+        "Text without an operator is a usage error that shows the three forms",
+        arguments: ["route", "", "route:mantle"])
     func missingOperator(text: String) {
         let error = #expect(throws: ReportError.self) { try Filter.parse(text) }
         guard case .usage(let message)? = error else {

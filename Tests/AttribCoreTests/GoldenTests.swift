@@ -12,7 +12,8 @@ let fixtureSets = ["exports", "aws-cli"]
 func fixtureFiles() -> [String] {
     var out: [String] = []
     for set in fixtureSets {
-        let e = FileManager.default.enumerator(at: fixturesURL.appendingPathComponent(set), includingPropertiesForKeys: [.isRegularFileKey])
+        let e = FileManager.default.enumerator(
+            at: fixturesURL.appendingPathComponent(set), includingPropertiesForKeys: [.isRegularFileKey])
         while let url = e?.nextObject() as? URL {
             if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
                 out.append(String(url.path.dropFirst(fixturesURL.path.count + 1)))
@@ -53,11 +54,16 @@ struct GoldenTests {
     @Test("Each fixture set equals the totals its script computed from its own requests", arguments: fixtureSets)
     func independentExpectation(_ set: String) throws {
         let store = try freshStore([fixturesURL.appendingPathComponent(set).path])
-        let result = try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId], order: SortKey(.dimension(0), ascending: true)), store: store, prices: .bundled())
+        let result = try Reports.run(
+            ReportQuery(dimensions: [.userEmail, .modelId], order: SortKey(.dimension(0), ascending: true)),
+            store: store, prices: .bundled())
         // The script sorts by email then model, byte-wise; an absent email is the empty string.
         let rows = result.rows.map { r in
-            [r.values[0] ?? "", r.values[1] ?? "", String(r.requests), String(r.tokens.input), String(r.tokens.output),
-             String(r.tokens.cacheRead), String(r.tokens.cacheWrite), String(r.totalTokens)].joined(separator: ",")
+            [
+                r.values[0] ?? "", r.values[1] ?? "", String(r.requests), String(r.tokens.input),
+                String(r.tokens.output),
+                String(r.tokens.cacheRead), String(r.tokens.cacheWrite), String(r.totalTokens),
+            ].joined(separator: ",")
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         let name = set == "exports" ? "expected-user-model.csv" : "\(set)-expected-user-model.csv"
         let expected = try String(contentsOf: fixturesURL.appendingPathComponent(name), encoding: .utf8)

@@ -8,7 +8,8 @@ import Testing
 @Suite("Hostile inputs: no crash, no hang, good data kept")
 struct HostileInputTests {
     let good = #"{"timestamp": "2026-03-01T10:00:00Z", "message": "Request started", "request_id": "ok-1"}"#
-    let good2 = #"{"timestamp": "2026-03-01T10:00:01Z", "message": "Request completed", "request_id": "ok-1", "status": 200}"#
+    let good2 =
+        #"{"timestamp": "2026-03-01T10:00:01Z", "message": "Request completed", "request_id": "ok-1", "status": 200}"#
 
     func messages(_ s: CollectingSink) -> [String] { s.events.map(\.message) }
 
@@ -37,7 +38,9 @@ struct HostileInputTests {
 
     @Test("A single 30 MB line is read; memory is bounded by the unit limit")
     func hugeLine() throws {
-        let big = #"{"timestamp": "2026-03-01T10:00:00Z", "message": "x", "pad": ""# + String(repeating: "a", count: 30 << 20) + "\"}"
+        let big =
+            #"{"timestamp": "2026-03-01T10:00:00Z", "message": "x", "pad": ""# + String(repeating: "a", count: 30 << 20)
+            + "\"}"
         let sink = try read(good + "\n" + big + "\n" + good2 + "\n", chunk: 1 << 20)
         #expect(sink.events.count == 3)
         #expect(sink.rejects.isEmpty)
@@ -81,8 +84,10 @@ struct HostileInputTests {
     @Test("Random bytes never crash a reader", arguments: 0..<20)
     func randomBytes(seed: Int) throws {
         var rng = SplitMix(seed: UInt64(seed))
-        let prefixes: [[UInt8]] = [[], Array("{\"events\": [".utf8), Array("[".utf8), Array("@timestamp,@message\n".utf8),
-                                   Array("2026-03-01T10:00:00.000Z ".utf8), Array("{\"results\": [[".utf8)]
+        let prefixes: [[UInt8]] = [
+            [], Array("{\"events\": [".utf8), Array("[".utf8), Array("@timestamp,@message\n".utf8),
+            Array("2026-03-01T10:00:00.000Z ".utf8), Array("{\"results\": [[".utf8),
+        ]
         let bytes = prefixes[seed % prefixes.count] + (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let sink = CollectingSink()
         _ = try readInput(MemorySource(bytes, chunk: 97), path: "random", sink: sink)
@@ -94,7 +99,8 @@ struct HostileInputTests {
         let docs = [
             #"{"events": [{"logStreamName": "s", "timestamp": 1, "message": "\#(good.replacingOccurrences(of: "\"", with: "\\\""))"}], "searchedLogStreams": []}"#,
             good + "\n" + good2 + "\n",
-            "@timestamp,@message\n2026-03-01 10:00:00.000,\"" + good.replacingOccurrences(of: "\"", with: "\"\"") + "\"\n",
+            "@timestamp,@message\n2026-03-01 10:00:00.000,\"" + good.replacingOccurrences(of: "\"", with: "\"\"")
+                + "\"\n",
             "2026-03-01T10:00:00.000Z " + good + "\n",
             #"[{"@timestamp": "2026-03-01 10:00:00.000", "@message": "x"}]"#,
         ]
@@ -113,7 +119,10 @@ struct HostileInputTests {
 
     @Test("Impossible timestamps are not turned into wrong ones")
     func impossibleTimestamps() {
-        for s in ["2026-02-30T10:00:00Z", "2026-13-01T00:00:00Z", "2026-03-01T25:00:00Z", "0000-01-01T00:00:00Z", "2026-03-01T10:00:00+99:00"] {
+        for s in [
+            "2026-02-30T10:00:00Z", "2026-13-01T00:00:00Z", "2026-03-01T25:00:00Z", "0000-01-01T00:00:00Z",
+            "2026-03-01T10:00:00+99:00",
+        ] {
             let bytes = Array(s.utf8)
             #expect(bytes.withUnsafeBufferPointer { parseISOTimestamp($0.baseAddress!, 0, $0.count) } == nil, "\(s)")
         }
@@ -123,7 +132,8 @@ struct HostileInputTests {
 
     @Test("A CSV with an unterminated quote keeps the rows before it")
     func unterminatedQuote() throws {
-        let text = "@timestamp,@message\n2026-03-01 10:00:00.000,ok\n2026-03-01 10:00:01.000,\"never closed\n2026-03-01 10:00:02.000,lost\n"
+        let text =
+            "@timestamp,@message\n2026-03-01 10:00:00.000,ok\n2026-03-01 10:00:01.000,\"never closed\n2026-03-01 10:00:02.000,lost\n"
         let sink = try read(text)
         #expect(messages(sink) == ["ok"])
         #expect(sink.rejects.map(\.1) == ["unterminated quoted field"])
@@ -134,7 +144,9 @@ struct HostileInputTests {
     func duplicateKeys() {
         let parser = LineParser()
         let line = ParsedLine()
-        Array(#"{"request_id": "a", "request_id": "b", "input_tokens": 1, "input_tokens": 2}"#.utf8).withUnsafeBytes { parser.parse($0, into: line) }
+        Array(#"{"request_id": "a", "request_id": "b", "input_tokens": 1, "input_tokens": 2}"#.utf8).withUnsafeBytes {
+            parser.parse($0, into: line)
+        }
         #expect(line.string(.requestId) == "a")
         #expect(line.integer(.inputTokens) == 1)
     }

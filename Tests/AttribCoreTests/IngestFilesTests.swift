@@ -14,7 +14,9 @@ struct IngestFilesTests {
         let dir = temporaryDirectory()
         let text = lines.joined(separator: "\n") + "\n"
         try text.write(to: dir.appendingPathComponent("plain.log"), atomically: true, encoding: .utf8)
-        try shell("cd \(dir.path) && head -c 300 plain.log > a && tail -c +301 plain.log > b && gzip -c a > multi.dat && gzip -c b >> multi.dat && rm a b")
+        try shell(
+            "cd \(dir.path) && head -c 300 plain.log > a && tail -c +301 plain.log > b && gzip -c a > multi.dat && gzip -c b >> multi.dat && rm a b"
+        )
         try shell("cd \(dir.path) && zstd -q -c plain.log > z.json && mkdir sub && cp z.json sub/again")
         let db = dir.appendingPathComponent("s.db").path
         let (outcome, warnings) = try ingestPaths([dir.path], db: db)
@@ -33,9 +35,14 @@ struct IngestFilesTests {
     func truncatedGzip() throws {
         let dir = temporaryDirectory()
         var text = ""
-        for i in 0..<2000 { text += #"{"timestamp": "2026-03-01T10:00:00Z", "message": "Request started", "request_id": "r\#(i)", "pad": "\#(UUID().uuidString)"}"# + "\n" }
+        for i in 0..<2000 {
+            text +=
+                #"{"timestamp": "2026-03-01T10:00:00Z", "message": "Request started", "request_id": "r\#(i)", "pad": "\#(UUID().uuidString)"}"#
+                + "\n"
+        }
         try text.write(to: dir.appendingPathComponent("full.log"), atomically: true, encoding: .utf8)
-        try shell("cd \(dir.path) && gzip -c full.log > full.gz && head -c 40000 full.gz > cut.gz && rm full.gz full.log")
+        try shell(
+            "cd \(dir.path) && gzip -c full.log > full.gz && head -c 40000 full.gz > cut.gz && rm full.gz full.log")
         let db = dir.appendingPathComponent("t.db").path
         let (outcome, warnings) = try ingestPaths([dir.appendingPathComponent("cut.gz").path], db: db)
         #expect(outcome.counts.events > 100)
@@ -50,9 +57,15 @@ struct IngestFilesTests {
     func truncatedZstd() throws {
         let dir = temporaryDirectory()
         var text = ""
-        for i in 0..<5000 { text += #"{"timestamp": "2026-03-01T10:00:00Z", "message": "Request started", "request_id": "r\#(i)", "pad": "\#(UUID().uuidString)"}"# + "\n" }
+        for i in 0..<5000 {
+            text +=
+                #"{"timestamp": "2026-03-01T10:00:00Z", "message": "Request started", "request_id": "r\#(i)", "pad": "\#(UUID().uuidString)"}"#
+                + "\n"
+        }
         try text.write(to: dir.appendingPathComponent("full.log"), atomically: true, encoding: .utf8)
-        try shell("cd \(dir.path) && zstd -q -c full.log > full.zst && head -c 100000 full.zst > cut.zst && rm full.zst full.log")
+        try shell(
+            "cd \(dir.path) && zstd -q -c full.log > full.zst && head -c 100000 full.zst > cut.zst && rm full.zst full.log"
+        )
         let db = dir.appendingPathComponent("z.db").path
         let (outcome, warnings) = try ingestPaths([dir.appendingPathComponent("cut.zst").path], db: db)
         #expect(outcome.counts.events > 100)
@@ -63,9 +76,11 @@ struct IngestFilesTests {
     @Test("A missing path is reported; the other inputs are still ingested")
     func missingPath() throws {
         let dir = temporaryDirectory()
-        try (lines.joined(separator: "\n")).write(to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n")).write(
+            to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
         let db = dir.appendingPathComponent("m.db").path
-        let (outcome, warnings) = try ingestPaths([dir.appendingPathComponent("nope.json").path, dir.appendingPathComponent("a.jsonl").path], db: db)
+        let (outcome, warnings) = try ingestPaths(
+            [dir.appendingPathComponent("nope.json").path, dir.appendingPathComponent("a.jsonl").path], db: db)
         #expect(outcome.openErrors == [.notFound(path: dir.appendingPathComponent("nope.json").path)])
         #expect(warnings.first?.hasSuffix("nope.json: no such file or directory") == true)
         #expect(outcome.counts.newEvents == 5)
@@ -74,10 +89,14 @@ struct IngestFilesTests {
     @Test("Unrecognized files in a directory are skipped with one warning each; a symlink loop is cut")
     func unrecognizedAndLoops() throws {
         let dir = temporaryDirectory()
-        try (lines.joined(separator: "\n")).write(to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
-        try "Permission Check Successful".write(to: dir.appendingPathComponent("aws-logs-write-test"), atomically: true, encoding: .utf8)
-        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]).write(to: dir.appendingPathComponent("image.png"))
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("loop").path, withDestinationPath: dir.path)
+        try (lines.joined(separator: "\n")).write(
+            to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
+        try "Permission Check Successful".write(
+            to: dir.appendingPathComponent("aws-logs-write-test"), atomically: true, encoding: .utf8)
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]).write(
+            to: dir.appendingPathComponent("image.png"))
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("loop").path, withDestinationPath: dir.path)
         let db = dir.appendingPathComponent("u.db").path
         let (outcome, warnings) = try ingestPaths([dir.path], db: db)
         #expect(outcome.counts.newEvents == 5)

@@ -10,22 +10,26 @@ import Testing
 
 /// A small hand-built table, so the rules are tested apart from the bundled snapshot.
 /// Each key has its own input price, so a match to the wrong key shows.
-private let table = PriceTable(source: "test", entries: [
-    "anthropic.claude-x-v1:0": ModelPrice(input: 1, output: 10),
-    "bedrock/meta.llama-x": ModelPrice(input: 2, output: 20),
-    "bedrock_mantle/openai.gpt-x": ModelPrice(input: 3, output: 30),
-    "bedrock/us-east-1/mistral.x": ModelPrice(input: 4, output: 40),
-    "bedrock/eu-west-1/mistral.x": ModelPrice(input: 5, output: 50),
-    "bedrock/eu-west-1/cohere.y": ModelPrice(input: 6, output: 60),
-    "moonshotai.kimi-k2.5": ModelPrice(input: 7, output: 70),
-    "moonshot.kimi-k3-v1:0": ModelPrice(input: 8, output: 80),
-    "bedrock_mantle/moonshotai.kimi-k2-thinking": ModelPrice(input: 9, output: 90),
-])
+private let table = PriceTable(
+    source: "test",
+    entries: [
+        "anthropic.claude-x-v1:0": ModelPrice(input: 1, output: 10),
+        "bedrock/meta.llama-x": ModelPrice(input: 2, output: 20),
+        "bedrock_mantle/openai.gpt-x": ModelPrice(input: 3, output: 30),
+        "bedrock/us-east-1/mistral.x": ModelPrice(input: 4, output: 40),
+        "bedrock/eu-west-1/mistral.x": ModelPrice(input: 5, output: 50),
+        "bedrock/eu-west-1/cohere.y": ModelPrice(input: 6, output: 60),
+        "moonshotai.kimi-k2.5": ModelPrice(input: 7, output: 70),
+        "moonshot.kimi-k3-v1:0": ModelPrice(input: 8, output: 80),
+        "bedrock_mantle/moonshotai.kimi-k2-thinking": ModelPrice(input: 9, output: 90),
+    ])
 
 @Suite("Each price rule resolves its form")
 struct PriceRuleTests {
-    private func expectMatch(_ logged: String, key: String, rule: PriceRule, in t: PriceTable = table,
-                             sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectMatch(
+        _ logged: String, key: String, rule: PriceRule, in t: PriceTable = table,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard let m = t.resolve(logged) else {
             Issue.record("\(logged) has no price; expected \(key) by \(rule.rawValue)", sourceLocation: sourceLocation)
             return
@@ -43,32 +47,39 @@ struct PriceRuleTests {
 
     @Test("The exact key wins over every other rule")
     func exactFirst() {
-        let t = PriceTable(source: "test", entries: [
-            "us.anthropic.claude-x-v1:0": ModelPrice(input: 1, output: 1),
-            "anthropic.claude-x-v1:0": ModelPrice(input: 2, output: 2),
-            "bedrock/anthropic.claude-x-v1:0": ModelPrice(input: 3, output: 3),
-        ])
+        let t = PriceTable(
+            source: "test",
+            entries: [
+                "us.anthropic.claude-x-v1:0": ModelPrice(input: 1, output: 1),
+                "anthropic.claude-x-v1:0": ModelPrice(input: 2, output: 2),
+                "bedrock/anthropic.claude-x-v1:0": ModelPrice(input: 3, output: 3),
+            ])
         expectMatch("us.anthropic.claude-x-v1:0", key: "us.anthropic.claude-x-v1:0", rule: .exact, in: t)
         expectMatch("anthropic.claude-x-v1:0", key: "anthropic.claude-x-v1:0", rule: .exact, in: t)
     }
 
-    @Test("The id inside an inference-profile or foundation-model ARN", arguments: [
-        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-x-v1:0",
-        "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.anthropic.claude-x-v1:0",
-        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-x-v1:0",
-    ])
+    @Test(
+        "The id inside an inference-profile or foundation-model ARN",
+        arguments: [
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-x-v1:0",
+            "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.anthropic.claude-x-v1:0",
+            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-x-v1:0",
+        ])
     func arn(logged: String) {
         expectMatch(logged, key: "anthropic.claude-x-v1:0", rule: .arn)
     }
 
     @Test("An ARN's geo-prefixed id is used as it is when the table has it")
     func arnKeepsGeoKey() {
-        let t = PriceTable(source: "test", entries: [
-            "us.anthropic.claude-x-v1:0": ModelPrice(input: 1, output: 1),
-            "anthropic.claude-x-v1:0": ModelPrice(input: 2, output: 2),
-        ])
-        expectMatch("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-x-v1:0",
-                    key: "us.anthropic.claude-x-v1:0", rule: .arn, in: t)
+        let t = PriceTable(
+            source: "test",
+            entries: [
+                "us.anthropic.claude-x-v1:0": ModelPrice(input: 1, output: 1),
+                "anthropic.claude-x-v1:0": ModelPrice(input: 2, output: 2),
+            ])
+        expectMatch(
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-x-v1:0",
+            key: "us.anthropic.claude-x-v1:0", rule: .arn, in: t)
     }
 
     @Test("The id without its geo prefix", arguments: ["us.", "eu.", "apac.", "au.", "jp.", "global.", "us-gov."])
@@ -97,40 +108,46 @@ struct PriceRuleTests {
         expectMatch("mistral.x", key: "bedrock/us-east-1/mistral.x", rule: .provider)
     }
 
-    @Test("A logged provider form is reduced to its model id", arguments: [
-        "bedrock/anthropic.claude-x-v1:0",
-        "bedrock/us-west-2/anthropic.claude-x-v1:0",
-        "bedrock_mantle/anthropic.claude-x-v1:0",
-        "bedrock/us.anthropic.claude-x-v1:0",
-    ])
+    @Test(
+        "A logged provider form is reduced to its model id",
+        arguments: [
+            "bedrock/anthropic.claude-x-v1:0",
+            "bedrock/us-west-2/anthropic.claude-x-v1:0",
+            "bedrock_mantle/anthropic.claude-x-v1:0",
+            "bedrock/us.anthropic.claude-x-v1:0",
+        ])
     func loggedProviderForm(logged: String) {
         expectMatch(logged, key: "anthropic.claude-x-v1:0", rule: .provider)
     }
 
-    @Test("moonshot. and moonshotai. are one provider, with or without -v1:0 or :0", arguments: [
-        ("moonshot.kimi-k2.5", "moonshotai.kimi-k2.5"),
-        ("moonshotai.kimi-k2.5-v1:0", "moonshotai.kimi-k2.5"),
-        ("moonshotai.kimi-k2.5:0", "moonshotai.kimi-k2.5"),
-        ("moonshot.kimi-k2.5-v1:0", "moonshotai.kimi-k2.5"),
-        ("moonshot.kimi-k2.5:0", "moonshotai.kimi-k2.5"),
-        ("moonshotai.kimi-k3", "moonshot.kimi-k3-v1:0"),
-        ("moonshot.kimi-k3", "moonshot.kimi-k3-v1:0"),
-        ("moonshotai.kimi-k3:0", "moonshot.kimi-k3-v1:0"),
-        ("us.moonshot.kimi-k2.5", "moonshotai.kimi-k2.5"),
-        ("moonshot.kimi-k2-thinking", "bedrock_mantle/moonshotai.kimi-k2-thinking"),
-    ])
+    @Test(
+        "moonshot. and moonshotai. are one provider, with or without -v1:0 or :0",
+        arguments: [
+            ("moonshot.kimi-k2.5", "moonshotai.kimi-k2.5"),
+            ("moonshotai.kimi-k2.5-v1:0", "moonshotai.kimi-k2.5"),
+            ("moonshotai.kimi-k2.5:0", "moonshotai.kimi-k2.5"),
+            ("moonshot.kimi-k2.5-v1:0", "moonshotai.kimi-k2.5"),
+            ("moonshot.kimi-k2.5:0", "moonshotai.kimi-k2.5"),
+            ("moonshotai.kimi-k3", "moonshot.kimi-k3-v1:0"),
+            ("moonshot.kimi-k3", "moonshot.kimi-k3-v1:0"),
+            ("moonshotai.kimi-k3:0", "moonshot.kimi-k3-v1:0"),
+            ("us.moonshot.kimi-k2.5", "moonshotai.kimi-k2.5"),
+            ("moonshot.kimi-k2-thinking", "bedrock_mantle/moonshotai.kimi-k2-thinking"),
+        ])
     func alias(logged: String, key: String) {
         expectMatch(logged, key: key, rule: .alias)
     }
 
-    @Test("A model in no form of the table has no price", arguments: [
-        "acme.model-1",
-        "",
-        "us.acme.model-1",
-        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.acme.model-1",
-        "bedrock/us-east-1/acme.model-1",
-        "moonshot.kimi-k2",  // a prefix of a priced model is not that model
-    ])
+    @Test(
+        "A model in no form of the table has no price",
+        arguments: [
+            "acme.model-1",
+            "",
+            "us.acme.model-1",
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.acme.model-1",
+            "bedrock/us-east-1/acme.model-1",
+            "moonshot.kimi-k2",  // a prefix of a priced model is not that model
+        ])
     func unknown(logged: String) {
         #expect(table.resolve(logged) == nil)
     }
@@ -141,20 +158,26 @@ struct PriceRuleTests {
     private func litellmPrice(_ key: String) -> ModelPrice? {
         let json = (try? JSONSerialization.jsonObject(with: Data(BundledPrices.json.utf8))) as? [String: [String: Any]]
         guard let e = json?[key], let i = e["input_cost_per_token"] as? Double,
-              let o = e["output_cost_per_token"] as? Double else { return nil }
-        return ModelPrice(input: i, output: o, cacheRead: e["cache_read_input_token_cost"] as? Double,
-                          cacheWrite: e["cache_creation_input_token_cost"] as? Double)
+            let o = e["output_cost_per_token"] as? Double
+        else { return nil }
+        return ModelPrice(
+            input: i, output: o, cacheRead: e["cache_read_input_token_cost"] as? Double,
+            cacheWrite: e["cache_creation_input_token_cost"] as? Double)
     }
 
-    @Test("The bundled table prices Kimi K2.5 and Claude Sonnet 4.5 in their logged forms", arguments: [
-        ("moonshotai.kimi-k2.5", "moonshotai.kimi-k2.5", PriceRule.exact),
-        ("moonshot.kimi-k2.5", "moonshotai.kimi-k2.5", .alias),
-        ("moonshotai.kimi-k2.5-v1:0", "moonshotai.kimi-k2.5", .alias),
-        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", .exact),
-        ("apac.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0", .geoPrefix),
-        ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-         "us.anthropic.claude-sonnet-4-5-20250929-v1:0", .arn),
-    ])
+    @Test(
+        "The bundled table prices Kimi K2.5 and Claude Sonnet 4.5 in their logged forms",
+        arguments: [
+            ("moonshotai.kimi-k2.5", "moonshotai.kimi-k2.5", PriceRule.exact),
+            ("moonshot.kimi-k2.5", "moonshotai.kimi-k2.5", .alias),
+            ("moonshotai.kimi-k2.5-v1:0", "moonshotai.kimi-k2.5", .alias),
+            ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", .exact),
+            ("apac.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0", .geoPrefix),
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0", .arn
+            ),
+        ])
     func bundled(logged: String, key: String, rule: PriceRule) throws {
         let m = try #require(PriceTable.bundled().resolve(logged))
         #expect(m.key == key)
@@ -185,7 +208,9 @@ struct CostTests {
 
     @Test("Zero tokens cost exactly 0")
     func zero() {
-        #expect(ModelPrice(input: 3e-6, output: 1.5e-5).cost(TokenUsage(input: 0, output: 0, cacheRead: 0, cacheWrite: 0)) == 0)
+        #expect(
+            ModelPrice(input: 3e-6, output: 1.5e-5).cost(TokenUsage(input: 0, output: 0, cacheRead: 0, cacheWrite: 0))
+                == 0)
     }
 
     @Test("Per-million prices: 1M of each token kind costs the sum of the four prices")
@@ -214,16 +239,23 @@ struct CostTests {
     func priceFileCacheDefaults() throws {
         let dir = temporaryDirectory()
         let csv = dir.appendingPathComponent("prices.csv")
-        try "model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok\nacme.a,3,15,,\nacme.b,3,15,0.3,\n"
+        try
+            "model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok\nacme.a,3,15,,\nacme.b,3,15,0.3,\n"
             .write(to: csv, atomically: true, encoding: .utf8)
         let fromCSV = try PriceTable.load(path: csv.path)
-        #expect(fromCSV.resolve("acme.a")?.price == ModelPrice(input: 3e-6, output: 15e-6, cacheRead: 3e-6, cacheWrite: 3e-6))
-        #expect(fromCSV.resolve("acme.b")?.price == ModelPrice(input: 3e-6, output: 15e-6, cacheRead: 0.3e-6, cacheWrite: 3e-6))
+        #expect(
+            fromCSV.resolve("acme.a")?.price
+                == ModelPrice(input: 3e-6, output: 15e-6, cacheRead: 3e-6, cacheWrite: 3e-6))
+        #expect(
+            fromCSV.resolve("acme.b")?.price
+                == ModelPrice(input: 3e-6, output: 15e-6, cacheRead: 0.3e-6, cacheWrite: 3e-6))
 
         let json = dir.appendingPathComponent("prices.json")
         try #"{"acme.a": {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05}}"#
             .write(to: json, atomically: true, encoding: .utf8)
         let fromJSON = try PriceTable.load(path: json.path)
-        #expect(fromJSON.resolve("acme.a")?.price == ModelPrice(input: 3e-6, output: 15e-6, cacheRead: 3e-6, cacheWrite: 3e-6))
+        #expect(
+            fromJSON.resolve("acme.a")?.price
+                == ModelPrice(input: 3e-6, output: 15e-6, cacheRead: 3e-6, cacheWrite: 3e-6))
     }
 }

@@ -11,16 +11,21 @@ import Glibc
 #endif
 
 /// A router usage line for request `id` at `time` (ISO, UTC) on `model`.
-private func usageLine(_ id: String, _ time: String, model: String = "moonshotai.kimi-k2.5", email: String? = nil) -> String {
+private func usageLine(_ id: String, _ time: String, model: String = "moonshotai.kimi-k2.5", email: String? = nil)
+    -> String
+{
     let identity = email.map { #","user_email":"\#($0)""# } ?? ""
-    return #"{"timestamp":"\#(time)","message":"Bedrock response","request_id":"\#(id)","modelId":"\#(model)"\#(identity),"usage":{"input_tokens":10,"output_tokens":5}}"#
+    return
+        #"{"timestamp":"\#(time)","message":"Bedrock response","request_id":"\#(id)","modelId":"\#(model)"\#(identity),"usage":{"input_tokens":10,"output_tokens":5}}"#
 }
 
 /// Requests per bucket label of `dimension` in `zone`.
 private func buckets(_ store: Store, _ dimension: ReportDimension, _ zone: String) throws -> [String: Int64] {
     let query = ReportQuery(dimensions: [dimension], window: TimeWindow(zone: TimeZone(identifier: zone)!))
     var result: [String: Int64] = [:]
-    for row in try Reports.run(query, store: store, prices: .bundled()).rows { result[row.values[0] ?? "-"] = row.requests }
+    for row in try Reports.run(query, store: store, prices: .bundled()).rows {
+        result[row.values[0] ?? "-"] = row.requests
+    }
     return result
 }
 
@@ -49,31 +54,39 @@ struct TimeBucketTests {
 
     @Test("Hours in Berlin skip the missing hour and count the repeated one twice")
     func hours() throws {
-        #expect(try buckets(store, .hour, "Europe/Berlin") == [
-            "2026-03-01T19:00": 1, "2026-03-29T00:00": 1, "2026-03-29T01:00": 1, "2026-03-29T03:00": 1,
-            "2026-10-25T02:00": 2, "2026-04-01T01:00": 1,
-        ])
-        #expect(try buckets(store, .hour, "UTC") == [
-            "2026-03-01T18:00": 1, "2026-03-28T23:00": 1, "2026-03-29T00:00": 1, "2026-03-29T01:00": 1,
-            "2026-10-25T00:00": 1, "2026-10-25T01:00": 1, "2026-03-31T23:00": 1,
-        ])
+        #expect(
+            try buckets(store, .hour, "Europe/Berlin") == [
+                "2026-03-01T19:00": 1, "2026-03-29T00:00": 1, "2026-03-29T01:00": 1, "2026-03-29T03:00": 1,
+                "2026-10-25T02:00": 2, "2026-04-01T01:00": 1,
+            ])
+        #expect(
+            try buckets(store, .hour, "UTC") == [
+                "2026-03-01T18:00": 1, "2026-03-28T23:00": 1, "2026-03-29T00:00": 1, "2026-03-29T01:00": 1,
+                "2026-10-25T00:00": 1, "2026-10-25T01:00": 1, "2026-03-31T23:00": 1,
+            ])
     }
 
     @Test("Days start at local midnight: a half-hour zone moves a late-evening request to the next day")
     func days() throws {
-        #expect(try buckets(store, .day, "Asia/Kolkata") == [
-            "2026-03-02": 1, "2026-03-29": 3, "2026-10-25": 2, "2026-04-01": 1,
-        ])
-        #expect(try buckets(store, .day, "UTC") == [
-            "2026-03-01": 1, "2026-03-28": 1, "2026-03-29": 2, "2026-10-25": 2, "2026-03-31": 1,
-        ])
+        #expect(
+            try buckets(store, .day, "Asia/Kolkata") == [
+                "2026-03-02": 1, "2026-03-29": 3, "2026-10-25": 2, "2026-04-01": 1,
+            ])
+        #expect(
+            try buckets(store, .day, "UTC") == [
+                "2026-03-01": 1, "2026-03-28": 1, "2026-03-29": 2, "2026-10-25": 2, "2026-03-31": 1,
+            ])
     }
 
     @Test("A week is labelled by its Monday, in the zone")
     func weeks() throws {
         // 2026-03-01 is a Sunday (week of Monday 23 February); in Kolkata it is already Monday 2 March.
-        #expect(try buckets(store, .week, "UTC") == ["2026-02-23": 1, "2026-03-23": 3, "2026-10-19": 2, "2026-03-30": 1])
-        #expect(try buckets(store, .week, "Asia/Kolkata") == ["2026-03-02": 1, "2026-03-23": 3, "2026-03-30": 1, "2026-10-19": 2])
+        #expect(
+            try buckets(store, .week, "UTC") == ["2026-02-23": 1, "2026-03-23": 3, "2026-10-19": 2, "2026-03-30": 1])
+        #expect(
+            try buckets(store, .week, "Asia/Kolkata") == [
+                "2026-03-02": 1, "2026-03-23": 3, "2026-03-30": 1, "2026-10-19": 2,
+            ])
     }
 
     @Test("Months in the zone")
@@ -88,8 +101,9 @@ struct TimeBucketTests {
         let until = try parseTimeBound("2026-03-29T01:00:00Z", zone: .utc, now: 0)
         let q = ReportQuery(dimensions: [.hour], window: TimeWindow(since: since, until: until))
         #expect(try Reports.run(q, store: store, prices: .bundled()).rows.map(\.values) == [["2026-03-29T00:00"]])
-        let filtered = ReportQuery(dimensions: [.modelId], filters: [try Filter.parse("day=2026-03-29")],
-                                   window: TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!))
+        let filtered = ReportQuery(
+            dimensions: [.modelId], filters: [try Filter.parse("day=2026-03-29")],
+            window: TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!))
         #expect(try Reports.run(filtered, store: store, prices: .bundled()).totals.requests == 3)
     }
 }
@@ -105,8 +119,12 @@ struct FilterSQLTests {
         let textAlphabet = Array("ab[]*-!\\.").map(String.init)
         var checked = 0
         for _ in 0..<2_000 {
-            let pattern = (0..<Int(rng.next() % UInt64(7))).map { _ in patternAlphabet[Int(rng.next() % UInt64(patternAlphabet.count))] }.joined()
-            let text = (0..<Int(rng.next() % UInt64(6))).map { _ in textAlphabet[Int(rng.next() % UInt64(textAlphabet.count))] }.joined()
+            let pattern = (0..<Int(rng.next() % UInt64(7))).map { _ in
+                patternAlphabet[Int(rng.next() % UInt64(patternAlphabet.count))]
+            }.joined()
+            let text = (0..<Int(rng.next() % UInt64(6))).map { _ in
+                textAlphabet[Int(rng.next() % UInt64(textAlphabet.count))]
+            }.joined()
             // A backslash inside brackets is beyond what --where documents; fnmatch and GLOB read it differently.
             if pattern.contains("[") && pattern.contains("\\") { continue }
             let expected = fnmatch(pattern, text, 0) == 0
@@ -133,7 +151,9 @@ struct FilterSQLTests {
         try ingest([("logs.jsonl", lines.joined(separator: "\n"))], into: db)
         let store = try Store(path: db, readOnly: true)
         func users(_ filter: String) throws -> [String?] {
-            let q = ReportQuery(dimensions: [.user], filters: [try Filter.parse(filter)], order: SortKey(.dimension(0), ascending: true))
+            let q = ReportQuery(
+                dimensions: [.user], filters: [try Filter.parse(filter)], order: SortKey(.dimension(0), ascending: true)
+            )
             return try Reports.run(q, store: store, prices: .bundled()).rows.map { $0.values[0] }
         }
         #expect(try users("user_email=") == [nil, "key-4", "sub-3"])
@@ -150,7 +170,9 @@ struct PlannerTests {
 
     @Test("Identity, model, route, status and UTC days: the rollup")
     func rollup() {
-        for dims: [ReportDimension] in [[.userEmail, .modelId], [.user, .model, .route, .status], [.day, .week, .month]] {
+        for dims: [ReportDimension] in [
+            [.userEmail, .modelId], [.user, .model, .route, .status], [.day, .week, .month],
+        ] {
             #expect(QueryPlanner.plan(ReportQuery(dimensions: dims), facts: fresh).table == .rollup)
         }
         let dayBounds = TimeWindow(since: 86_400_000 * 20_000, until: 86_400_000 * 20_010)
@@ -194,16 +216,35 @@ struct PlannerTests {
 struct GoldenSQLTests {
     static let facts = StoreFacts(
         rollupIsFresh: true,
-        timeRange: try! parseTimeBound("2026-03-01", zone: .utc, now: 0)...parseTimeBound("2026-06-01", zone: .utc, now: 0))
+        timeRange: try! parseTimeBound(
+            "2026-03-01", zone: .utc, now: 0)...parseTimeBound("2026-06-01", zone: .utc, now: 0))
 
     static let queries: [(String, ReportQuery)] = [
         ("report-default", ReportQuery()),
-        ("report-user-day-berlin", ReportQuery(dimensions: [.user, .day], window: TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!))),
-        ("report-hour-where", ReportQuery(dimensions: [.hour, .status], filters: [
-            Filter(dimension: .path, op: .notEqual, value: "/health"), Filter(dimension: .userAgent, op: .glob, value: "claude-cli/[!0]*"),
-        ], window: TimeWindow(since: 1_772_330_400_000, until: 1_772_416_800_000))),
-        ("report-model-route", ReportQuery(dimensions: [.model, .route], filters: [Filter(dimension: .model, op: .equal, value: "moonshotai.kimi-k2.5")])),
-        ("mantle-default", ReportQuery(scope: .mantle, dimensions: [.user], filters: [Filter(dimension: .modelId, op: .glob, value: "*kimi*")])),
+        (
+            "report-user-day-berlin",
+            ReportQuery(dimensions: [.user, .day], window: TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!))
+        ),
+        (
+            "report-hour-where",
+            ReportQuery(
+                dimensions: [.hour, .status],
+                filters: [
+                    Filter(dimension: .path, op: .notEqual, value: "/health"),
+                    Filter(dimension: .userAgent, op: .glob, value: "claude-cli/[!0]*"),
+                ], window: TimeWindow(since: 1_772_330_400_000, until: 1_772_416_800_000))
+        ),
+        (
+            "report-model-route",
+            ReportQuery(
+                dimensions: [.model, .route],
+                filters: [Filter(dimension: .model, op: .equal, value: "moonshotai.kimi-k2.5")])
+        ),
+        (
+            "mantle-default",
+            ReportQuery(
+                scope: .mantle, dimensions: [.user], filters: [Filter(dimension: .modelId, op: .glob, value: "*kimi*")])
+        ),
         ("gaps-all", ReportQuery(scope: .all, dimensions: [], measures: [.requests, .conflicts, .orphanUsage])),
         ("gaps-by-day", ReportQuery(dimensions: [.day, .attributed], measures: Measure.standard + [.joinedRequests])),
     ]
@@ -213,7 +254,10 @@ struct GoldenSQLTests {
         let query = Self.queries.first { $0.0 == name }!.1
         var plan = QueryPlanner.plan(query, facts: Self.facts)
         if plan.needsPriceKeys {
-            plan.priceKeys = [("moonshot.kimi-k2.5", "moonshotai.kimi-k2.5"), ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0")]
+            plan.priceKeys = [
+                ("moonshot.kimi-k2.5", "moonshotai.kimi-k2.5"),
+                ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+            ]
         }
         let generated = SQLGenerator.generate(plan, SQLiteDialect())
         let arguments = generated.arguments.map { a -> String in
@@ -222,7 +266,8 @@ struct GoldenSQLTests {
             case .text(let v): return "'\(v)'"
             }
         }
-        let text = "-- \(name) (\(plan.table.rawValue)); arguments: \(arguments.joined(separator: ", "))\n\(generated.sql)\n"
+        let text =
+            "-- \(name) (\(plan.table.rawValue)); arguments: \(arguments.joined(separator: ", "))\n\(generated.sql)\n"
         try compareGolden(text, "sql/sqlite/\(name).sql")
         // The SQL is valid: SQLite prepares it against the schema.
         let db = temporaryDirectory().appendingPathComponent("sql.db").path

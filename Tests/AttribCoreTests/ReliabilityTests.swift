@@ -62,7 +62,9 @@ struct ReliabilityTests {
     func concurrency() throws {
         let expected = try baseline()
         let db = temporaryDirectory().appendingPathComponent("conc.db").path
-        #expect(try attrib(["ingest", "--db", db, "--quiet", Self.corpus.appendingPathComponent("exports/container").path]).status == 0)
+        #expect(
+            try attrib(["ingest", "--db", db, "--quiet", Self.corpus.appendingPathComponent("exports/container").path])
+                .status == 0)
         let (first, firstErr) = try launch(["ingest", "--db", db, "--quiet", "--batch-size", "300", exports])
         let (second, secondErr) = try launch(["ingest", "--db", db, "--quiet", "--batch-size", "300", exports])
         var reports = 0
@@ -76,7 +78,9 @@ struct ReliabilityTests {
         second.waitUntilExit()
         for (p, pipe) in [(first, firstErr), (second, secondErr)] {
             let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(p.terminationStatus == 0 || (p.terminationStatus == 1 && message.contains("busy")), "\(p.terminationStatus): \(message)")
+            #expect(
+                p.terminationStatus == 0 || (p.terminationStatus == 1 && message.contains("busy")),
+                "\(p.terminationStatus): \(message)")
         }
         #expect(try attrib(["ingest", "--db", db, "--quiet", exports]).status == 0)
         #expect(try reportCSV(db, prices: prices) == expected)
@@ -89,12 +93,16 @@ struct ReliabilityTests {
         try FileManager.default.copyItem(at: fixturesURL.appendingPathComponent("stores/schema-v1.db"), to: db)
         let r = try attrib(["report", "--db", db.path])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
+        #expect(
+            r.stdout
+                == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
         let store = try Store(path: db.path, readOnly: true)
         #expect(try store.db.scalar("PRAGMA user_version") == Int64(Schema.version))
         #expect(try store.query("SELECT value FROM meta WHERE key = 'migrated_from_schema'").rows.first == [.text("1")])
         // Ingesting into it afterwards adds nothing new: the same events.
-        let again = try attrib(["ingest", "--force", "--db", db.path, fixturesURL.appendingPathComponent("exports").path])
+        let again = try attrib([
+            "ingest", "--force", "--db", db.path, fixturesURL.appendingPathComponent("exports").path,
+        ])
         #expect(again.stderr.contains("(0 new, 196 duplicates)"))
     }
 
@@ -107,7 +115,9 @@ struct ReliabilityTests {
         guard try shell("mount -t tmpfs tmpfs '\(mountPoint.path)' 2>/dev/null") == 0 else { return }
         defer { _ = try? shell("umount '\(mountPoint.path)'") }
         let db = temporaryDirectory().appendingPathComponent("src.db").path
-        #expect(try attrib(["ingest", "--db", db, "--quiet", fixturesURL.appendingPathComponent("exports").path]).status == 0)
+        #expect(
+            try attrib(["ingest", "--db", db, "--quiet", fixturesURL.appendingPathComponent("exports").path]).status
+                == 0)
         try Store(path: db).db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         // Only the store file, as copied onto read-only media: no WAL index can be created next to it.
         try FileManager.default.copyItem(atPath: db, toPath: mountPoint.appendingPathComponent("only.db").path)
@@ -115,7 +125,9 @@ struct ReliabilityTests {
         let store = mountPoint.appendingPathComponent("only.db").path
         let r = try attrib(["report", "--db", store])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
+        #expect(
+            r.stdout
+                == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
         let w = try attrib(["ingest", "--db", store, fixturesURL.appendingPathComponent("exports").path])
         #expect(w.status == 1)
         #expect(w.stderr.contains("only.db") && w.stderr.contains("read"), "\(w.stderr)")
@@ -133,7 +145,10 @@ struct ReliabilityTests {
         }
 
         let newer = dir.appendingPathComponent("newer.db").path
-        #expect(try attrib(["ingest", "--db", newer, "--quiet", Self.corpus.appendingPathComponent("exports/container").path]).status == 0)
+        #expect(
+            try attrib([
+                "ingest", "--db", newer, "--quiet", Self.corpus.appendingPathComponent("exports/container").path,
+            ]).status == 0)
         let store = try Store(path: newer)
         try store.db.execute("PRAGMA user_version = 99")
         let r = try attrib(["report", "--db", newer])
@@ -141,7 +156,10 @@ struct ReliabilityTests {
         #expect(r.stderr.contains("newer attrib"))
 
         let readOnly = dir.appendingPathComponent("ro.db").path
-        #expect(try attrib(["ingest", "--db", readOnly, "--quiet", Self.corpus.appendingPathComponent("exports/container").path]).status == 0)
+        #expect(
+            try attrib([
+                "ingest", "--db", readOnly, "--quiet", Self.corpus.appendingPathComponent("exports/container").path,
+            ]).status == 0)
         chmod(readOnly, 0o444)
         defer { chmod(readOnly, 0o644) }
         if getuid() != 0 {  // root writes through file modes
@@ -150,6 +168,8 @@ struct ReliabilityTests {
             #expect(w.stderr.contains("read-only"))
         }
         #expect(try attrib(["report", "--db", readOnly]).status == 0)
-        #expect(try attrib(["report", "--db", dir.appendingPathComponent("missing.db").path]).stderr.contains("no store here yet"))
+        #expect(
+            try attrib(["report", "--db", dir.appendingPathComponent("missing.db").path]).stderr.contains(
+                "no store here yet"))
     }
 }

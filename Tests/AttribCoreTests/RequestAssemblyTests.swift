@@ -19,10 +19,12 @@ struct SeededGenerator: RandomNumberGenerator {
 
 /// Every field of a delta, for comparing two (a logged cost by its bits: NaN, "none", equals itself).
 func fields(_ d: RequestDelta) -> [Int64] {
-    [d.startMs, Int64(d.userEmail), Int64(d.userSub), Int64(d.authSource), Int64(d.userId), Int64(d.apiKeyId),
-     Int64(d.project), Int64(d.model), Int64(d.method), Int64(d.path), Int64(d.userAgent), Int64(d.logGroup),
-     Int64(d.logStream), Int64(d.lines), d.status, d.latencyMs, d.input, d.output, d.cacheRead, d.cacheWrite,
-     Int64(bitPattern: d.loggedCost.bitPattern), d.flags]
+    [
+        d.startMs, Int64(d.userEmail), Int64(d.userSub), Int64(d.authSource), Int64(d.userId), Int64(d.apiKeyId),
+        Int64(d.project), Int64(d.model), Int64(d.method), Int64(d.path), Int64(d.userAgent), Int64(d.logGroup),
+        Int64(d.logStream), Int64(d.lines), d.status, d.latencyMs, d.input, d.output, d.cacheRead, d.cacheWrite,
+        Int64(bitPattern: d.loggedCost.bitPattern), d.flags,
+    ]
 }
 
 /// A contribution as lines make them: few distinct ids (so values collide and conflict), absent fields
@@ -52,7 +54,9 @@ func randomDelta(_ g: inout SeededGenerator) -> RequestDelta {
 
 /// Dictionary ids ordered by made-up strings whose order is not the ids' order.
 let dictionaryStrings: [[UInt8]] = [[], Array("zoe".utf8), Array("ana".utf8), Array("mia".utf8), Array("bob".utf8)]
-func less(_ a: Int32, _ b: Int32) -> Bool { dictionaryStrings[Int(a)].lexicographicallyPrecedes(dictionaryStrings[Int(b)]) }
+func less(_ a: Int32, _ b: Int32) -> Bool {
+    dictionaryStrings[Int(a)].lexicographicallyPrecedes(dictionaryStrings[Int(b)])
+}
 
 func merged(_ deltas: [RequestDelta]) -> RequestDelta {
     var result = deltas[0]
@@ -108,7 +112,9 @@ struct RequestAssemblyTests {
             let id = Bool.random(using: &g) ? Array("req-\(key)".utf8) : []
             contributions.append((key, randomDelta(&g), id))
         }
-        func assemble(_ list: [(key: Int64, delta: RequestDelta, id: [UInt8])], capacity: Int) -> [Int64: ([Int64], [UInt8])] {
+        func assemble(_ list: [(key: Int64, delta: RequestDelta, id: [UInt8])], capacity: Int) -> [Int64: (
+            [Int64], [UInt8]
+        )] {
             var table = RequestTable(capacity: capacity)
             for c in list { c.id.withUnsafeBufferPointer { table.merge(c.key, c.delta, requestId: $0, less: less) } }
             var result: [Int64: ([Int64], [UInt8])] = [:]
@@ -205,7 +211,9 @@ struct BatchSinkTests {
         for b in sink.batches {
             let blocks = b.blocks.map { BlockCodec.decompress($0.data).map(BlockCodec.messages) ?? [] }
             #expect(zip(b.blocks, blocks).allSatisfy { $0.events == $1.count })
-            for row in b.lines { messages.append(String(decoding: blocks[Int(row.block)][Int(row.slot)], as: UTF8.self)) }
+            for row in b.lines {
+                messages.append(String(decoding: blocks[Int(row.block)][Int(row.slot)], as: UTF8.self))
+            }
         }
         #expect(messages == lines)
 
@@ -226,7 +234,8 @@ struct BatchSinkTests {
 
         // req-1 (4 lines), req-2 (Mantle) and the orphan usage line are the requests.
         #expect(counts.requestsTouched == 3)
-        let byId = Dictionary(uniqueKeysWithValues: sink.requests.values.map { (String(decoding: $0.id, as: UTF8.self), $0.delta) })
+        let byId = Dictionary(
+            uniqueKeysWithValues: sink.requests.values.map { (String(decoding: $0.id, as: UTF8.self), $0.delta) })
         let request = try #require(byId["req-1"])
         #expect(request.lines == 4)
         #expect([request.input, request.output, request.cacheRead, request.cacheWrite] == [100, 200, 300, 400])

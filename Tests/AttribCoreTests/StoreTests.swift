@@ -6,23 +6,32 @@ import Testing
 @testable import AttribCore
 
 func filterDoc(_ lines: [(Int64, String)]) -> String {
-    let events = lines.map { #"{"logStreamName": "router/router/abc", "timestamp": \#($0.0), "message": \#(jsonString($0.1)), "ingestionTime": 0, "eventId": "x"}"# }
+    let events = lines.map {
+        #"{"logStreamName": "router/router/abc", "timestamp": \#($0.0), "message": \#(jsonString($0.1)), "ingestionTime": 0, "eventId": "x"}"#
+    }
     return #"{"events": [\#(events.joined(separator: ", "))], "searchedLogStreams": []}"#
 }
 
 @Suite("Requests are assembled by request_id")
 struct StoreTests {
     let expected = [
-        StoredRequest(requestId: "req-1", email: "ana@example.com", sub: "sub-1", model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-                      route: "bedrock", status: 200, tokens: [100, 200, 300, 400], lines: 4),
-        StoredRequest(requestId: "req-2", email: nil, sub: nil, model: "moonshotai.kimi-k2.5", route: "mantle", status: nil,
-                      tokens: [750, 10, 250, 0], lines: 1),
+        StoredRequest(
+            requestId: "req-1", email: "ana@example.com", sub: "sub-1",
+            model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            route: "bedrock", status: 200, tokens: [100, 200, 300, 400], lines: 4),
+        StoredRequest(
+            requestId: "req-2", email: nil, sub: nil, model: "moonshotai.kimi-k2.5", route: "mantle", status: nil,
+            tokens: [750, 10, 250, 0], lines: 1),
     ]
 
     @Test("A usage line without identity is attributed through request_id, across files and shapes")
     func joinAcrossFiles() throws {
         let db = temporaryDirectory().appendingPathComponent("a.db").path
-        try ingest([("a.jsonl", started + "\n" + usage + "\n"), ("b.json", filterDoc([(1, invoking), (2, completed), (3, mantle)]))], into: db)
+        try ingest(
+            [
+                ("a.jsonl", started + "\n" + usage + "\n"),
+                ("b.json", filterDoc([(1, invoking), (2, completed), (3, mantle)])),
+            ], into: db)
         let requests = try storedRequests(db)
         #expect(requests == expected)
     }
@@ -34,7 +43,8 @@ struct StoreTests {
         let first = try ingest([("a.jsonl", jsonl)], into: db)
         #expect(first.newEvents == 5)
         // CloudWatch copies have envelope timestamps a few ms off: still the same events.
-        let second = try ingest([("b.json", filterDoc([(7, usage), (8, started), (9, mantle)])), ("a.jsonl", jsonl)], into: db)
+        let second = try ingest(
+            [("b.json", filterDoc([(7, usage), (8, started), (9, mantle)])), ("a.jsonl", jsonl)], into: db)
         #expect(second.newEvents == 0)
         #expect(second.duplicates == 8)
         #expect(try storedRequests(db) == expected)
@@ -42,8 +52,11 @@ struct StoreTests {
 
     @Test("Order of ingestion does not change requests, streams included")
     func orderIndependence() throws {
-        let inputs = [("a.jsonl", [started, usage].joined(separator: "\n")), ("b.json", filterDoc([(1, invoking), (2, completed), (3, usage)])),
-                      ("c.jsonl", mantle + "\n" + orphan)]
+        let inputs = [
+            ("a.jsonl", [started, usage].joined(separator: "\n")),
+            ("b.json", filterDoc([(1, invoking), (2, completed), (3, usage)])),
+            ("c.jsonl", mantle + "\n" + orphan),
+        ]
         let db1 = temporaryDirectory().appendingPathComponent("c.db").path
         let db2 = temporaryDirectory().appendingPathComponent("d.db").path
         try ingest(inputs, into: db1)
@@ -72,8 +85,10 @@ struct StoreTests {
 
     @Test("Two different emails on one request are a conflict, resolved the same way in any order")
     func conflicts() throws {
-        let a = #"{"timestamp": "2026-03-02T09:00:00Z", "message": "Request started", "request_id": "r", "user_email": "b@example.com"}"#
-        let b = #"{"timestamp": "2026-03-02T09:00:01Z", "message": "Request completed", "request_id": "r", "user_email": "a@example.com", "status": 200}"#
+        let a =
+            #"{"timestamp": "2026-03-02T09:00:00Z", "message": "Request started", "request_id": "r", "user_email": "b@example.com"}"#
+        let b =
+            #"{"timestamp": "2026-03-02T09:00:01Z", "message": "Request completed", "request_id": "r", "user_email": "a@example.com", "status": 200}"#
         for order in [[a, b], [b, a]] {
             let db = temporaryDirectory().appendingPathComponent("f.db").path
             try ingest(order.map { ("x", $0) }, into: db)

@@ -13,7 +13,9 @@ struct StoredEvent {
 typealias EventKeyMap = KeyTable<StoredEvent>
 
 extension KeyTable where Value == StoredEvent {
-    init(minimumCapacity: Int = 1 << 10) { self.init(minimumCapacity: minimumCapacity, filler: StoredEvent(time: 0, request: 0)) }
+    init(minimumCapacity: Int = 1 << 10) {
+        self.init(minimumCapacity: minimumCapacity, filler: StoredEvent(time: 0, request: 0))
+    }
 }
 
 /// The event keys, in 64 shards with a lock each: the workers look up every event, and one lock

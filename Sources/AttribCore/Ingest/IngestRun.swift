@@ -1,12 +1,13 @@
 // One `attrib ingest` run: expand paths, skip what is already stored, read the inputs into the store,
 // one worker per core (each reads whole files; they share the run's sink, see IngestShared).
 
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// The outcome of a run, for the summary and the exit code.
 public struct IngestOutcome: Sendable {
@@ -33,8 +34,10 @@ public struct IngestOptions: Sendable {
 
 public enum IngestRun {
     /// Ingests `paths` into `store`. `warn` receives one line per skipped or unreadable input.
-    public static func run(paths: [String], store: Store, options: IngestOptions = IngestOptions(),
-                           ingestor: IngestWorker, warn: @escaping (String) -> Void) throws -> IngestOutcome {
+    public static func run(
+        paths: [String], store: Store, options: IngestOptions = IngestOptions(),
+        ingestor: IngestWorker, warn: @escaping (String) -> Void
+    ) throws -> IngestOutcome {
         let started = nowMillis()
         let storeFiles: Set<String> = [store.path, store.path + "-wal", store.path + "-shm", store.path + "-journal"]
         var (files, errors) = expandPaths(paths, excluding: storeFiles)
@@ -173,12 +176,15 @@ private final class Run: @unchecked Sendable {
         defer { lock.locked { doneBytes += file.size ?? 0 } }
         let print = file.isStandardInput ? "(stdin)" : file.path
         let fp = (file.size != nil && !options.force) ? fingerprint(path: file.path, size: file.size!) : nil
-        if try ingestor.beginSource(path: print, fingerprint: fp, bytes: file.size, compression: opened.compression) == .alreadyIngested {
+        if try ingestor.beginSource(path: print, fingerprint: fp, bytes: file.size, compression: opened.compression)
+            == .alreadyIngested
+        {
             return true
         }
         do {
-            let detected = try readInput(opened.source, path: file.path, forced: options.forcedShape, sink: ingestor,
-                                         warn: { [unowned self] in self.warn("\(print): \($0)") })
+            let detected = try readInput(
+                opened.source, path: file.path, forced: options.forcedShape, sink: ingestor,
+                warn: { [unowned self] in self.warn("\(print): \($0)") })
             switch detected {
             case .empty:
                 warn("\(print): empty, skipped")

@@ -71,17 +71,23 @@ public final class IngestWorker: EventSink {
 
     /// `requestCap`: requests held before they are written mid-run; `runKeysPerShard`: this run's event
     /// keys kept with their time and request (tests make both small).
-    convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int,
-                     runKeysPerShard: Int = 26_000) throws {
-        try self.init(sink: StoreWriter(store: store), mapping: mapping, batchSize: batchSize, requestCap: requestCap,
-                      runKeysPerShard: runKeysPerShard)
+    convenience init(
+        store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int,
+        runKeysPerShard: Int = 26_000
+    ) throws {
+        try self.init(
+            sink: StoreWriter(store: store), mapping: mapping, batchSize: batchSize, requestCap: requestCap,
+            runKeysPerShard: runKeysPerShard)
     }
 
     /// The first worker of a run into any sink: finishes what an interrupted run left in it.
-    convenience init(sink: BatchSink, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int = 500_000,
-                     runKeysPerShard: Int = 26_000) throws {
-        try self.init(shared: IngestShared(sink: sink, requestCap: requestCap, runKeysPerShard: runKeysPerShard),
-                      mapping: mapping, batchSize: batchSize)
+    convenience init(
+        sink: BatchSink, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int = 500_000,
+        runKeysPerShard: Int = 26_000
+    ) throws {
+        try self.init(
+            shared: IngestShared(sink: sink, requestCap: requestCap, runKeysPerShard: runKeysPerShard),
+            mapping: mapping, batchSize: batchSize)
         try recover()
     }
 
@@ -106,10 +112,13 @@ public final class IngestWorker: EventSink {
 
     /// Starts a source. A source whose content fingerprint was already ingested completely is skipped:
     /// its events are all in the sink, so reading it again could change nothing.
-    public func beginSource(path: String, fingerprint: String?, bytes: Int64?, compression: Compression) throws -> SourceDecision {
+    public func beginSource(path: String, fingerprint: String?, bytes: Int64?, compression: Compression) throws
+        -> SourceDecision
+    {
         let id: Int64? = try shared.sinkLock.locked {
             if let fingerprint, !shared.claimedFingerprints.insert(fingerprint).inserted { return nil }
-            return try shared.sink.openSource(path: path, fingerprint: fingerprint, bytes: bytes, compression: compression)
+            return try shared.sink.openSource(
+                path: path, fingerprint: fingerprint, bytes: bytes, compression: compression)
         }
         guard let id else {
             counts.skippedFiles += 1
@@ -138,7 +147,9 @@ public final class IngestWorker: EventSink {
     /// Records a problem with a whole file (e.g. a truncated compressed stream) as a reject; the caller
     /// says it on stderr in its own words, so it is not announced through `onReject`.
     public func rejectSource(position: Position, reason: String) throws {
-        try record(InputReject(position: position, reason: reason, raw: UnsafeRawBufferPointer(start: nil, count: 0)), announce: false)
+        try record(
+            InputReject(position: position, reason: reason, raw: UnsafeRawBufferPointer(start: nil, count: 0)),
+            announce: false)
     }
 
     // MARK: EventSink
@@ -155,7 +166,8 @@ public final class IngestWorker: EventSink {
         counts.rejects += 1
         counts.rejectsByReason[r.reason, default: 0] += 1
         source.rejects += 1
-        batch.rejects.append(StoredReject(source: source.id, position: r.position.description, reason: r.reason, raw: Array(r.raw)))
+        batch.rejects.append(
+            StoredReject(source: source.id, position: r.position.description, reason: r.reason, raw: Array(r.raw)))
         if announce, source.rejects <= Self.rejectsShownPerFile {
             onReject?("\(source.path): \(r.position): \(r.reason)")
         } else if announce, source.rejects == Self.rejectsShownPerFile + 1 {
@@ -170,7 +182,8 @@ public final class IngestWorker: EventSink {
     public func event(_ e: EnvelopeEvent) throws {
         // The message text without the line end a container or export may leave on it.
         var n = e.message.count
-        while n > 0, let c = e.message.baseAddress?.load(fromByteOffset: n - 1, as: UInt8.self), c == 0x0A || c == 0x0D {
+        while n > 0, let c = e.message.baseAddress?.load(fromByteOffset: n - 1, as: UInt8.self), c == 0x0A || c == 0x0D
+        {
             n -= 1
         }
         let message = UnsafeRawBufferPointer(start: e.message.baseAddress, count: n)
@@ -207,9 +220,13 @@ public final class IngestWorker: EventSink {
         counts.events += 1
         source.events += 1
         let ts = line.ownTimestamp ?? e.timestampMs
-        let eventKey = line.ownTimestamp != nil
+        let eventKey =
+            line.ownTimestamp != nil
             ? storeKey(textHash)
-            : storeKey(hashBytes(message.baseAddress, message.count, seed: UInt64(bitPattern: ts ?? Int64.min) &* 0x9E37_79B9_7F4A_7C15))
+            : storeKey(
+                hashBytes(
+                    message.baseAddress, message.count,
+                    seed: UInt64(bitPattern: ts ?? Int64.min) &* 0x9E37_79B9_7F4A_7C15))
         let requestKey = self.requestKey(eventKey: eventKey)
         let isNew = shared.keys.insert(eventKey, time: ts, request: requestKey)
 
@@ -225,8 +242,10 @@ public final class IngestWorker: EventSink {
             if line.isJSON { flags |= Int32(LineFlag.json) }
             let statement = line.bytes(.statement).map { intern($0) } ?? 0
             contribute(requestKey: requestKey, eventKey: eventKey, ts: ts, stream: stream, group: group, isNew: true)
-            batch.lines.append(LineRow(hash: eventKey, ts: ts, request: requestKey, statement: statement, flags: flags,
-                                       block: Int32(batch.blocks.count), slot: Int32(blockSlots), stream: stream, group: group))
+            batch.lines.append(
+                LineRow(
+                    hash: eventKey, ts: ts, request: requestKey, statement: statement, flags: flags,
+                    block: Int32(batch.blocks.count), slot: Int32(blockSlots), stream: stream, group: group))
             appendToBlock(message)
             if block.count >= Self.blockBytes { sealBlock() }
             if statement != 0 {
@@ -243,7 +262,8 @@ public final class IngestWorker: EventSink {
             // A duplicate may come from a shape that names a log stream (group) the first copy lacked:
             // the request keeps the smallest over all copies of all its lines, whatever their order.
             if stream != 0 || group != 0 {
-                contribute(requestKey: requestKey, eventKey: eventKey, ts: ts, stream: stream, group: group, isNew: false)
+                contribute(
+                    requestKey: requestKey, eventKey: eventKey, ts: ts, stream: stream, group: group, isNew: false)
             }
         }
         try endEvent()
@@ -334,7 +354,9 @@ public final class IngestWorker: EventSink {
             d.output = u.output
             d.cacheRead = u.cacheRead
             d.cacheWrite = u.cacheWrite
-            if line.bytes(.userSub) == nil && line.bytes(.userEmail) == nil { d.flags |= RequestFlag.usageWithoutIdentity }
+            if line.bytes(.userSub) == nil && line.bytes(.userEmail) == nil {
+                d.flags |= RequestFlag.usageWithoutIdentity
+            }
         }
         if isOrphan { d.flags |= RequestFlag.orphan }
         d.loggedCost = line.loggedCost ?? .nan
@@ -362,7 +384,8 @@ public final class IngestWorker: EventSink {
 
     private func sealBlock() {
         guard blockSlots > 0 else { return }
-        batch.blocks.append(CompressedBlock(events: blockSlots, data: block.withUnsafeBytes { compressor.compress($0) }))
+        batch.blocks.append(
+            CompressedBlock(events: blockSlots, data: block.withUnsafeBytes { compressor.compress($0) }))
         block.removeAll(keepingCapacity: true)
         blockSlots = 0
     }

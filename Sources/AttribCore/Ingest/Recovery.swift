@@ -7,7 +7,9 @@ extension IngestWorker {
         let found = try shared.sink.forEachUnmergedLine { l in
             parser.parse(l.message, into: line)
             // Stored dictionary ids are the run's own (the shared dictionary starts from the sink's).
-            contribute(requestKey: requestKey(eventKey: l.key), eventKey: l.key, ts: l.time, stream: l.stream, group: l.group, isNew: true)
+            contribute(
+                requestKey: requestKey(eventKey: l.key), eventKey: l.key, ts: l.time, stream: l.stream, group: l.group,
+                isNew: true)
         }
         guard found > 0 else { return }
         try commit()

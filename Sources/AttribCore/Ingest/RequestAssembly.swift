@@ -129,7 +129,9 @@ struct RequestTable {
     var isFull: Bool { entries.count >= capacity }
 
     /// Merges `delta` into the request `key` (adding it, with its id's bytes, when new).
-    mutating func merge(_ key: Int64, _ delta: RequestDelta, requestId: UnsafeBufferPointer<UInt8>, less: (Int32, Int32) -> Bool) {
+    mutating func merge(
+        _ key: Int64, _ delta: RequestDelta, requestId: UnsafeBufferPointer<UInt8>, less: (Int32, Int32) -> Bool
+    ) {
         if let found = index.insert(key, Int32(entries.count)) {
             let e = Int(found)
             entries[e].merge(delta, less: less)

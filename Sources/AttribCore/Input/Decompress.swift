@@ -50,7 +50,8 @@ public final class FileSource: ByteSource {
                 return n
             }
             if errno == EINTR { continue }
-            throw InputError.corrupt(path: path, offset: rawBytesRead, reason: "read error: \(String(cString: strerror(errno)))")
+            throw InputError.corrupt(
+                path: path, offset: rawBytesRead, reason: "read error: \(String(cString: strerror(errno)))")
         }
     }
 }
@@ -158,7 +159,8 @@ public final class GzipSource: ByteSource {
                     failure.finish()
                     return produced
                 }
-                return try failure.deliver(produced, .corrupt(path: path, offset: consumedOffset, reason: "truncated gzip stream"))
+                return try failure.deliver(
+                    produced, .corrupt(path: path, offset: consumedOffset, reason: "truncated gzip stream"))
             }
             if betweenMembers {
                 // Zero padding after the last member is common (tape-style writers); skip it.
@@ -177,7 +179,8 @@ public final class GzipSource: ByteSource {
             }
             if rc == Z_OK || (rc == Z_BUF_ERROR && stream.avail_in == 0) { continue }
             let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
-            return try failure.deliver(produced, .corrupt(path: path, offset: consumedOffset, reason: "corrupt gzip data: \(message)"))
+            return try failure.deliver(
+                produced, .corrupt(path: path, offset: consumedOffset, reason: "corrupt gzip data: \(message)"))
         }
         return produced
     }
@@ -229,7 +232,8 @@ public final class ZstdSource: ByteSource {
                     failure.finish()
                     return out.pos
                 }
-                return try failure.deliver(out.pos, .corrupt(path: path, offset: source.rawBytesRead, reason: "truncated zstd stream"))
+                return try failure.deliver(
+                    out.pos, .corrupt(path: path, offset: source.rawBytesRead, reason: "truncated zstd stream"))
             }
             let rc = ZSTD_decompressStream(context, &out, &inBuffer)
             if ZSTD_isError(rc) != 0 {
@@ -250,7 +254,9 @@ public func openInput(path: String) throws(InputError) -> (source: ByteSource, c
 }
 
 /// Wraps `source` by its magic bytes: gzip `1f 8b`, zstd `28 b5 2f fd`, else plain.
-public func openInput(source: ByteSource, path: String) throws(InputError) -> (source: ByteSource, compression: Compression) {
+public func openInput(source: ByteSource, path: String) throws(InputError) -> (
+    source: ByteSource, compression: Compression
+) {
     var head = [UInt8](repeating: 0, count: 4)
     var have = 0
     do {

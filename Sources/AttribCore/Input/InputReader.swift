@@ -43,7 +43,9 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
         }
         let line = JSONBytes(base: p, end: lineEnd)
         let k = line.skipSpace(lineStart)
-        if k < lineEnd, p[k] == 0x7B, case .complete(let e) = line.scanValue(k), line.skipSpace(e) == lineEnd || p[lineEnd - 1] == 0x0D {
+        if k < lineEnd, p[k] == 0x7B, case .complete(let e) = line.scanValue(k),
+            line.skipSpace(e) == lineEnd || p[lineEnd - 1] == 0x0D
+        {
             objectLines += 1
         }
         if n > 0 { lines += 1 }
@@ -56,8 +58,10 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
 /// Reads one input into `sink`. Returns what was detected; `.empty` and `.unrecognized` read nothing.
 /// A decompression error is thrown after every good event before it has been delivered. `warn` receives
 /// what the reader read leniently (one line per file, without the path).
-public func readInput(_ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink,
-                      warn: ((String) -> Void)? = nil) throws -> Detected {
+public func readInput(
+    _ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink,
+    warn: ((String) -> Void)? = nil
+) throws -> Detected {
     let cursor = StreamCursor(source: source)
     while cursor.end < 65536, try cursor.fill() {}
     let detected: Detected
@@ -106,7 +110,8 @@ func s3StreamName(_ path: String) -> String? {
     let tasks = parts.indices.filter { $0 < parts.count - 2 && isUUID(parts[$0]) }
     guard var task = tasks.last else { return nil }
     if tasks.count > 1 {
-        for t in tasks.reversed() where access("/" + parts[..<t].joined(separator: "/") + "/aws-logs-write-test", F_OK) == 0 {
+        for t in tasks.reversed()
+        where access("/" + parts[..<t].joined(separator: "/") + "/aws-logs-write-test", F_OK) == 0 {
             task = t
             break
         }

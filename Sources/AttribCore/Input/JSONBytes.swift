@@ -199,8 +199,10 @@ struct JSONBytes {
             var k = j
             while k + 8 <= end {
                 let w = UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)
-                let m = hasByte(w, 0x22) | hasByte(w, 0x5C)
-                    | (w & 0x8080_8080_8080_8080 == 0 ? ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080) : 0x80)
+                let m =
+                    hasByte(w, 0x22) | hasByte(w, 0x5C)
+                    | (w & 0x8080_8080_8080_8080 == 0
+                        ? ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080) : 0x80)
                 if m != 0 {
                     k += m.trailingZeroBitCount >> 3
                     break
@@ -238,7 +240,9 @@ struct JSONBytes {
                 j = k + 6
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     // A surrogate pair; a lone high surrogate becomes U+FFFD.
-                    if j + 6 <= end, base[j] == 0x5C, base[j + 1] == 0x75, let low = hex4(j + 2), low >= 0xDC00 && low < 0xE000 {
+                    if j + 6 <= end, base[j] == 0x5C, base[j + 1] == 0x75, let low = hex4(j + 2),
+                        low >= 0xDC00 && low < 0xE000
+                    {
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         j += 6
                     } else {
@@ -327,7 +331,6 @@ func parseDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int) -> Double
     }
     return v.isFinite ? v : nil
 }
-
 
 extension JSONBytes {
     /// Like `forEachMemberEnd`, but `take(keyStart, keyEnd, valueStart)` may read a value itself and
@@ -447,5 +450,7 @@ final class ByteBuffer {
 
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
     var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
-    func slice(_ start: Int, _ length: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + start, count: length) }
+    func slice(_ start: Int, _ length: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + start, count: length)
+    }
 }

@@ -83,7 +83,9 @@ final class JSONStreamReader {
         let p = cursor.storage
         var i = cursor.pos
         while i < cursor.end {
-            let lineEnd = memchr(p + i, 0x0A, cursor.end - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? cursor.end
+            let lineEnd =
+                memchr(p + i, 0x0A, cursor.end - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
+                ?? cursor.end
             let v = JSONBytes(base: p, end: lineEnd)
             var k = v.skipSpace(i)
             if k < lineEnd, p[k] == 0x7B {
@@ -113,7 +115,9 @@ final class JSONStreamReader {
         }
         let lineEnd = newline ?? cursor.end
         var stop = lineEnd
-        if cursor.storage[cursor.pos] == 0x7B, case .complete(let valueEnd) = JSONBytes(base: cursor.storage, end: lineEnd).scanValue(cursor.pos) {
+        if cursor.storage[cursor.pos] == 0x7B,
+            case .complete(let valueEnd) = JSONBytes(base: cursor.storage, end: lineEnd).scanValue(cursor.pos)
+        {
             stop = valueEnd
         }
         try reject(cursor.pos, stop, "not a CloudWatch export document")
@@ -137,7 +141,8 @@ final class JSONStreamReader {
             try emit(timestamp: nil, cursor.pos, valueEnd, group: nil, stream: nil, at: position(cursor.pos))
             cursor.pos = valueEnd
         case .incomplete, .invalid:
-            let reason = newline == nil && cursor.pendingError == nil ? "JSON cut off at end of input" : "malformed JSON line"
+            let reason =
+                newline == nil && cursor.pendingError == nil ? "JSON cut off at end of input" : "malformed JSON line"
             if cursor.pendingError == nil || newline != nil {
                 try reject(cursor.pos, lineEnd, reason)
             }
@@ -160,7 +165,10 @@ final class JSONStreamReader {
 
     private func rejectOversizedLine() throws {
         let at = position(cursor.pos)
-        try sink.reject(InputReject(position: at, reason: "line longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
+        try sink.reject(
+            InputReject(
+                position: at, reason: "line longer than \(cursor.limitText)",
+                raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
         cursor.resetFull()
         if try cursor.skipLine() { line += 1 }
     }
@@ -200,7 +208,9 @@ final class JSONStreamReader {
         let line = JSONBytes(base: cursor.storage, end: newline ?? cursor.end)
         var hasEvents = false
         let complete = line.forEachMemberEnd(cursor.pos) { ks, ke, vs, _ in
-            if line[vs] == 0x5B && (line.equals(ks, ke, "events") || line.equals(ks, ke, "logEvents") || line.equals(ks, ke, "results")) {
+            if line[vs] == 0x5B
+                && (line.equals(ks, ke, "events") || line.equals(ks, ke, "logEvents") || line.equals(ks, ke, "results"))
+            {
                 hasEvents = true
             }
         }
@@ -228,8 +238,10 @@ final class JSONStreamReader {
                 cursor.pos += 1
                 if !sawEvents {
                     // Never silent: a document that looked like an envelope but carried no events.
-                    try sink.reject(InputReject(position: Position(byte: cursor.absolutePos), reason: "JSON document without events",
-                                                raw: UnsafeRawBufferPointer(start: nil, count: 0)))
+                    try sink.reject(
+                        InputReject(
+                            position: Position(byte: cursor.absolutePos), reason: "JSON document without events",
+                            raw: UnsafeRawBufferPointer(start: nil, count: 0)))
                 } else if emptyEvents {
                     sink.shape(searched ? .filterLogEvents : .getLogEvents)
                 }
@@ -325,7 +337,9 @@ final class JSONStreamReader {
             }
             // One pass when the element is whole in the buffer (nearly always): its fields are read as it
             // is walked, instead of scanning it once for its end and again for its fields (-15% of reading).
-            if let elementEnd = try readElement(kind, cursor.pos, cursor.end, group: group, stream: stream, inPlace: true) {
+            if let elementEnd = try readElement(
+                kind, cursor.pos, cursor.end, group: group, stream: stream, inPlace: true)
+            {
                 cursor.pos = elementEnd
                 continue
             }
@@ -372,7 +386,9 @@ final class JSONStreamReader {
     /// Reads the element at `start` (an event, row or result) and emits its event or a reject. `inPlace`:
     /// `stop` is only the end of the buffer, the element may not be whole; then nothing is emitted and nil
     /// returned when it does not parse, for the caller to take the validating path. Returns its end.
-    private func readElement(_ kind: EventsKind, _ start: Int, _ stop: Int, group: String?, stream: String?, inPlace: Bool) throws -> Int? {
+    private func readElement(
+        _ kind: EventsKind, _ start: Int, _ stop: Int, group: String?, stream: String?, inPlace: Bool
+    ) throws -> Int? {
         let v = JSONBytes(base: cursor.storage, end: stop)
         var elementEnd: Int?
         var timestamp: Int64?
@@ -385,12 +401,15 @@ final class JSONStreamReader {
         case .cloudWatchEvents, .firehoseLogEvents:
             // The message is decoded as it is walked (one pass over the longest value).
             // swift-format-ignore: OnlyOneTrailingClosureArgument
-            elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
-                guard v.equals(ks, ke, "message") else { return nil }
-                let e = decodeMessage(v, vs)
-                messageFound = e != nil
-                return e
-            }) { ks, ke, vs, ve in
+            elementEnd = v.forEachMemberEnd(
+                start,
+                take: { ks, ke, vs in
+                    guard v.equals(ks, ke, "message") else { return nil }
+                    let e = decodeMessage(v, vs)
+                    messageFound = e != nil
+                    return e
+                }
+            ) { ks, ke, vs, ve in
                 if v.equals(ks, ke, "timestamp") {
                     timestamp = parseInteger(v.base, vs, ve)
                 } else if v.equals(ks, ke, "logStreamName") {
@@ -418,43 +437,51 @@ final class JSONStreamReader {
             // The message is decoded as the row is walked (one pass over the longest value).
             if kind == .insightsRows {
                 // swift-format-ignore: OnlyOneTrailingClosureArgument
-                elementEnd = v.forEachMemberEnd(start, take: { ks, ke, vs in
-                    guard v.equals(ks, ke, "@message") else { return nil }
-                    let e = decodeMessage(v, vs)
-                    messageFound = e != nil
-                    return e
-                }) { ks, ke, vs, ve in fields.append(((ks, ke), (vs, ve))) }
+                elementEnd = v.forEachMemberEnd(
+                    start,
+                    take: { ks, ke, vs in
+                        guard v.equals(ks, ke, "@message") else { return nil }
+                        let e = decodeMessage(v, vs)
+                        messageFound = e != nil
+                        return e
+                    }
+                ) { ks, ke, vs, ve in fields.append(((ks, ke), (vs, ve))) }
                 guard elementEnd != nil else {
                     if inPlace { return nil }
                     try reject(start, stop, "row is not a JSON object")
                     return stop
                 }
             } else {
-                elementEnd = v.forEachElementEnd(start, parse: { es in
-                    guard v[es] == 0x7B else {
-                        if case .complete(let e) = v.scanValue(es) { return e }  // not a field: skipped
-                        return nil
-                    }
-                    var name: (Int, Int)?
-                    var value: (Int, Int)?
-                    var isMessage = false
-                    // swift-format-ignore: OnlyOneTrailingClosureArgument
-                    let end = v.forEachMemberEnd(es, take: { ks, ke, vs in
-                        // The value of "@message" when "field" came first, as AWS writes it.
-                        guard isMessage, v.equals(ks, ke, "value") else { return nil }
-                        let e = decodeMessage(v, vs)
-                        messageFound = e != nil
-                        return e
-                    }) { ks, ke, vs, ve in
-                        if v.equals(ks, ke, "field"), v[vs] == 0x22 {
-                            name = (vs + 1, ve - 1)
-                            isMessage = v.equals(vs + 1, ve - 1, "@message")
+                elementEnd = v.forEachElementEnd(
+                    start,
+                    parse: { es in
+                        guard v[es] == 0x7B else {
+                            if case .complete(let e) = v.scanValue(es) { return e }  // not a field: skipped
+                            return nil
                         }
-                        if v.equals(ks, ke, "value") { value = (vs, ve) }
-                    }
-                    if let name, let value { fields.append((name, value)) }
-                    return end
-                })
+                        var name: (Int, Int)?
+                        var value: (Int, Int)?
+                        var isMessage = false
+                        // swift-format-ignore: OnlyOneTrailingClosureArgument
+                        let end = v.forEachMemberEnd(
+                            es,
+                            take: { ks, ke, vs in
+                                // The value of "@message" when "field" came first, as AWS writes it.
+                                guard isMessage, v.equals(ks, ke, "value") else { return nil }
+                                let e = decodeMessage(v, vs)
+                                messageFound = e != nil
+                                return e
+                            }
+                        ) { ks, ke, vs, ve in
+                            if v.equals(ks, ke, "field"), v[vs] == 0x22 {
+                                name = (vs + 1, ve - 1)
+                                isMessage = v.equals(vs + 1, ve - 1, "@message")
+                            }
+                            if v.equals(ks, ke, "value") { value = (vs, ve) }
+                        }
+                        if let name, let value { fields.append((name, value)) }
+                        return end
+                    })
                 guard elementEnd != nil else {
                     if inPlace { return nil }
                     try reject(start, stop, "result row is not an array of fields")
@@ -469,8 +496,13 @@ final class JSONStreamReader {
                     if v.readString(vs, into: scratch) != nil {
                         // "2026-03-01 10:00:00.123" from AWS; some tools (moto) write epoch ms as a string.
                         let b = scratch.bytes
-                        timestamp = b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count)
-                            ?? parseInteger(b.baseAddress!, 0, b.count).flatMap { epochMillis(fromNumber: Double($0)) }
+                        timestamp =
+                            b.isEmpty
+                            ? nil
+                            : parseISOTimestamp(b.baseAddress!, 0, b.count)
+                                ?? parseInteger(b.baseAddress!, 0, b.count).flatMap {
+                                    epochMillis(fromNumber: Double($0))
+                                }
                     } else {
                         timestamp = parseInteger(v.base, vs, ve)
                     }
@@ -485,7 +517,8 @@ final class JSONStreamReader {
                     scratch.removeAll()
                     if v.readString(vs, into: scratch) != nil {
                         let b = scratch.bytes
-                        groupName = groupNames.name(b.firstIndex(of: 0x3A).map { UnsafeBufferPointer(rebasing: b[($0 + 1)...]) } ?? b)
+                        groupName = groupNames.name(
+                            b.firstIndex(of: 0x3A).map { UnsafeBufferPointer(rebasing: b[($0 + 1)...]) } ?? b)
                     }
                 }
             }
@@ -499,7 +532,9 @@ final class JSONStreamReader {
             try reject(start, end, "event without a valid timestamp")
             return end
         }
-        try emitDecoded(timestamp: timestamp, message.raw, group: groupName, stream: streamName, at: at, rawStart: start, rawStop: end)
+        try emitDecoded(
+            timestamp: timestamp, message.raw, group: groupName, stream: streamName, at: at, rawStart: start,
+            rawStop: end)
         return end
     }
 
@@ -511,17 +546,26 @@ final class JSONStreamReader {
 
     // MARK: Emitting
 
-    private func emit(timestamp: Int64?, _ start: Int, _ stop: Int, group: String?, stream: String?, at: Position) throws {
+    private func emit(timestamp: Int64?, _ start: Int, _ stop: Int, group: String?, stream: String?, at: Position)
+        throws
+    {
         let bytes = cursor.bytes(start, stop)
-        try emitDecoded(timestamp: timestamp, bytes, group: group, stream: stream, at: at, rawStart: start, rawStop: stop)
+        try emitDecoded(
+            timestamp: timestamp, bytes, group: group, stream: stream, at: at, rawStart: start, rawStop: stop)
     }
 
-    private func emitDecoded(timestamp: Int64?, _ bytes: UnsafeRawBufferPointer, group: String?, stream: String?,
-                             at: Position, rawStart: Int, rawStop: Int) throws {
-        guard isValidUTF8(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!, bytes.count) else {
+    private func emitDecoded(
+        timestamp: Int64?, _ bytes: UnsafeRawBufferPointer, group: String?, stream: String?,
+        at: Position, rawStart: Int, rawStop: Int
+    ) throws {
+        guard
+            isValidUTF8(
+                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!, bytes.count)
+        else {
             return try reject(rawStart, rawStop, "invalid UTF-8 in message")
         }
-        try sink.event(EnvelopeEvent(timestampMs: timestamp, message: bytes, logGroup: group, logStream: stream, position: at))
+        try sink.event(
+            EnvelopeEvent(timestampMs: timestamp, message: bytes, logGroup: group, logStream: stream, position: at))
     }
 
     private func reject(_ start: Int, _ stop: Int, _ reason: String) throws {
@@ -551,7 +595,9 @@ struct NameCache {
 
     mutating func name(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         if bytes.isEmpty { return nil }
-        if let lastName, bytes.count == last.count, last.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+        if let lastName, bytes.count == last.count,
+            last.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
+        {
             return lastName
         }
         last = Array(bytes)

@@ -31,7 +31,11 @@ final class S3ExportReader {
             let newline = try cursor.findNewline()
             if cursor.full {
                 try flush()
-                try sink.reject(InputReject(position: Position(line: line, byte: cursor.absolutePos), reason: "line longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
+                try sink.reject(
+                    InputReject(
+                        position: Position(line: line, byte: cursor.absolutePos),
+                        reason: "line longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)
+                    ))
                 cursor.resetFull()
                 _ = try cursor.skipLine()
                 continue
@@ -45,13 +49,16 @@ final class S3ExportReader {
                 pendingTimestamp = ts
                 pendingPosition = Position(line: line, byte: cursor.baseOffset + Int64(start))
                 pending.removeAll(keepingCapacity: true)
-                pending.append(contentsOf: UnsafeBufferPointer(start: cursor.storage + space + 1, count: lineEnd - space - 1))
+                pending.append(
+                    contentsOf: UnsafeBufferPointer(start: cursor.storage + space + 1, count: lineEnd - space - 1))
             } else if pendingTimestamp != nil {
                 pending.append(0x0A)
                 pending.append(contentsOf: UnsafeBufferPointer(start: cursor.storage + start, count: lineEnd - start))
             } else if lineEnd > start {
-                try sink.reject(InputReject(position: Position(line: line, byte: cursor.baseOffset + Int64(start)),
-                                            reason: "line does not start with a timestamp", raw: cursor.bytes(start, lineEnd)))
+                try sink.reject(
+                    InputReject(
+                        position: Position(line: line, byte: cursor.baseOffset + Int64(start)),
+                        reason: "line does not start with a timestamp", raw: cursor.bytes(start, lineEnd)))
             }
             cursor.pos = next
         }
@@ -75,9 +82,11 @@ final class S3ExportReader {
         pendingTimestamp = nil
         try pending.withUnsafeBytes { m in
             guard isValidUTF8(m.baseAddress!.assumingMemoryBound(to: UInt8.self), m.count) else {
-                return try sink.reject(InputReject(position: pendingPosition, reason: "invalid UTF-8 in message", raw: m))
+                return try sink.reject(
+                    InputReject(position: pendingPosition, reason: "invalid UTF-8 in message", raw: m))
             }
-            try sink.event(EnvelopeEvent(timestampMs: ts, message: m, logGroup: nil, logStream: stream, position: pendingPosition))
+            try sink.event(
+                EnvelopeEvent(timestampMs: ts, message: m, logGroup: nil, logStream: stream, position: pendingPosition))
         }
     }
 }
@@ -103,7 +112,9 @@ final class InsightsCSVReader {
     private var recordStop = 0
     private var recordQuotingValid = true
 
-    private func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { fieldBytes.slice(fieldStart[i], fieldEnd[i] - fieldStart[i]) }
+    private func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        fieldBytes.slice(fieldStart[i], fieldEnd[i] - fieldStart[i])
+    }
     private var line = 1
 
     init(cursor: StreamCursor, sink: EventSink, warn: ((String) -> Void)? = nil) {
@@ -122,7 +133,10 @@ final class InsightsCSVReader {
         let streamIndex = header.firstIndex(of: "@logStream")
         let logIndex = header.firstIndex(of: "@log")
         guard let tsIndex, let messageIndex else {
-            try sink.reject(InputReject(position: Position(line: 1, byte: 0), reason: "CSV header has no @timestamp and @message columns", raw: UnsafeRawBufferPointer(start: nil, count: 0)))
+            try sink.reject(
+                InputReject(
+                    position: Position(line: 1, byte: 0), reason: "CSV header has no @timestamp and @message columns",
+                    raw: UnsafeRawBufferPointer(start: nil, count: 0)))
             return
         }
         var streams = NameCache()
@@ -131,8 +145,9 @@ final class InsightsCSVReader {
         var firstWholeRow = 0
         defer {
             if wholeRows > 0 {
-                warn?("\(wholeRows) row\(wholeRows == 1 ? "" : "s") not quoted as RFC 4180 (first at line \(firstWholeRow)): "
-                      + "@message read whole, as all the text between the other columns")
+                warn?(
+                    "\(wholeRows) row\(wholeRows == 1 ? "" : "s") not quoted as RFC 4180 (first at line \(firstWholeRow)): "
+                        + "@message read whole, as all the text between the other columns")
             }
         }
         while true {
@@ -143,10 +158,14 @@ final class InsightsCSVReader {
             let at = Position(line: recordLine, byte: recordByte)
             if !recordQuotingValid || count != header.count {
                 guard readWholeMessage(columns: header.count, message: messageIndex) else {
-                    let reason = recordQuotingValid
+                    let reason =
+                        recordQuotingValid
                         ? "CSV row is not RFC 4180: \(count) fields, the header has \(header.count)"
                         : "CSV row is not RFC 4180: a quote inside a field"
-                    try sink.reject(InputReject(position: at, reason: reason, raw: cursor.bytes(recordStart, min(recordStop, recordStart + 65536))))
+                    try sink.reject(
+                        InputReject(
+                            position: at, reason: reason,
+                            raw: cursor.bytes(recordStart, min(recordStop, recordStart + 65536))))
                     continue
                 }
                 count = header.count
@@ -155,14 +174,18 @@ final class InsightsCSVReader {
             }
             let tsField = field(tsIndex)
             guard let ts = tsField.isEmpty ? nil : parseISOTimestamp(tsField.baseAddress!, 0, tsField.count) else {
-                try sink.reject(InputReject(position: at, reason: "CSV row without a valid @timestamp", raw: UnsafeRawBufferPointer(tsField)))
+                try sink.reject(
+                    InputReject(
+                        position: at, reason: "CSV row without a valid @timestamp", raw: UnsafeRawBufferPointer(tsField)
+                    ))
                 continue
             }
             let stream = streamIndex.flatMap { $0 < count ? streams.name(field($0)) : nil }
             var group: String?
             if let logIndex, logIndex < count {
                 let log = field(logIndex)
-                group = groups.name(log.firstIndex(of: 0x3A).map { UnsafeBufferPointer(rebasing: log[($0 + 1)...]) } ?? log)
+                group = groups.name(
+                    log.firstIndex(of: 0x3A).map { UnsafeBufferPointer(rebasing: log[($0 + 1)...]) } ?? log)
             }
             let m = UnsafeRawBufferPointer(field(messageIndex))
             guard m.count == 0 || isValidUTF8(m.baseAddress!.assumingMemoryBound(to: UInt8.self), m.count) else {
@@ -196,14 +219,22 @@ final class InsightsCSVReader {
             offset = i - cursor.pos
             if try !cursor.fill() {
                 if cursor.full {
-                    try sink.reject(InputReject(position: Position(line: line, byte: cursor.absolutePos), reason: "CSV record longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
+                    try sink.reject(
+                        InputReject(
+                            position: Position(line: line, byte: cursor.absolutePos),
+                            reason: "CSV record longer than \(cursor.limitText)",
+                            raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
                     cursor.resetFull()
                     return nil
                 }
                 if cursor.pos >= cursor.end { return nil }
                 if inQuotes {
                     if cursor.pendingError == nil {
-                        try sink.reject(InputReject(position: Position(line: line, byte: cursor.absolutePos), reason: "unterminated quoted field", raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
+                        try sink.reject(
+                            InputReject(
+                                position: Position(line: line, byte: cursor.absolutePos),
+                                reason: "unterminated quoted field",
+                                raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
                     }
                     cursor.pos = cursor.end
                     return nil
@@ -241,7 +272,9 @@ final class InsightsCSVReader {
                 i += 1
                 var closed = false
                 while i < lineEnd {
-                    let q = memchr(p + i, 0x22, lineEnd - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? lineEnd
+                    let q =
+                        memchr(p + i, 0x22, lineEnd - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
+                        ?? lineEnd
                     fieldBytes.append(p + i, q - i)
                     i = q
                     guard i < lineEnd else { break }

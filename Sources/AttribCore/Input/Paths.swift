@@ -16,7 +16,9 @@ public struct InputFile: Sendable, Equatable {
 
 /// Expands `paths`. Problems with single paths (missing, unreadable, a symlink loop) are returned as
 /// errors alongside the files that are fine, so one bad path never stops the others.
-public func expandPaths(_ paths: [String], excluding excluded: Set<String> = []) -> (files: [InputFile], errors: [InputError]) {
+public func expandPaths(_ paths: [String], excluding excluded: Set<String> = []) -> (
+    files: [InputFile], errors: [InputError]
+) {
     var files: [InputFile] = []
     var errors: [InputError] = []
     var visited = Set<[UInt64]>()

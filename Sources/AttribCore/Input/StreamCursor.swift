@@ -83,7 +83,9 @@ final class StreamCursor {
 
     /// Skips a UTF-8 byte order mark at the cursor (console exports and Windows tools write one).
     func skipByteOrderMark() throws {
-        if try end - pos >= 3 || fill(), end - pos >= 3, storage[pos] == 0xEF, storage[pos + 1] == 0xBB, storage[pos + 2] == 0xBF {
+        if try end - pos >= 3 || fill(), end - pos >= 3, storage[pos] == 0xEF, storage[pos + 1] == 0xBB,
+            storage[pos + 2] == 0xBF
+        {
             pos += 3
         }
     }

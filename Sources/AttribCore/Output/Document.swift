@@ -128,8 +128,10 @@ public struct Section: Sendable {
     /// The formats that print this section.
     public var formats: Set<OutputFormat>
 
-    public init(title: String? = nil, _ content: SectionContent, json: JSONLayout = .rows,
-                formats: Set<OutputFormat> = Set(OutputFormat.allCases)) {
+    public init(
+        title: String? = nil, _ content: SectionContent, json: JSONLayout = .rows,
+        formats: Set<OutputFormat> = Set(OutputFormat.allCases)
+    ) {
         self.title = title
         self.content = content
         self.json = json

@@ -79,7 +79,8 @@ final class CompiledMapping: @unchecked Sendable {
     /// A cheap hash of a key: its length and three of its bytes.
     @inline(__always) static func slot(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
         guard n > 0 else { return 0 }
-        let h = UInt32(truncatingIfNeeded: n) &* 0x9E37_79B1 ^ UInt32(p[0]) &* 0x85EB_CA77 ^ UInt32(p[n - 1]) &* 0xC2B2_AE3D
+        let h =
+            UInt32(truncatingIfNeeded: n) &* 0x9E37_79B1 ^ UInt32(p[0]) &* 0x85EB_CA77 ^ UInt32(p[n - 1]) &* 0xC2B2_AE3D
             ^ UInt32(p[n >> 1]) &* 0x27D4_EB2F
         return Int(h ^ (h >> 15))
     }
@@ -91,7 +92,9 @@ final class CompiledMapping: @unchecked Sendable {
         while true {
             let e = Int(table[i])
             if e < 0 { return -1 }
-            let matches = entries[e].key.withUnsafeBufferPointer { k in k.count == n && memcmp(k.baseAddress!, p, n) == 0 }
+            let matches = entries[e].key.withUnsafeBufferPointer { k in
+                k.count == n && memcmp(k.baseAddress!, p, n) == 0
+            }
             if matches { return e }
             i = (i + 1) & mask
         }

@@ -29,19 +29,23 @@ public final class LineParser {
         let mapping = self.mapping
         var e = -1  // the entry of the member at hand, found once by `take`
         // swift-format-ignore: OnlyOneTrailingClosureArgument
-        return v.forEachMemberEnd(object, take: { ks, ke, vs in
-            e = mapping.find(level, v.base + ks, ke - ks)
-            // A string field's value is decoded straight away (one pass, not a scan and then a decode).
-            guard e >= 0, v[vs] == 0x22, let field = mapping.targets[e].0, field.isText,
-                line.claim(field, rank: mapping.targets[e].1) else { return nil }
-            let start = line.arena.count
-            if let end = v.readString(vs, into: line.arena) {
-                line.setText(field, from: start)
-                return end
+        return v.forEachMemberEnd(
+            object,
+            take: { ks, ke, vs in
+                e = mapping.find(level, v.base + ks, ke - ks)
+                // A string field's value is decoded straight away (one pass, not a scan and then a decode).
+                guard e >= 0, v[vs] == 0x22, let field = mapping.targets[e].0, field.isText,
+                    line.claim(field, rank: mapping.targets[e].1)
+                else { return nil }
+                let start = line.arena.count
+                if let end = v.readString(vs, into: line.arena) {
+                    line.setText(field, from: start)
+                    return end
+                }
+                line.drop(field)
+                return nil
             }
-            line.drop(field)
-            return nil
-        }) { ks, ke, vs, ve in
+        ) { ks, ke, vs, ve in
             guard e >= 0 else { return }
             let (field, rank, child) = mapping.targets[e]
             if let field {
@@ -101,7 +105,8 @@ public final class LineParser {
             } else {
                 line.drop(field)
                 if field.isTokenCount {
-                    let key = String(decoding: UnsafeRawBufferPointer(start: v.base + vs, count: min(ve - vs, 40)), as: UTF8.self)
+                    let key = String(
+                        decoding: UnsafeRawBufferPointer(start: v.base + vs, count: min(ve - vs, 40)), as: UTF8.self)
                     line.invalid = "invalid token count \(key)"
                 }
             }

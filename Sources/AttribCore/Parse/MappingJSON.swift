@@ -6,7 +6,10 @@ import Foundation
 /// their members in file order.
 struct MappingJSON {
     enum Value {
-        case null, bool(Bool), number(Double), string(String)
+        case null
+        case bool(Bool)
+        case number(Double)
+        case string(String)
         case array([MappingJSON])
         case object([(key: String, keyOffset: Int, value: MappingJSON)])
     }
@@ -73,10 +76,14 @@ struct MappingJSONReader {
             }
             while true {
                 skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes, found \(found())") }
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
+                    throw fail("expected a key in quotes, found \(found())")
+                }
                 let keyOffset = i
                 let key = try string()
-                if members.contains(where: { $0.key == key }) { throw fail("key \(MappingJSON.quoted(key)) given twice", at: keyOffset) }
+                if members.contains(where: { $0.key == key }) {
+                    throw fail("key \(MappingJSON.quoted(key)) given twice", at: keyOffset)
+                }
                 try expect(UInt8(ascii: ":"), "':' after the key")
                 members.append((key, keyOffset, try value(depth: depth + 1)))
                 skipSpace()
@@ -125,7 +132,9 @@ struct MappingJSONReader {
 
     private mutating func literal(_ word: String) throws(MappingError) {
         let w = Array(word.utf8)
-        guard bytes.count - i >= w.count, Array(bytes[i..<i + w.count]) == w else { throw fail("expected a value, found \(found())") }
+        guard bytes.count - i >= w.count, Array(bytes[i..<i + w.count]) == w else {
+            throw fail("expected a value, found \(found())")
+        }
         i += w.count
     }
 
@@ -141,7 +150,9 @@ struct MappingJSONReader {
         let integerStart = i
         let n = digits()
         guard n > 0 else { throw fail("expected a digit, found \(found())") }
-        if n > 1, bytes[integerStart] == UInt8(ascii: "0") { throw fail("a number cannot start with 0", at: integerStart) }
+        if n > 1, bytes[integerStart] == UInt8(ascii: "0") {
+            throw fail("a number cannot start with 0", at: integerStart)
+        }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             i += 1
             guard digits() > 0 else { throw fail("expected a digit after '.', found \(found())") }
@@ -151,7 +162,9 @@ struct MappingJSONReader {
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             guard digits() > 0 else { throw fail("expected a digit in the exponent, found \(found())") }
         }
-        guard let d = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else { throw fail("invalid number", at: start) }
+        guard let d = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else {
+            throw fail("invalid number", at: start)
+        }
         return d
     }
 
@@ -199,7 +212,9 @@ struct MappingJSONReader {
                     }
                     i += 2
                     let low = try hex4()
-                    guard low >= 0xDC00 && low < 0xE000 else { throw fail("a high surrogate without its low surrogate", at: i - 12) }
+                    guard low >= 0xDC00 && low < 0xE000 else {
+                        throw fail("a high surrogate without its low surrogate", at: i - 12)
+                    }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let u = Unicode.Scalar(scalar) else { throw fail("a lone low surrogate", at: i - 6) }

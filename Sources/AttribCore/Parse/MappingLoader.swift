@@ -66,7 +66,8 @@ struct MappingDecoder {
 
     /// `parent.key`, or `parent["a.b"]` when the key could be misread (a dot, a bracket, a space, empty).
     private func child(_ parent: String, _ key: String) -> String {
-        let plain = !key.isEmpty && key.unicodeScalars.allSatisfy { !".[] \"".unicodeScalars.contains($0) && $0.value > 0x20 }
+        let plain =
+            !key.isEmpty && key.unicodeScalars.allSatisfy { !".[] \"".unicodeScalars.contains($0) && $0.value > 0x20 }
         if !plain { return parent + "[\(MappingJSON.quoted(key))]" }
         return parent.isEmpty ? key : parent + "." + key
     }
@@ -82,7 +83,9 @@ struct MappingDecoder {
             let key = child("", m.key)
             switch m.key {
             case "format":
-                guard case .number(let n) = m.value.value else { throw fail(key, at: m.value.offset, "expected a number: \(MappingLoader.format)") }
+                guard case .number(let n) = m.value.value else {
+                    throw fail(key, at: m.value.offset, "expected a number: \(MappingLoader.format)")
+                }
                 format = n
             case "description":
                 guard case .string = m.value.value else { throw fail(key, at: m.value.offset, "expected a string") }
@@ -96,10 +99,14 @@ struct MappingDecoder {
                 throw fail(key, at: m.keyOffset, "unknown key (known: \(Self.topKeys.joined(separator: ", ")))")
             }
         }
-        guard let format else { throw fail("format", at: root.offset, "missing: the format of the file, \(MappingLoader.format)") }
+        guard let format else {
+            throw fail("format", at: root.offset, "missing: the format of the file, \(MappingLoader.format)")
+        }
         guard format == Double(MappingLoader.format) else {
             let n = format == format.rounded() && abs(format) < 1e9 ? String(Int(format)) : String(format)
-            throw fail("format", at: memberOffset(members, "format"), "format \(n) is not supported: this attrib reads format \(MappingLoader.format)")
+            throw fail(
+                "format", at: memberOffset(members, "format"),
+                "format \(n) is not supported: this attrib reads format \(MappingLoader.format)")
         }
         guard let fields else { throw fail("fields", at: root.offset, "missing: the paths of each canonical field") }
         let paths = try decodeFields(fields)
@@ -107,7 +114,8 @@ struct MappingDecoder {
         if let routes {
             mantle = try decodeRoutes(routes)
             if !mantle.isEmpty && !paths.contains(where: { $0.0 == .statement }) {
-                throw fail("routes", at: routes.offset, "statements need a path for the statement: add fields.statement")
+                throw fail(
+                    "routes", at: routes.offset, "statements need a path for the statement: add fields.statement")
             }
         }
         return FieldMapping(name: name, paths: paths, mantleStatements: mantle)
@@ -119,14 +127,19 @@ struct MappingDecoder {
 
     /// Today an empty string means absent (SPEC §2) and null always does; other values are for a later release.
     private func checkAbsent(_ node: MappingJSON, _ key: String) throws(MappingError) {
-        guard case .array(let items) = node.value else { throw fail(key, at: node.offset, "expected an array of strings: [\"\"]") }
+        guard case .array(let items) = node.value else {
+            throw fail(key, at: node.offset, "expected an array of strings: [\"\"]")
+        }
         var values: [String] = []
         for (n, item) in items.enumerated() {
-            guard case .string(let s) = item.value else { throw fail(key + "[\(n)]", at: item.offset, "expected a string") }
+            guard case .string(let s) = item.value else {
+                throw fail(key + "[\(n)]", at: item.offset, "expected a string")
+            }
             values.append(s)
         }
         guard values == [""] else {
-            throw fail(key, at: node.offset, "only [\"\"] is supported: an empty string means absent (and null always does)")
+            throw fail(
+                key, at: node.offset, "only [\"\"] is supported: an empty string means absent (and null always does)")
         }
     }
 
@@ -145,10 +158,13 @@ struct MappingDecoder {
                 throw fail(key, at: m.keyOffset, "unknown canonical field (known: \(known))")
             }
             guard case .array(let pathNodes) = m.value.value else {
-                throw fail(key, at: m.value.offset, "expected an array of paths, e.g. [[\"model\"], [\"usage\", \"model\"]]")
+                throw fail(
+                    key, at: m.value.offset, "expected an array of paths, e.g. [[\"model\"], [\"usage\", \"model\"]]")
             }
             guard !pathNodes.isEmpty else {
-                throw fail(key, at: m.value.offset, "expected at least one path (leave the field out when the gateway never logs it)")
+                throw fail(
+                    key, at: m.value.offset,
+                    "expected at least one path (leave the field out when the gateway never logs it)")
             }
             var paths: [[String]] = []
             for (n, p) in pathNodes.enumerated() {
@@ -159,7 +175,8 @@ struct MappingDecoder {
                         hint = ": [\(MappingJSON.quoted(s))]"
                         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
                         if parts.count > 1 {
-                            hint += " is one key with a dot in it, [\(parts.map { MappingJSON.quoted(String($0)) }.joined(separator: ", "))] is a nested path"
+                            hint +=
+                                " is one key with a dot in it, [\(parts.map { MappingJSON.quoted(String($0)) }.joined(separator: ", "))] is a nested path"
                         }
                     }
                     throw fail(pathKey, at: p.offset, "expected a path: an array of keys" + hint)

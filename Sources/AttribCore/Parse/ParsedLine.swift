@@ -60,9 +60,13 @@ public final class ParsedLine {
     /// The four stored counts (SPEC §2 token semantics): Anthropic-style fields are taken as they are;
     /// OpenAI-style `prompt_tokens` includes cached tokens, which are split out as cache reads.
     public var usage: (input: Int64, output: Int64, cacheRead: Int64, cacheWrite: Int64) {
-        if has(.inputTokens) || has(.cacheReadTokens) || has(.cacheWriteTokens) || (has(.outputTokens) && !has(.promptTokens)) {
-            return (integer(.inputTokens) ?? 0, integer(.outputTokens) ?? integer(.completionTokens) ?? 0,
-                    integer(.cacheReadTokens) ?? 0, integer(.cacheWriteTokens) ?? 0)
+        if has(.inputTokens) || has(.cacheReadTokens) || has(.cacheWriteTokens)
+            || (has(.outputTokens) && !has(.promptTokens))
+        {
+            return (
+                integer(.inputTokens) ?? 0, integer(.outputTokens) ?? integer(.completionTokens) ?? 0,
+                integer(.cacheReadTokens) ?? 0, integer(.cacheWriteTokens) ?? 0
+            )
         }
         let prompt = integer(.promptTokens) ?? 0
         let cached = min(integer(.cachedTokens) ?? 0, prompt)

@@ -39,15 +39,17 @@ public struct GapsResult: Sendable {
 extension Reports {
     public static func gaps(store: Store, prices: PriceTable, window: TimeWindow = TimeWindow()) throws -> GapsResult {
         var r = GapsResult()
-        let everything = ReportQuery(scope: .all, dimensions: [], window: window, measures: [.requests, .conflicts, .orphanUsage])
+        let everything = ReportQuery(
+            scope: .all, dimensions: [], window: window, measures: [.requests, .conflicts, .orphanUsage])
         for g in try groups(everything, store: store, prices: prices) {
             r.requests += g[.requests]
             r.conflicts += g[.conflicts]
             r.usageLinesWithoutRequestId += g[.orphanUsage]
         }
 
-        let byDay = ReportQuery(scope: .modelRequests, dimensions: [.day, .attributed], window: window,
-                                measures: Measure.standard + [.joinedRequests])
+        let byDay = ReportQuery(
+            scope: .modelRequests, dimensions: [.day, .attributed], window: window,
+            measures: Measure.standard + [.joinedRequests])
         var costing = Costing(prices: prices)
         var days: [GapsDay] = []
         for g in try groups(byDay, store: store, prices: prices) {
@@ -66,7 +68,9 @@ extension Reports {
                 days[days.count - 1].unattributedRequests += count
                 let cost = costing.cost(model: g.modelId, requests: count, tokens: tokens)
                 r.unattributedCostUSD = r.unattributedCostUSD.flatMap { a in cost.map { a + $0 } }
-                days[days.count - 1].unattributedCostUSD = days[days.count - 1].unattributedCostUSD.flatMap { a in cost.map { a + $0 } }
+                days[days.count - 1].unattributedCostUSD = days[days.count - 1].unattributedCostUSD.flatMap { a in
+                    cost.map { a + $0 }
+                }
             }
         }
         r.byDay = days.sorted { $0.day < $1.day }
@@ -74,8 +78,9 @@ extension Reports {
         r.cutover = try store.identityCutover()
         r.byStatement = try store.statementCoverage().map { s in
             let share = { (n: Int64) in s.lines > 0 ? Double(n) / Double(s.lines) : 0 }
-            return GapsStatement(statement: s.statement, lines: s.lines, userSubShare: share(s.withUserSub),
-                                 userEmailShare: share(s.withUserEmail), authSourceShare: share(s.withAuthSource))
+            return GapsStatement(
+                statement: s.statement, lines: s.lines, userSubShare: share(s.withUserSub),
+                userEmailShare: share(s.withUserEmail), authSourceShare: share(s.withAuthSource))
         }
         return r
     }

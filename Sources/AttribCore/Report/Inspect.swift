@@ -38,21 +38,25 @@ public struct ShownRequest: Sendable {
 
 extension Reports {
     public static func sources(store: Store) throws -> StoreSummary {
-        let s = try store.db.prepare("""
+        let s = try store.db.prepare(
+            """
             SELECT path, shape, compression, bytes, events, new_events, duplicates, rejects, complete, first_ms, last_ms
             FROM source ORDER BY path, id
             """)
         var sources: [SourceInfo] = []
         while try s.step() {
-            sources.append(SourceInfo(path: s.text(0) ?? "", shape: s.text(1), compression: s.text(2), bytes: s.optionalInt(3),
-                                      events: s.int(4), newEvents: s.int(5), duplicates: s.int(6), rejects: s.int(7),
-                                      complete: s.int(8) == 1, firstMs: s.optionalInt(9), lastMs: s.optionalInt(10)))
+            sources.append(
+                SourceInfo(
+                    path: s.text(0) ?? "", shape: s.text(1), compression: s.text(2), bytes: s.optionalInt(3),
+                    events: s.int(4), newEvents: s.int(5), duplicates: s.int(6), rejects: s.int(7),
+                    complete: s.int(8) == 1, firstMs: s.optionalInt(9), lastMs: s.optionalInt(10)))
         }
         return StoreSummary(
             sources: sources,
             events: try store.db.scalar("SELECT count(*) FROM line") ?? 0,
             requests: try store.db.scalar("SELECT count(*) FROM request") ?? 0,
-            modelRequests: try store.db.scalar("SELECT count(*) FROM request WHERE flags & \(RequestFlag.modelRequest) != 0") ?? 0,
+            modelRequests: try store.db.scalar(
+                "SELECT count(*) FROM request WHERE flags & \(RequestFlag.modelRequest) != 0") ?? 0,
             rejects: try store.db.scalar("SELECT count(*) FROM reject") ?? 0,
             firstMs: try store.db.scalar("SELECT min(ts) FROM line"),
             lastMs: try store.db.scalar("SELECT max(ts) FROM line"))
@@ -71,7 +75,8 @@ extension Reports {
         r.bind(1, requestId)
         guard try r.step() else { return nil }
         let key = r.int(0)
-        let s = try store.db.prepare("""
+        let s = try store.db.prepare(
+            """
             SELECT l.ts, l.statement, l.block, l.slot FROM line l WHERE l.request = ? ORDER BY l.ts, l.block, l.slot
             """)
         s.bind(1, key)
@@ -91,12 +96,14 @@ extension Reports {
                 b.reset()
             }
             let messages = blocks[w.block]!
-            let text = w.slot < messages.count ? String(decoding: messages[w.slot], as: UTF8.self) : "(raw text unavailable)"
+            let text =
+                w.slot < messages.count ? String(decoding: messages[w.slot], as: UTF8.self) : "(raw text unavailable)"
             lines.append(ShownLine(timeMs: w.ts, statement: store.value(w.statement), message: text))
         }
         // Ties in time are ordered by text: where a line is stored depends on which worker read it first.
         lines.sort { a, b in
-            let ta = a.timeMs ?? .min, tb = b.timeMs ?? .min
+            let ta = a.timeMs ?? .min
+            let tb = b.timeMs ?? .min
             return ta != tb ? ta < tb : a.message.utf8.lexicographicallyPrecedes(b.message.utf8)
         }
         return lines

@@ -105,8 +105,9 @@ public struct PriceTable: Sendable {
             guard let e = value as? [String: Any], let input = number(e["input_cost_per_token"]),
                 let output = number(e["output_cost_per_token"]), input >= 0, output >= 0
             else { continue }
-            entries[key] = ModelPrice(input: input, output: output, cacheRead: number(e["cache_read_input_token_cost"]),
-                                      cacheWrite: number(e["cache_creation_input_token_cost"]))
+            entries[key] = ModelPrice(
+                input: input, output: output, cacheRead: number(e["cache_read_input_token_cost"]),
+                cacheWrite: number(e["cache_creation_input_token_cost"]))
         }
         guard !entries.isEmpty else {
             throw PriceError(description: "\(path): no model with input_cost_per_token and output_cost_per_token")
@@ -119,10 +120,16 @@ public struct PriceTable: Sendable {
             .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\r")) }
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
         guard let header = lines.first else { throw PriceError(description: "\(path): empty price file") }
-        let names = header.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces().lowercased() }
+        let names = header.split(separator: ",", omittingEmptySubsequences: false).map {
+            String($0).trimmingSpaces().lowercased()
+        }
         func index(_ name: String) -> Int? { names.firstIndex(of: name) }
-        guard let model = index("model"), let input = index("input_per_mtok"), let output = index("output_per_mtok") else {
-            throw PriceError(description: "\(path): line 1: expected a header model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok")
+        guard let model = index("model"), let input = index("input_per_mtok"), let output = index("output_per_mtok")
+        else {
+            throw PriceError(
+                description:
+                    "\(path): line 1: expected a header model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok"
+            )
         }
         let cacheRead = index("cache_read_per_mtok")
         let cacheWrite = index("cache_write_per_mtok")
@@ -145,8 +152,9 @@ public struct PriceTable: Sendable {
             }
             let i = try value(input, "input_per_mtok", required: true)!
             let o = try value(output, "output_per_mtok", required: true)!
-            entries[cells[model]] = ModelPrice(input: i, output: o, cacheRead: try value(cacheRead, "cache_read_per_mtok", required: false),
-                                               cacheWrite: try value(cacheWrite, "cache_write_per_mtok", required: false))
+            entries[cells[model]] = ModelPrice(
+                input: i, output: o, cacheRead: try value(cacheRead, "cache_read_per_mtok", required: false),
+                cacheWrite: try value(cacheWrite, "cache_write_per_mtok", required: false))
         }
         guard !entries.isEmpty else { throw PriceError(description: "\(path): no prices found") }
         return PriceTable(source: "--prices \(path) (CSV)", entries: entries)
@@ -189,7 +197,8 @@ public struct PriceTable: Sendable {
             out.append(ids[1])
         }
         func providerForms(_ id: String) -> [String] {
-            Self.providerPrefixes.map { $0 + id } + regions.flatMap { r in ["bedrock/\(r)/\(id)", "bedrock_mantle/\(r)/\(id)"] }
+            Self.providerPrefixes.map { $0 + id }
+                + regions.flatMap { r in ["bedrock/\(r)/\(id)", "bedrock_mantle/\(r)/\(id)"] }
         }
         for (id, _) in ids {
             for form in providerForms(id) { out.append((form, .provider)) }

@@ -31,7 +31,8 @@ enum BlockCodec {
         guard size != ZSTD_CONTENTSIZE_ERROR, size != ZSTD_CONTENTSIZE_UNKNOWN, size < 1 << 31 else { return nil }
         var out = [UInt8](repeating: 0, count: Int(size))
         let n = input.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, Int(size), src.baseAddress, src.count) }
+            out.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, Int(size), src.baseAddress, src.count)
+            }
         }
         return ZSTD_isError(n) != 0 ? nil : out
     }

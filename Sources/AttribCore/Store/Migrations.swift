@@ -13,148 +13,158 @@ extension Migration {
     static let all: [Migration] = [
         // 1: dictionary, sources, lines, raw blocks, requests, rejects, statement statistics, and the
         //    `requests` and `events` views of `attrib sql`.
-        Migration(id: "1-tables-and-views", sql: """
-        CREATE TABLE dict(id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);
-        CREATE TABLE source(
-            id INTEGER PRIMARY KEY,
-            path TEXT NOT NULL,
-            fingerprint TEXT,
-            bytes INTEGER,
-            shape TEXT,
-            compression TEXT,
-            events INTEGER NOT NULL DEFAULT 0,
-            new_events INTEGER NOT NULL DEFAULT 0,
-            duplicates INTEGER NOT NULL DEFAULT 0,
-            rejects INTEGER NOT NULL DEFAULT 0,
-            complete INTEGER NOT NULL DEFAULT 0,
-            first_ms INTEGER,
-            last_ms INTEGER,
-            ingested_at INTEGER
-        );
-        CREATE INDEX source_fingerprint ON source(fingerprint);
-        CREATE TABLE line(
-            hash INTEGER PRIMARY KEY,
-            ts INTEGER,
-            request INTEGER,
-            statement INTEGER,
-            flags INTEGER NOT NULL,
-            block INTEGER NOT NULL,
-            slot INTEGER NOT NULL
-        );
-        CREATE TABLE block(id INTEGER PRIMARY KEY, events INTEGER NOT NULL, data BLOB NOT NULL);
-        CREATE TABLE request(
-            id INTEGER PRIMARY KEY,
-            request_id TEXT NOT NULL,
-            start_ms INTEGER,
-            user_email INTEGER, user_sub INTEGER, auth_source INTEGER,
-            user_id INTEGER, api_key_id INTEGER, project INTEGER,
-            model INTEGER,
-            status INTEGER, latency_ms INTEGER,
-            method INTEGER, path INTEGER, user_agent INTEGER,
-            log_group INTEGER, log_stream INTEGER,
-            input_tokens INTEGER NOT NULL DEFAULT 0,
-            output_tokens INTEGER NOT NULL DEFAULT 0,
-            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
-            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
-            logged_cost REAL,
-            lines INTEGER NOT NULL DEFAULT 0,
-            flags INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE TABLE reject(
-            id INTEGER PRIMARY KEY,
-            source INTEGER NOT NULL,
-            position TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            raw BLOB,
-            UNIQUE(source, position, reason)
-        );
-        CREATE TABLE statement_stats(
-            statement INTEGER PRIMARY KEY,
-            lines INTEGER NOT NULL,
-            with_user_sub INTEGER NOT NULL,
-            with_user_email INTEGER NOT NULL,
-            with_auth_source INTEGER NOT NULL
-        );
-        CREATE VIEW requests AS
-        SELECT r.request_id,
-               r.start_ms,
-               CASE WHEN r.start_ms IS NULL THEN NULL
-                    ELSE strftime('%Y-%m-%dT%H:%M:%fZ', r.start_ms / 1000.0, 'unixepoch') END AS start_time,
-               (SELECT value FROM dict WHERE id = r.user_email) AS user_email,
-               (SELECT value FROM dict WHERE id = r.user_sub) AS user_sub,
-               (SELECT value FROM dict WHERE id = r.auth_source) AS auth_source,
-               (SELECT value FROM dict WHERE id = r.user_id) AS user_id,
-               (SELECT value FROM dict WHERE id = r.api_key_id) AS api_key_id,
-               (SELECT value FROM dict WHERE id = r.project) AS project,
-               (SELECT value FROM dict WHERE id = r.model) AS model_id,
-               CASE WHEN r.flags & \(RequestFlag.mantle) THEN 'mantle' WHEN r.flags & \(RequestFlag.model) THEN 'bedrock' END AS route,
-               r.status,
-               r.latency_ms,
-               (SELECT value FROM dict WHERE id = r.method) AS method,
-               (SELECT value FROM dict WHERE id = r.path) AS path,
-               (SELECT value FROM dict WHERE id = r.user_agent) AS user_agent,
-               (SELECT value FROM dict WHERE id = r.log_group) AS log_group,
-               (SELECT value FROM dict WHERE id = r.log_stream) AS log_stream,
-               r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens,
-               r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens AS total_tokens,
-               r.logged_cost,
-               r.lines,
-               (r.flags & \(RequestFlag.modelRequest)) != 0 AS is_model_request,
-               (r.flags & \(RequestFlag.orphan)) != 0 AS is_orphan_usage,
-               (r.flags & \(RequestFlag.anyConflict)) != 0 AS has_conflict
-        FROM request r;
-        \(Schema.eventsView)
-        """),
+        Migration(
+            id: "1-tables-and-views",
+            sql: """
+                CREATE TABLE dict(id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);
+                CREATE TABLE source(
+                    id INTEGER PRIMARY KEY,
+                    path TEXT NOT NULL,
+                    fingerprint TEXT,
+                    bytes INTEGER,
+                    shape TEXT,
+                    compression TEXT,
+                    events INTEGER NOT NULL DEFAULT 0,
+                    new_events INTEGER NOT NULL DEFAULT 0,
+                    duplicates INTEGER NOT NULL DEFAULT 0,
+                    rejects INTEGER NOT NULL DEFAULT 0,
+                    complete INTEGER NOT NULL DEFAULT 0,
+                    first_ms INTEGER,
+                    last_ms INTEGER,
+                    ingested_at INTEGER
+                );
+                CREATE INDEX source_fingerprint ON source(fingerprint);
+                CREATE TABLE line(
+                    hash INTEGER PRIMARY KEY,
+                    ts INTEGER,
+                    request INTEGER,
+                    statement INTEGER,
+                    flags INTEGER NOT NULL,
+                    block INTEGER NOT NULL,
+                    slot INTEGER NOT NULL
+                );
+                CREATE TABLE block(id INTEGER PRIMARY KEY, events INTEGER NOT NULL, data BLOB NOT NULL);
+                CREATE TABLE request(
+                    id INTEGER PRIMARY KEY,
+                    request_id TEXT NOT NULL,
+                    start_ms INTEGER,
+                    user_email INTEGER, user_sub INTEGER, auth_source INTEGER,
+                    user_id INTEGER, api_key_id INTEGER, project INTEGER,
+                    model INTEGER,
+                    status INTEGER, latency_ms INTEGER,
+                    method INTEGER, path INTEGER, user_agent INTEGER,
+                    log_group INTEGER, log_stream INTEGER,
+                    input_tokens INTEGER NOT NULL DEFAULT 0,
+                    output_tokens INTEGER NOT NULL DEFAULT 0,
+                    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+                    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+                    logged_cost REAL,
+                    lines INTEGER NOT NULL DEFAULT 0,
+                    flags INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE reject(
+                    id INTEGER PRIMARY KEY,
+                    source INTEGER NOT NULL,
+                    position TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    raw BLOB,
+                    UNIQUE(source, position, reason)
+                );
+                CREATE TABLE statement_stats(
+                    statement INTEGER PRIMARY KEY,
+                    lines INTEGER NOT NULL,
+                    with_user_sub INTEGER NOT NULL,
+                    with_user_email INTEGER NOT NULL,
+                    with_auth_source INTEGER NOT NULL
+                );
+                CREATE VIEW requests AS
+                SELECT r.request_id,
+                       r.start_ms,
+                       CASE WHEN r.start_ms IS NULL THEN NULL
+                            ELSE strftime('%Y-%m-%dT%H:%M:%fZ', r.start_ms / 1000.0, 'unixepoch') END AS start_time,
+                       (SELECT value FROM dict WHERE id = r.user_email) AS user_email,
+                       (SELECT value FROM dict WHERE id = r.user_sub) AS user_sub,
+                       (SELECT value FROM dict WHERE id = r.auth_source) AS auth_source,
+                       (SELECT value FROM dict WHERE id = r.user_id) AS user_id,
+                       (SELECT value FROM dict WHERE id = r.api_key_id) AS api_key_id,
+                       (SELECT value FROM dict WHERE id = r.project) AS project,
+                       (SELECT value FROM dict WHERE id = r.model) AS model_id,
+                       CASE WHEN r.flags & \(RequestFlag.mantle) THEN 'mantle' WHEN r.flags & \(RequestFlag.model) THEN 'bedrock' END AS route,
+                       r.status,
+                       r.latency_ms,
+                       (SELECT value FROM dict WHERE id = r.method) AS method,
+                       (SELECT value FROM dict WHERE id = r.path) AS path,
+                       (SELECT value FROM dict WHERE id = r.user_agent) AS user_agent,
+                       (SELECT value FROM dict WHERE id = r.log_group) AS log_group,
+                       (SELECT value FROM dict WHERE id = r.log_stream) AS log_stream,
+                       r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens,
+                       r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens AS total_tokens,
+                       r.logged_cost,
+                       r.lines,
+                       (r.flags & \(RequestFlag.modelRequest)) != 0 AS is_model_request,
+                       (r.flags & \(RequestFlag.orphan)) != 0 AS is_orphan_usage,
+                       (r.flags & \(RequestFlag.anyConflict)) != 0 AS has_conflict
+                FROM request r;
+                \(Schema.eventsView)
+                """),
         // 2: facts about the store itself (e.g. the schema it was migrated from), for support.
-        Migration(id: "2-meta", sql: """
-        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """),
+        Migration(
+            id: "2-meta",
+            sql: """
+                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """),
         // 3: each line keeps the smallest log stream / group among its copies, so a duplicate only
         //    touches its request when it names a smaller one (ingest speed; same results).
-        Migration(id: "3-line-stream-and-group", sql: """
-        ALTER TABLE line ADD COLUMN stream INTEGER;
-        ALTER TABLE line ADD COLUMN log_group INTEGER;
-        """),
+        Migration(
+            id: "3-line-stream-and-group",
+            sql: """
+                ALTER TABLE line ADD COLUMN stream INTEGER;
+                ALTER TABLE line ADD COLUMN log_group INTEGER;
+                """),
         // 4: a rollup of requests by UTC day and identity x model x route x status, rebuilt after each
         //    ingest that changed requests; reports that need nothing finer read it instead of every request.
-        Migration(id: "4-rollup", sql: """
-        CREATE TABLE rollup(
-            day INTEGER,
-            model INTEGER,
-            user_email INTEGER, user_sub INTEGER, auth_source INTEGER, user_id INTEGER, api_key_id INTEGER, project INTEGER,
-            flags INTEGER NOT NULL,
-            status INTEGER,
-            has_logged INTEGER NOT NULL,
-            requests INTEGER NOT NULL,
-            input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
-            cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
-            logged_cost REAL
-        );
-        INSERT INTO meta(key, value) VALUES ('requests_generation', '1'), ('rollup_generation', '0');
-        """),
+        Migration(
+            id: "4-rollup",
+            sql: """
+                CREATE TABLE rollup(
+                    day INTEGER,
+                    model INTEGER,
+                    user_email INTEGER, user_sub INTEGER, auth_source INTEGER, user_id INTEGER, api_key_id INTEGER, project INTEGER,
+                    flags INTEGER NOT NULL,
+                    status INTEGER,
+                    has_logged INTEGER NOT NULL,
+                    requests INTEGER NOT NULL,
+                    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+                    cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
+                    logged_cost REAL
+                );
+                INSERT INTO meta(key, value) VALUES ('requests_generation', '1'), ('rollup_generation', '0');
+                """),
         // 5: lines in arrival order (rowid) instead of keyed by their hash: appending is ~10x cheaper than
         //    inserting at random places in a 1.5M-row B-tree; dedup reads the hashes into memory instead.
         //    `lines_merged` is the last line whose request contributions are in the request table.
-        Migration(id: "5-lines-in-arrival-order", sql: """
-        DROP VIEW events;
-        CREATE TABLE line_v5(
-            id INTEGER PRIMARY KEY,
-            hash INTEGER NOT NULL,
-            ts INTEGER,
-            request INTEGER,
-            statement INTEGER,
-            flags INTEGER NOT NULL,
-            block INTEGER NOT NULL,
-            slot INTEGER NOT NULL,
-            stream INTEGER,
-            log_group INTEGER
-        );
-        INSERT INTO line_v5(hash, ts, request, statement, flags, block, slot, stream, log_group)
-        SELECT hash, ts, request, statement, flags, block, slot, stream, log_group FROM line ORDER BY block, slot;
-        DROP TABLE line;
-        ALTER TABLE line_v5 RENAME TO line;
-        \(Schema.eventsView)
-        INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line));
-        """),
+        Migration(
+            id: "5-lines-in-arrival-order",
+            sql: """
+                DROP VIEW events;
+                CREATE TABLE line_v5(
+                    id INTEGER PRIMARY KEY,
+                    hash INTEGER NOT NULL,
+                    ts INTEGER,
+                    request INTEGER,
+                    statement INTEGER,
+                    flags INTEGER NOT NULL,
+                    block INTEGER NOT NULL,
+                    slot INTEGER NOT NULL,
+                    stream INTEGER,
+                    log_group INTEGER
+                );
+                INSERT INTO line_v5(hash, ts, request, statement, flags, block, slot, stream, log_group)
+                SELECT hash, ts, request, statement, flags, block, slot, stream, log_group FROM line ORDER BY block, slot;
+                DROP TABLE line;
+                ALTER TABLE line_v5 RENAME TO line;
+                \(Schema.eventsView)
+                INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line));
+                """),
     ]
 }

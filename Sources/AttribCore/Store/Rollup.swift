@@ -118,13 +118,15 @@ struct RollupChanges {
     /// Applies the changes to the rollup table (inside the caller's transaction).
     func apply(_ db: Connection) throws {
         var rows: [RollupKey: RollupSums] = [:]
-        let s = try db.prepare("""
+        let s = try db.prepare(
+            """
             SELECT day, model, user_email, user_sub, auth_source, user_id, api_key_id, project, flags, status, has_logged,
                    requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, logged_cost FROM rollup
             """)
         while try s.step() {
-            rows[RollupKey(row: s)] = RollupSums(requests: s.int(11), input: s.int(12), output: s.int(13), cacheRead: s.int(14),
-                                                  cacheWrite: s.int(15), logged: s.optionalDouble(16) ?? 0)
+            rows[RollupKey(row: s)] = RollupSums(
+                requests: s.int(11), input: s.int(12), output: s.int(13), cacheRead: s.int(14),
+                cacheWrite: s.int(15), logged: s.optionalDouble(16) ?? 0)
         }
         for (key, change) in changes { rows[key, default: RollupSums()].add(change) }
         try db.execute("DELETE FROM rollup")

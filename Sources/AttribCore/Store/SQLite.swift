@@ -69,7 +69,8 @@ final class Connection {
         switch primary {
         case SQLITE_NOTADB, SQLITE_CORRUPT: what = "the store is not a valid attrib database (\(errorMessage))"
         case SQLITE_READONLY: what = "the store is read-only (\(errorMessage))"
-        case SQLITE_BUSY, SQLITE_LOCKED: what = "the store is busy: another attrib is writing to it; try again when it finishes"
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            what = "the store is busy: another attrib is writing to it; try again when it finishes"
         case SQLITE_FULL: what = "the disk is full"
         case SQLITE_CANTOPEN: what = "cannot open the store (\(errorMessage))"
         default: what = "\(errorMessage) (in: \(sql.prefix(120)))"
@@ -132,9 +133,10 @@ final class Statement {
     }
 
     func bind(_ i: Int32, text b: UnsafeRawBufferPointer) {
-        _ = b.baseAddress.map { p in
-            sqlite3_bind_text(handle, i, p.assumingMemoryBound(to: CChar.self), Int32(b.count), sqliteTransient)
-        } ?? sqlite3_bind_text(handle, i, "", 0, sqliteTransient)
+        _ =
+            b.baseAddress.map { p in
+                sqlite3_bind_text(handle, i, p.assumingMemoryBound(to: CChar.self), Int32(b.count), sqliteTransient)
+            } ?? sqlite3_bind_text(handle, i, "", 0, sqliteTransient)
     }
 
     /// Steps once; true when a row is available.
@@ -187,7 +189,10 @@ final class RowInserter {
     private let bind: (Statement, Int32, Int) -> Void
     private var pending: [Int] = []
 
-    init(_ db: Connection, table: String, columns: [String], perStatement: Int = 32, bind: @escaping (Statement, Int32, Int) -> Void) throws {
+    init(
+        _ db: Connection, table: String, columns: [String], perStatement: Int = 32,
+        bind: @escaping (Statement, Int32, Int) -> Void
+    ) throws {
         let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         let head = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
         many = try db.prepare(head + Array(repeating: row, count: perStatement).joined(separator: ","))

@@ -25,7 +25,8 @@ enum RequestFlag {
 /// Bits of `rollup.flags`: the request flags reports filter on, and one bit for any conflict.
 enum RollupFlag {
     static let requestFlags: Int64 =
-        RequestFlag.model | RequestFlag.mantle | RequestFlag.usage | RequestFlag.usageWithoutIdentity | RequestFlag.orphan
+        RequestFlag.model | RequestFlag.mantle | RequestFlag.usage | RequestFlag.usageWithoutIdentity
+        | RequestFlag.orphan
     static let conflict: Int64 = 32
 }
 

@@ -20,7 +20,8 @@ public final class Store {
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         if readOnly && access(path, F_OK) != 0 {
-            throw StoreError("\(path): no store here yet; run `attrib ingest PATH...` first, or pass --db / set ATTRIB_DB")
+            throw StoreError(
+                "\(path): no store here yet; run `attrib ingest PATH...` first, or pass --db / set ATTRIB_DB")
         }
         var connection = try Connection(path: path, readOnly: readOnly)
         var version: Int64
@@ -32,14 +33,19 @@ public final class Store {
             version = try connection.scalar("PRAGMA user_version") ?? 0
         } catch let e as StoreError where !readOnly && e.cantOpen {
             let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-            if access(folder.isEmpty ? "/" : folder, W_OK) != 0 || (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
-                throw StoreError("\(path): the store or its folder is read-only; ingest writes the store and its -wal and -shm files next to it (choose a writable --db)")
+            if access(folder.isEmpty ? "/" : folder, W_OK) != 0 || (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+            {
+                throw StoreError(
+                    "\(path): the store or its folder is read-only; ingest writes the store and its -wal and -shm files next to it (choose a writable --db)"
+                )
             }
             throw e
         }
         db = connection
         if version > Int64(Schema.version) {
-            throw StoreError("\(path): this store was written by a newer attrib (schema \(version); this attrib reads up to \(Schema.version)); upgrade attrib")
+            throw StoreError(
+                "\(path): this store was written by a newer attrib (schema \(version); this attrib reads up to \(Schema.version)); upgrade attrib"
+            )
         }
         if readOnly {
             if try version == 0 && (db.scalar("SELECT count(*) FROM sqlite_master") ?? 0) > 0 {
@@ -53,7 +59,9 @@ public final class Store {
                 do {
                     _ = try Store(path: path, readOnly: false)
                 } catch let e as StoreError {
-                    throw StoreError("\(path): the store is from an older attrib (schema \(version)) and cannot be migrated here: \(e.message)")
+                    throw StoreError(
+                        "\(path): the store is from an older attrib (schema \(version)) and cannot be migrated here: \(e.message)"
+                    )
                 }
             }
         } else {
@@ -73,7 +81,8 @@ public final class Store {
                         }
                     }
                     if version > 0 {
-                        try db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('migrated_from_schema', '\(version)')")
+                        try db.execute(
+                            "INSERT OR REPLACE INTO meta(key, value) VALUES ('migrated_from_schema', '\(version)')")
                     }
                     try db.execute("PRAGMA user_version = \(Schema.version)")
                     try db.execute("COMMIT")
@@ -125,7 +134,8 @@ public final class Store {
 extension Store {
     /// True when the rollup reflects every committed change to requests.
     func rollupIsFresh() throws -> Bool {
-        let s = try db.prepare("""
+        let s = try db.prepare(
+            """
             SELECT (SELECT value FROM meta WHERE key = 'requests_generation') = (SELECT value FROM meta WHERE key = 'rollup_generation')
             """)
         return try s.step() && s.int(0) == 1
@@ -148,15 +158,16 @@ extension Store {
         let columns = (0..<n).map { s.columnName($0) }
         var rows: [[Cell]] = []
         while try s.step() {
-            rows.append((0..<n).map { i in
-                switch s.columnType(i) {
-                case SQLITE_NULL: return .text(nil)
-                case SQLITE_INTEGER: return .int(s.int(i))
-                case SQLITE_FLOAT: return .text(String(s.double(i)))
-                case SQLITE_BLOB: return .text("<\(s.blob(i).count) bytes>")
-                default: return .text(s.text(i))
-                }
-            })
+            rows.append(
+                (0..<n).map { i in
+                    switch s.columnType(i) {
+                    case SQLITE_NULL: return .text(nil)
+                    case SQLITE_INTEGER: return .int(s.int(i))
+                    case SQLITE_FLOAT: return .text(String(s.double(i)))
+                    case SQLITE_BLOB: return .text("<\(s.blob(i).count) bytes>")
+                    default: return .text(s.text(i))
+                    }
+                })
         }
         return (columns, rows)
     }

@@ -72,8 +72,10 @@ final class StoreWriter: BatchSink {
             let slot = Int(s.int(5))
             guard slot < messages.count else { continue }
             try messages[slot].withUnsafeBytes { message in
-                try body(UnmergedLine(key: s.int(0), time: s.optionalInt(1), stream: Int32(truncatingIfNeeded: s.optionalInt(2) ?? 0),
-                                      group: Int32(truncatingIfNeeded: s.optionalInt(3) ?? 0), message: message))
+                try body(
+                    UnmergedLine(
+                        key: s.int(0), time: s.optionalInt(1), stream: Int32(truncatingIfNeeded: s.optionalInt(2) ?? 0),
+                        group: Int32(truncatingIfNeeded: s.optionalInt(3) ?? 0), message: message))
             }
         }
         return count
@@ -84,7 +86,8 @@ final class StoreWriter: BatchSink {
     func openSource(path: String, fingerprint: String?, bytes: Int64?, compression: Compression) throws -> Int64? {
         var existing: Int64 = 0
         if let fingerprint {
-            let s = try store.db.prepare("SELECT id, complete FROM source WHERE fingerprint = ? ORDER BY complete DESC LIMIT 1")
+            let s = try store.db.prepare(
+                "SELECT id, complete FROM source WHERE fingerprint = ? ORDER BY complete DESC LIMIT 1")
             s.bind(1, fingerprint)
             if try s.step() {
                 if s.int(1) == 1 { return nil }
@@ -92,7 +95,8 @@ final class StoreWriter: BatchSink {
             }
         }
         if existing != 0 { return existing }
-        let s = try store.db.prepare("INSERT INTO source(path, fingerprint, bytes, compression, ingested_at) VALUES (?,?,?,?,?)")
+        let s = try store.db.prepare(
+            "INSERT INTO source(path, fingerprint, bytes, compression, ingested_at) VALUES (?,?,?,?,?)")
         s.bind(1, path)
         s.bind(2, fingerprint)
         s.bind(3, bytes)
@@ -138,7 +142,10 @@ final class StoreWriter: BatchSink {
         if !batch.lines.isEmpty {
             func id(_ v: Int32) -> Int64? { v == 0 ? nil : Int64(v) }
             let lines = batch.lines
-            let lineRows = try RowInserter(db, table: "line", columns: ["hash", "ts", "request", "statement", "flags", "block", "slot", "stream", "log_group"]) { s, c, row in
+            let lineRows = try RowInserter(
+                db, table: "line",
+                columns: ["hash", "ts", "request", "statement", "flags", "block", "slot", "stream", "log_group"]
+            ) { s, c, row in
                 let l = lines[row]
                 s.bind(c, l.hash)
                 s.bind(c + 1, l.ts)
@@ -169,7 +176,8 @@ final class StoreWriter: BatchSink {
 
     private func writeSourceUpdates(_ updates: [SourceUpdate]) throws {
         guard !updates.isEmpty else { return }
-        let s = try store.db.prepare("""
+        let s = try store.db.prepare(
+            """
             UPDATE source SET shape = coalesce(?, shape), events = ?, new_events = new_events + ?, duplicates = ?,
                 rejects = ?, first_ms = min(coalesce(first_ms, ?), ?), last_ms = max(coalesce(last_ms, ?), ?), path = ?
             WHERE id = ?
@@ -193,7 +201,8 @@ final class StoreWriter: BatchSink {
 
     private func writeStatementStats(_ stats: [Int32: StatementCounts]) throws {
         guard !stats.isEmpty else { return }
-        let s = try store.db.prepare("""
+        let s = try store.db.prepare(
+            """
             INSERT INTO statement_stats(statement, lines, with_user_sub, with_user_email, with_auth_source)
             VALUES (?,?,?,?,?)
             ON CONFLICT(statement) DO UPDATE SET lines = lines + excluded.lines,
@@ -221,7 +230,8 @@ final class StoreWriter: BatchSink {
         var wroteNow = false
         if requests.count > 0 {
             let select = try db.prepare("SELECT \(RequestDelta.columns) FROM request WHERE id = ?")
-            let update = try db.prepare("""
+            let update = try db.prepare(
+                """
                 UPDATE request SET (\(RequestDelta.columns)) = (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)
                 WHERE id = ?1
                 """)
@@ -285,7 +295,8 @@ final class StoreWriter: BatchSink {
                 wroteRequests = true
             }
         }
-        try db.execute("""
+        try db.execute(
+            """
             INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line))
             """)
         return carried
@@ -308,7 +319,8 @@ final class StoreWriter: BatchSink {
                 try db.execute(Schema.rebuildRollup)
             } else {
                 try rollup.apply(db)
-                try db.execute("""
+                try db.execute(
+                    """
                     UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'requests_generation') WHERE key = 'rollup_generation'
                     """)
             }

@@ -33,7 +33,13 @@ struct ByteMap {
         while true {
             let id = ids[i]
             if id == 0 { return 0 }
-            if hashes[i] == h && keys[i].withUnsafeBufferPointer({ k in k.count == p.count && (k.count == 0 || memcmp(k.baseAddress!, p.baseAddress!, k.count) == 0) }) { return id }
+            if hashes[i] == h
+                && keys[i].withUnsafeBufferPointer({ k in
+                    k.count == p.count && (k.count == 0 || memcmp(k.baseAddress!, p.baseAddress!, k.count) == 0)
+                })
+            {
+                return id
+            }
             i = (i + 1) & mask
         }
     }

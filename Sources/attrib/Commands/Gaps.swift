@@ -30,7 +30,9 @@ struct Gaps: StoreDocumentCommand {
 
     func document(store: Store) throws -> Document {
         let (zone, sinceMs, untilMs) = try time.resolve()
-        let g = try Reports.gaps(store: store, prices: try costOptions.priceTable(), window: TimeWindow(since: sinceMs, until: untilMs, zone: zone))
+        let g = try Reports.gaps(
+            store: store, prices: try costOptions.priceTable(),
+            window: TimeWindow(since: sinceMs, until: untilMs, zone: zone))
         warnUnpriced(g.unpriced, quiet: global.quiet)
         return Reports.document(g)
     }

@@ -58,10 +58,17 @@ struct Ingest: ParsableCommand {
     @Flag(name: .long, help: "Read files again even if identical content was already ingested.")
     var force = false
 
-    @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Files read at once, one per thread (default: one per core, at most 4; each thread adds about 17 MB).", valueName: "n"))
+    @Option(
+        name: [.customShort("j"), .long],
+        help: ArgumentHelp(
+            "Files read at once, one per thread (default: one per core, at most 4; each thread adds about 17 MB).",
+            valueName: "n"))
     var threads: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Events per transaction (tests use small batches to interrupt between them).", visibility: .hidden))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Events per transaction (tests use small batches to interrupt between them).", visibility: .hidden))
     var batchSize: Int = 25_000
 
     @Argument(help: ArgumentHelp("Files, directories, or - for stdin.", valueName: "path"))
@@ -101,22 +108,28 @@ struct Ingest: ParsableCommand {
                     let rate = Double(counts.events) / max(Double(now - start) / 1000, 0.001)
                     var bytes = String(format: "%.1f MB", Double(read) / 1_048_576)
                     if let total, total > 0 {
-                        bytes = String(format: "%.1f / %.1f MB (%.0f%%)", Double(read) / 1_048_576, Double(total) / 1_048_576,
-                                       min(100, Double(read) * 100 / Double(total)))
+                        bytes = String(
+                            format: "%.1f / %.1f MB (%.0f%%)", Double(read) / 1_048_576, Double(total) / 1_048_576,
+                            min(100, Double(read) * 100 / Double(total)))
                     }
-                    Terminal.write("\r\u{1B}[Kingest: \(bytes), \(withSeparators(counts.events)) events, \(withSeparators(Int(rate))) events/s", to: 2)
+                    Terminal.write(
+                        "\r\u{1B}[Kingest: \(bytes), \(withSeparators(counts.events)) events, \(withSeparators(Int(rate))) events/s",
+                        to: 2)
                 }
             }
             let outcome = try IngestRun.run(
-                paths: paths, store: store, options: IngestOptions(forcedShape: format?.shape, force: force, workers: threads),
-                ingestor: ingestor, warn: { message in
+                paths: paths, store: store,
+                options: IngestOptions(forcedShape: format?.shape, force: force, workers: threads),
+                ingestor: ingestor,
+                warn: { message in
                     if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
                     Terminal.warn(message)
                 })
             if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
             if !global.quiet { Terminal.write(summary(outcome), to: 2) }
             if outcome.interrupted {
-                Terminal.error("interrupted: everything up to the last batch is saved; run the same command again to finish")
+                Terminal.error(
+                    "interrupted: everything up to the last batch is saved; run the same command again to finish")
                 throw ExitCode(Exit.interrupted)
             }
             if !outcome.openErrors.isEmpty { throw ExitCode(Exit.noInput) }
@@ -140,11 +153,14 @@ struct Ingest: ParsableCommand {
         if c.skippedFiles > 0 { files += ", \(withSeparators(c.skippedFiles)) already ingested (skipped)" }
         if c.unrecognizedFiles > 0 { files += ", \(withSeparators(c.unrecognizedFiles)) not recognized" }
         lines.append("ingest: \(files) in \(String(format: "%.2f", o.elapsedSeconds)) s")
-        lines.append("  events: \(withSeparators(c.events)) (\(withSeparators(c.newEvents)) new, \(withSeparators(c.duplicates)) duplicates)")
+        lines.append(
+            "  events: \(withSeparators(c.events)) (\(withSeparators(c.newEvents)) new, \(withSeparators(c.duplicates)) duplicates)"
+        )
         if c.rejects > 0 {
             let reasons = c.rejectsByReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                 .map { "\($0.key) \(withSeparators($0.value))" }.joined(separator: ", ")
-            lines.append("  rejects: \(withSeparators(c.rejects)) (\(reasons)); see `attrib sql \"SELECT * FROM reject\"`")
+            lines.append(
+                "  rejects: \(withSeparators(c.rejects)) (\(reasons)); see `attrib sql \"SELECT * FROM reject\"`")
         } else {
             lines.append("  rejects: 0")
         }

@@ -24,7 +24,8 @@ struct Mantle: StoreDocumentCommand {
     @Option(name: .long, help: ArgumentHelp("Dimensions to group by, comma-separated.", valueName: "dims"))
     var by: String = "user"
 
-    @Option(name: .long, help: ArgumentHelp("Only this model (as logged, or a glob such as '*kimi*').", valueName: "model"))
+    @Option(
+        name: .long, help: ArgumentHelp("Only this model (as logged, or a glob such as '*kimi*').", valueName: "model"))
     var model: String?
 
     @OptionGroup var options: QueryOptions
@@ -36,10 +37,13 @@ struct Mantle: StoreDocumentCommand {
     }
 
     func document(store: Store) throws -> Document {
-        var query = try options.query(dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
+        var query = try options.query(
+            dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
         query.scope = .mantle
         if let model {
-            query.filters.append(Filter(dimension: .modelId, op: model.contains("*") || model.contains("?") ? .glob : .equal, value: model))
+            query.filters.append(
+                Filter(
+                    dimension: .modelId, op: model.contains("*") || model.contains("?") ? .glob : .equal, value: model))
         }
         let result = try Reports.run(query, store: store, prices: try costOptions.priceTable())
         warnUnpriced(result.unpriced, quiet: global.quiet)

@@ -39,7 +39,8 @@ struct Report: StoreDocumentCommand {
     }
 
     func document(store: Store) throws -> Document {
-        let query = try options.query(dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
+        let query = try options.query(
+            dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
         let result = try Reports.run(query, store: store, prices: try costOptions.priceTable())
         warnUnpriced(result.unpriced, quiet: global.quiet)
         return Reports.document(result)

@@ -20,7 +20,9 @@ struct Show: StoreDocumentCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Argument(help: ArgumentHelp("The request_id (orphan usage lines: the orphan-<hex> id from attrib sql).", valueName: "request-id"))
+    @Argument(
+        help: ArgumentHelp(
+            "The request_id (orphan usage lines: the orphan-<hex> id from attrib sql).", valueName: "request-id"))
     var requestId: String
 
     func document(store: Store) throws -> Document {

@@ -6,10 +6,18 @@ import AttribCore
 extension CostMode: ExpressibleByArgument {}
 
 struct CostOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("A price table to use instead of the bundled one: LiteLLM JSON, or CSV (model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A price table to use instead of the bundled one: LiteLLM JSON, or CSV (model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok).",
+            valueName: "file"))
     var prices: String?
 
-    @Option(name: .long, help: ArgumentHelp("computed (from the price table), logged (the cost the gateway logged), or auto (logged when present).", valueName: "source"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "computed (from the price table), logged (the cost the gateway logged), or auto (logged when present).",
+            valueName: "source"))
     var cost: CostMode = .computed
 
     /// The price table; an unreadable file is a data error (exit 65), so it is read in run(), not validate().

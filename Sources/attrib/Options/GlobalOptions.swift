@@ -10,7 +10,9 @@ import Darwin
 #endif
 
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The store file.", discussion: "Default: $ATTRIB_DB, else ./attrib.db.", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The store file.", discussion: "Default: $ATTRIB_DB, else ./attrib.db.", valueName: "path"))
     var db: String?
 
     @Flag(name: .shortAndLong, help: "Print nothing on stderr but errors.")

@@ -6,7 +6,11 @@ import AttribCore
 extension OutputFormat: ExpressibleByArgument {}
 
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("table, csv, tsv, json, jsonl or markdown. Default: table on a terminal, csv otherwise.", valueName: "format"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "table, csv, tsv, json, jsonl or markdown. Default: table on a terminal, csv otherwise.",
+            valueName: "format"))
     var format: OutputFormat?
 
     /// A table for people on a terminal, CSV for programs reading a pipe.

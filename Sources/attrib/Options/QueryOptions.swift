@@ -6,13 +6,20 @@ import AttribCore
 struct QueryOptions: ParsableArguments {
     @OptionGroup var time: TimeOptions
 
-    @Option(name: .customLong("where"), help: ArgumentHelp("Filter: DIM=VALUE, DIM!=VALUE or DIM~GLOB; repeatable (all must hold).", valueName: "expr"))
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp("Filter: DIM=VALUE, DIM!=VALUE or DIM~GLOB; repeatable (all must hold).", valueName: "expr"))
     var filters: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Sort by a column (numbers descending, text ascending; add :asc or :desc). Default: cost_usd.", valueName: "column"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Sort by a column (numbers descending, text ascending; add :asc or :desc). Default: cost_usd.",
+            valueName: "column"))
     var sort: String?
 
-    @Option(name: .long, help: ArgumentHelp("Show only the first N rows (totals still cover all rows).", valueName: "n"))
+    @Option(
+        name: .long, help: ArgumentHelp("Show only the first N rows (totals still cover all rows).", valueName: "n"))
     var top: Int?
 
     func validate() throws {
@@ -29,8 +36,9 @@ struct QueryOptions: ParsableArguments {
 
     func query(dimensions: [AttribCore.ReportDimension], costMode: CostMode) throws -> ReportQuery {
         let (zone, since, until) = try time.resolve()
-        return ReportQuery(dimensions: dimensions, filters: try filters.map { try Filter.parse($0) },
-                           window: TimeWindow(since: since, until: until, zone: zone),
-                           order: try sort.map { try SortKey.parse($0, dimensions: dimensions) }, limit: top, costMode: costMode)
+        return ReportQuery(
+            dimensions: dimensions, filters: try filters.map { try Filter.parse($0) },
+            window: TimeWindow(since: since, until: until, zone: zone),
+            order: try sort.map { try SortKey.parse($0, dimensions: dimensions) }, limit: top, costMode: costMode)
     }
 }

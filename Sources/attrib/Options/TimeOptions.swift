@@ -5,13 +5,23 @@ import AttribCore
 import Foundation
 
 struct TimeOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Only requests starting at or after this time: a date (2026-03-01), an ISO timestamp, or a span back from now (7d, 24h).", valueName: "time"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Only requests starting at or after this time: a date (2026-03-01), an ISO timestamp, or a span back from now (7d, 24h).",
+            valueName: "time"))
     var since: String?
 
-    @Option(name: .long, help: ArgumentHelp("Only requests starting before this time (exclusive); same forms as --since.", valueName: "time"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Only requests starting before this time (exclusive); same forms as --since.", valueName: "time"))
     var until: String?
 
-    @Option(name: .long, help: ArgumentHelp("IANA time zone for dates, --since/--until and time buckets (default UTC).", valueName: "zone"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "IANA time zone for dates, --since/--until and time buckets (default UTC).", valueName: "zone"))
     var tz: String = "UTC"
 
     func validate() throws {
@@ -24,6 +34,9 @@ struct TimeOptions: ParsableArguments {
             throw ReportError.usage("unknown time zone '\(tz)'; use an IANA name such as UTC or Europe/Berlin")
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        return (zone, try since.map { try parseTimeBound($0, zone: zone, now: now) }, try until.map { try parseTimeBound($0, zone: zone, now: now) })
+        return (
+            zone, try since.map { try parseTimeBound($0, zone: zone, now: now) },
+            try until.map { try parseTimeBound($0, zone: zone, now: now) }
+        )
     }
 }

@@ -19,7 +19,9 @@ struct RunResult {
     var stderr: String
 }
 
-func attrib(_ args: [String], stdin: Data? = nil, env: [String: String] = [:], in directory: URL? = nil) throws -> RunResult {
+func attrib(_ args: [String], stdin: Data? = nil, env: [String: String] = [:], in directory: URL? = nil) throws
+    -> RunResult
+{
     let p = Process()
     p.executableURL = attribBinary
     p.arguments = args
@@ -27,7 +29,8 @@ func attrib(_ args: [String], stdin: Data? = nil, env: [String: String] = [:], i
     var environment = ProcessInfo.processInfo.environment
     for (k, v) in env { environment[k] = v }
     p.environment = environment
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     p.standardOutput = out
     p.standardError = err
     let input = Pipe()
@@ -38,7 +41,9 @@ func attrib(_ args: [String], stdin: Data? = nil, env: [String: String] = [:], i
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return RunResult(
+        status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: e, as: UTF8.self))
 }
 
 /// Starts attrib without waiting for it.

@@ -15,7 +15,10 @@ final class CollectingSink: EventSink {
     var shapes: [Shape] = []
     func shape(_ shape: Shape) { if !shapes.contains(shape) { shapes.append(shape) } }
     func event(_ e: EnvelopeEvent) throws {
-        events.append(Event(timestamp: e.timestampMs, message: String(decoding: e.message, as: UTF8.self), stream: e.logStream, group: e.logGroup))
+        events.append(
+            Event(
+                timestamp: e.timestampMs, message: String(decoding: e.message, as: UTF8.self), stream: e.logStream,
+                group: e.logGroup))
     }
     func reject(_ r: InputReject) throws { rejects.append((r.position, r.reason)) }
 }

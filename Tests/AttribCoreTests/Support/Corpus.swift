@@ -8,8 +8,10 @@ func generateCorpus(requests: Int, seed: Int) throws -> URL {
     let out = temporaryDirectory().appendingPathComponent("corpus")
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", repositoryURL.appendingPathComponent("scripts/gen-corpus").path,
-                   "--requests", String(requests), "--seed", String(seed), "--out", out.path]
+    p.arguments = [
+        "python3", repositoryURL.appendingPathComponent("scripts/gen-corpus").path,
+        "--requests", String(requests), "--seed", String(seed), "--out", out.path,
+    ]
     p.standardError = FileHandle.nullDevice
     try p.run()
     p.waitUntilExit()

@@ -17,12 +17,17 @@ func ingest(_ inputs: [(String, String)], into db: String) throws -> IngestCount
     return try ingestor.finish()
 }
 
-func ingestPaths(_ paths: [String], db: String, force: Bool = false, threads: Int? = nil, requestCap: Int = 500_000,
-                 runKeysPerShard: Int = 26_000, batchSize: Int = 25_000) throws -> (IngestOutcome, [String]) {
+func ingestPaths(
+    _ paths: [String], db: String, force: Bool = false, threads: Int? = nil, requestCap: Int = 500_000,
+    runKeysPerShard: Int = 26_000, batchSize: Int = 25_000
+) throws -> (IngestOutcome, [String]) {
     let store = try Store(path: db)
-    let ingestor = try IngestWorker(store: store, batchSize: batchSize, requestCap: requestCap, runKeysPerShard: runKeysPerShard)
+    let ingestor = try IngestWorker(
+        store: store, batchSize: batchSize, requestCap: requestCap, runKeysPerShard: runKeysPerShard)
     var warnings: [String] = []
-    let outcome = try IngestRun.run(paths: paths, store: store, options: IngestOptions(force: force, workers: threads), ingestor: ingestor) { warnings.append($0) }
+    let outcome = try IngestRun.run(
+        paths: paths, store: store, options: IngestOptions(force: force, workers: threads), ingestor: ingestor
+    ) { warnings.append($0) }
     return (outcome, warnings)
 }
 
@@ -39,14 +44,17 @@ struct StoredRequest: Equatable {
 
 func storedRequests(_ db: String) throws -> [StoredRequest] {
     let store = try Store(path: db, readOnly: true)
-    let s = try store.db.prepare("""
+    let s = try store.db.prepare(
+        """
         SELECT request_id, user_email, user_sub, model_id, route, status, input_tokens, output_tokens,
                cache_read_tokens, cache_write_tokens, lines FROM requests ORDER BY request_id
         """)
     var result: [StoredRequest] = []
     while try s.step() {
-        result.append(StoredRequest(requestId: s.text(0)!, email: s.text(1), sub: s.text(2), model: s.text(3), route: s.text(4),
-                                    status: s.optionalInt(5), tokens: [s.int(6), s.int(7), s.int(8), s.int(9)], lines: s.int(10)))
+        result.append(
+            StoredRequest(
+                requestId: s.text(0)!, email: s.text(1), sub: s.text(2), model: s.text(3), route: s.text(4),
+                status: s.optionalInt(5), tokens: [s.int(6), s.int(7), s.int(8), s.int(9)], lines: s.int(10)))
     }
     return result
 }

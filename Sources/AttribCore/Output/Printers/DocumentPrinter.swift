@@ -40,12 +40,15 @@ extension SectionPrinter {
 }
 
 /// Named values as a two-column table of text, for the formats that show fields as a table.
-func fieldsTable(_ fields: [Field], nameHeader: String, valueHeader: String, value: (Cell, ColumnKind) -> String) -> Table {
-    Table(columns: [Column(nameHeader, .dimension), Column(valueHeader, .dimension)],
-          rows: fields.map { f in
-              if case .text(nil) = f.value { return [.text(f.name), .text("(none)")] }
-              return [.text(f.name), .text(value(f.value, f.kind))]
-          })
+func fieldsTable(_ fields: [Field], nameHeader: String, valueHeader: String, value: (Cell, ColumnKind) -> String)
+    -> Table
+{
+    Table(
+        columns: [Column(nameHeader, .dimension), Column(valueHeader, .dimension)],
+        rows: fields.map { f in
+            if case .text(nil) = f.value { return [.text(f.name), .text("(none)")] }
+            return [.text(f.name), .text(value(f.value, f.kind))]
+        })
 }
 
 /// Text lines, each ending with a newline.

@@ -25,7 +25,9 @@ public struct JSONPrinter: DocumentPrinter {
             case (.table(let table), .record(let key)):
                 members.append((key, table.rows.first.map { rowJSON(table.columns, $0) } ?? .null))
             case (.table(let table), .topLevel):
-                if let row = table.rows.first, case .object(let pairs) = rowJSON(table.columns, row) { members += pairs }
+                if let row = table.rows.first, case .object(let pairs) = rowJSON(table.columns, row) {
+                    members += pairs
+                }
             case (.fields(let fields, _, _), .topLevel), (.fields(let fields, _, _), .rows):
                 members += fields.map { ($0.name, cellJSON($0.value, $0.kind)) }
             case (.fields(let fields, _, _), .array(let key)), (.fields(let fields, _, _), .record(let key)):

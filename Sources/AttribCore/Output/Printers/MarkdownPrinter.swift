@@ -14,8 +14,9 @@ public struct MarkdownPrinter: SectionPrinter {
         case .table(let table):
             return renderTable(table, title: section.title)
         case .fields(let fields, let nameHeader, let valueHeader):
-            return renderTable(fieldsTable(fields, nameHeader: nameHeader, valueHeader: valueHeader, value: humanCell),
-                               title: section.title)
+            return renderTable(
+                fieldsTable(fields, nameHeader: nameHeader, valueHeader: valueHeader, value: humanCell),
+                title: section.title)
         case .text(let lines):
             return textLines(lines)
         }

@@ -16,19 +16,29 @@ extension Reports {
             Field("cutover", .text(g.cutover.map(formatISOTimestamp)), .dimension),
         ]
         let days = Table(
-            columns: [Column("day", .dimension), Column("model_requests", .count), Column("unattributed_requests", .count),
-                      Column("unattributed_cost_usd", .cost)],
-            rows: g.byDay.map { [.text($0.day), .int($0.modelRequests), .int($0.unattributedRequests), .number($0.unattributedCostUSD)] })
+            columns: [
+                Column("day", .dimension), Column("model_requests", .count), Column("unattributed_requests", .count),
+                Column("unattributed_cost_usd", .cost),
+            ],
+            rows: g.byDay.map {
+                [.text($0.day), .int($0.modelRequests), .int($0.unattributedRequests), .number($0.unattributedCostUSD)]
+            })
         let statements = Table(
-            columns: [Column("statement", .dimension), Column("lines", .count), Column("user_sub_share", .share),
-                      Column("user_email_share", .share), Column("auth_source_share", .share)],
+            columns: [
+                Column("statement", .dimension), Column("lines", .count), Column("user_sub_share", .share),
+                Column("user_email_share", .share), Column("auth_source_share", .share),
+            ],
             rows: g.byStatement.map {
-                [.text($0.statement), .int($0.lines), .number($0.userSubShare), .number($0.userEmailShare), .number($0.authSourceShare)]
+                [
+                    .text($0.statement), .int($0.lines), .number($0.userSubShare), .number($0.userEmailShare),
+                    .number($0.authSourceShare),
+                ]
             })
         let summaries: Set<OutputFormat> = [.table, .markdown, .json]
         return Document(sections: [
-            Section(title: "identity coverage", .fields(totals, nameHeader: "total", valueHeader: "value"), json: .topLevel,
-                    formats: summaries),
+            Section(
+                title: "identity coverage", .fields(totals, nameHeader: "total", valueHeader: "value"), json: .topLevel,
+                formats: summaries),
             Section(title: "by day", .table(days), json: .array("by_day")),
             Section(title: "by log statement", .table(statements), json: .array("by_statement"), formats: summaries),
         ])

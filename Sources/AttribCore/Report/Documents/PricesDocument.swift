@@ -12,21 +12,29 @@ extension Reports {
         if models.isEmpty {
             columns += priceColumns
             rows = table.models.map { m in
-                [.text(m.key), perMillion(m.price.inputPerToken), perMillion(m.price.outputPerToken),
-                 perMillion(m.price.cacheReadPerToken), perMillion(m.price.cacheWritePerToken)]
+                [
+                    .text(m.key), perMillion(m.price.inputPerToken), perMillion(m.price.outputPerToken),
+                    perMillion(m.price.cacheReadPerToken), perMillion(m.price.cacheWritePerToken),
+                ]
             }
         } else {
             columns += [Column("key", .dimension), Column("rule", .dimension)] + priceColumns
             rows = models.map { id in
                 guard let m = table.resolve(id) else {
-                    return [.text(id), .text(nil), .text("no price"), .number(nil), .number(nil), .number(nil), .number(nil)]
+                    return [
+                        .text(id), .text(nil), .text("no price"), .number(nil), .number(nil), .number(nil),
+                        .number(nil),
+                    ]
                 }
-                return [.text(id), .text(m.key), .text(m.rule.rawValue), perMillion(m.price.inputPerToken),
-                        perMillion(m.price.outputPerToken), perMillion(m.price.cacheReadPerToken),
-                        perMillion(m.price.cacheWritePerToken)]
+                return [
+                    .text(id), .text(m.key), .text(m.rule.rawValue), perMillion(m.price.inputPerToken),
+                    perMillion(m.price.outputPerToken), perMillion(m.price.cacheReadPerToken),
+                    perMillion(m.price.cacheWritePerToken),
+                ]
             }
         }
-        return Document(Table(columns: columns, rows: rows), extras: [("prices", .string(table.source))],
-                        notes: ["prices: \(table.source)"])
+        return Document(
+            Table(columns: columns, rows: rows), extras: [("prices", .string(table.source))],
+            notes: ["prices: \(table.source)"])
     }
 }

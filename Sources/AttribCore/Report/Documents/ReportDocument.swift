@@ -5,13 +5,17 @@ extension Reports {
     /// cost: `mantle` is a report of Mantle requests with that one extra column, so it has no document of its own.
     public static func document(_ r: ReportResult, title: String? = nil, share: Bool = false) -> Document {
         var columns = r.dimensions.map { Column($0.name, $0.isIdentity ? .identity : .dimension) }
-        columns += [Column("requests", .count), Column("input_tokens", .count), Column("output_tokens", .count),
-                    Column("cache_read_tokens", .count), Column("cache_write_tokens", .count),
-                    Column("total_tokens", .count), Column("cost_usd", .cost)]
+        columns += [
+            Column("requests", .count), Column("input_tokens", .count), Column("output_tokens", .count),
+            Column("cache_read_tokens", .count), Column("cache_write_tokens", .count),
+            Column("total_tokens", .count), Column("cost_usd", .cost),
+        ]
         if share { columns.append(Column("share", .share)) }
         func metrics(_ row: ReportRow) -> [Cell] {
-            var cells: [Cell] = [.int(row.requests), .int(row.tokens.input), .int(row.tokens.output), .int(row.tokens.cacheRead),
-                                 .int(row.tokens.cacheWrite), .int(row.totalTokens), .number(row.costUSD)]
+            var cells: [Cell] = [
+                .int(row.requests), .int(row.tokens.input), .int(row.tokens.output), .int(row.tokens.cacheRead),
+                .int(row.tokens.cacheWrite), .int(row.totalTokens), .number(row.costUSD),
+            ]
             if share {
                 let total = r.totals.costUSD ?? 0
                 cells.append(.number(row.costUSD.flatMap { total > 0 ? $0 / total : nil }))
@@ -21,11 +25,14 @@ extension Reports {
         let rows = r.rows.map { row in row.values.map { Cell.text($0) } + metrics(row) }
         let totals = r.dimensions.map { _ in Cell.text(nil) } + metrics(r.totals)
         let unpriced: [JSONValue] = r.unpriced.map { u in
-            .object([("modelId", .string(u.modelId)), ("requests", .int(u.requests)), ("input_tokens", .int(u.tokens.input)),
-                     ("output_tokens", .int(u.tokens.output)), ("cache_read_tokens", .int(u.tokens.cacheRead)),
-                     ("cache_write_tokens", .int(u.tokens.cacheWrite))])
+            .object([
+                ("modelId", .string(u.modelId)), ("requests", .int(u.requests)), ("input_tokens", .int(u.tokens.input)),
+                ("output_tokens", .int(u.tokens.output)), ("cache_read_tokens", .int(u.tokens.cacheRead)),
+                ("cache_write_tokens", .int(u.tokens.cacheWrite)),
+            ])
         }
-        return Document(Table(columns: columns, rows: rows, totals: totals), title: title,
-                        extras: [("unpriced_models", .array(unpriced)), ("prices", .string(r.priceSource))])
+        return Document(
+            Table(columns: columns, rows: rows, totals: totals), title: title,
+            extras: [("unpriced_models", .array(unpriced)), ("prices", .string(r.priceSource))])
     }
 }

@@ -6,7 +6,9 @@ extension Reports {
     public static func document(_ shown: ShownRequest) -> Document {
         let lines = Table(
             columns: [Column("time", .dimension), Column("statement", .dimension), Column("message", .dimension)],
-            rows: shown.lines.map { [.text($0.timeMs.map(formatISOTimestamp)), .text($0.statement), .text($0.message)] })
+            rows: shown.lines.map {
+                [.text($0.timeMs.map(formatISOTimestamp)), .text($0.statement), .text($0.message)]
+            })
         let text = shown.lines.map { "\($0.timeMs.map(formatISOTimestamp) ?? "-")  \($0.message)" }
         let request = Table(columns: shown.row.columns.map { Column($0, .dimension) }, rows: shown.row.rows)
         var people = Set(OutputFormat.allCases)

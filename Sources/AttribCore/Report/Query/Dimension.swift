@@ -48,8 +48,10 @@ public struct ReportDimension: Hashable, Sendable, CustomStringConvertible {
     /// Listed for users; internal dimensions serve built-in reports only.
     let isPublic: Bool
 
-    init(_ name: String, _ value: DimensionValue, identity: Bool = false, rollup: Bool, public isPublic: Bool = true,
-         _ summary: String) {
+    init(
+        _ name: String, _ value: DimensionValue, identity: Bool = false, rollup: Bool, public isPublic: Bool = true,
+        _ summary: String
+    ) {
         self.name = name
         self.value = value
         self.isIdentity = identity
@@ -64,29 +66,39 @@ public struct ReportDimension: Hashable, Sendable, CustomStringConvertible {
     /// The name (kept for callers that treat dimensions as raw values).
     public var rawValue: String { name }
 
-    public static let userEmail = ReportDimension("user_email", .dictionary("user_email"), identity: true, rollup: true, "the user's email")
-    public static let userSub = ReportDimension("user_sub", .dictionary("user_sub"), identity: true, rollup: true, "the user's subject (Cognito UUID)")
+    public static let userEmail = ReportDimension(
+        "user_email", .dictionary("user_email"), identity: true, rollup: true, "the user's email")
+    public static let userSub = ReportDimension(
+        "user_sub", .dictionary("user_sub"), identity: true, rollup: true, "the user's subject (Cognito UUID)")
     public static let user = ReportDimension(
         "user", .firstOf(["user_email", "user_sub", "api_key_id", "user_id"]), identity: true, rollup: true,
         "email, else sub, else api key, else user id")
-    public static let authSource = ReportDimension("auth_source", .dictionary("auth_source"), identity: true, rollup: true, "how the caller authenticated")
-    public static let apiKeyId = ReportDimension("api_key_id", .dictionary("api_key_id"), identity: true, rollup: true, "the API key")
-    public static let userId = ReportDimension("user_id", .dictionary("user_id"), identity: true, rollup: true, "the gateway's user id")
-    public static let project = ReportDimension("project", .dictionary("project"), identity: true, rollup: true, "the project")
+    public static let authSource = ReportDimension(
+        "auth_source", .dictionary("auth_source"), identity: true, rollup: true, "how the caller authenticated")
+    public static let apiKeyId = ReportDimension(
+        "api_key_id", .dictionary("api_key_id"), identity: true, rollup: true, "the API key")
+    public static let userId = ReportDimension(
+        "user_id", .dictionary("user_id"), identity: true, rollup: true, "the gateway's user id")
+    public static let project = ReportDimension(
+        "project", .dictionary("project"), identity: true, rollup: true, "the project")
     public static let modelId = ReportDimension("modelId", .dictionary("model"), rollup: true, "the model id as logged")
     public static let model = ReportDimension("model", .priceKey, rollup: true, "the model's price-table key")
     public static let route = ReportDimension("route", .route, rollup: true, "mantle or bedrock")
     public static let status = ReportDimension("status", .integer("status"), rollup: true, "the HTTP status")
     public static let path = ReportDimension("path", .dictionary("path"), rollup: false, "the request path")
-    public static let userAgent = ReportDimension("user_agent", .dictionary("user_agent"), rollup: false, "the client's user agent")
-    public static let logGroup = ReportDimension("log_group", .dictionary("log_group"), rollup: false, "the CloudWatch log group")
-    public static let logStream = ReportDimension("log_stream", .dictionary("log_stream"), rollup: false, "the CloudWatch log stream")
+    public static let userAgent = ReportDimension(
+        "user_agent", .dictionary("user_agent"), rollup: false, "the client's user agent")
+    public static let logGroup = ReportDimension(
+        "log_group", .dictionary("log_group"), rollup: false, "the CloudWatch log group")
+    public static let logStream = ReportDimension(
+        "log_stream", .dictionary("log_stream"), rollup: false, "the CloudWatch log stream")
     public static let hour = ReportDimension("hour", .bucket(.hour), rollup: false, "the hour the request started")
     public static let day = ReportDimension("day", .bucket(.day), rollup: true, "the day the request started")
     public static let week = ReportDimension("week", .bucket(.week), rollup: true, "the week (its Monday)")
     public static let month = ReportDimension("month", .bucket(.month), rollup: true, "the month")
     /// Whether the request carries identity: what `gaps` splits by.
-    static let attributed = ReportDimension("attributed", .attributed, rollup: true, public: false, "yes when identity was logged")
+    static let attributed = ReportDimension(
+        "attributed", .attributed, rollup: true, public: false, "yes when identity was logged")
 
     /// Every dimension users can name, in the order of SPEC §4.
     public static let all: [ReportDimension] = [
@@ -111,7 +123,10 @@ public struct ReportDimension: Hashable, Sendable, CustomStringConvertible {
         guard !names.isEmpty else { throw .usage("--by needs at least one dimension") }
         var result: [ReportDimension] = []
         for name in names {
-            guard let d = ReportDimension(rawValue: name) ?? all.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+            guard
+                let d = ReportDimension(rawValue: name)
+                    ?? all.first(where: { $0.name.lowercased() == name.lowercased() })
+            else {
                 throw .usage("unknown dimension '\(name)'; known: \(knownNames)")
             }
             if !result.contains(d) { result.append(d) }

@@ -3,7 +3,11 @@
 import Foundation
 
 public struct Filter: Sendable, Equatable {
-    public enum Op: String, Sendable { case equal = "=", notEqual = "!=", glob = "~" }
+    public enum Op: String, Sendable {
+        case equal = "="
+        case notEqual = "!="
+        case glob = "~"
+    }
     public var dimension: ReportDimension
     public var op: Op
     public var value: String
@@ -32,7 +36,10 @@ public struct Filter: Sendable, Equatable {
                 let valueStart = text.index(i, offsetBy: op.rawValue.count)
                 let name = String(text[..<i]).trimmingCharacters(in: .whitespaces)
                 let value = String(text[valueStart...])
-                guard let d = ReportDimension(rawValue: name) ?? ReportDimension.all.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+                guard
+                    let d = ReportDimension(rawValue: name)
+                        ?? ReportDimension.all.first(where: { $0.name.lowercased() == name.lowercased() })
+                else {
                     throw .usage("--where '\(text)': unknown field '\(name)'; known: \(ReportDimension.knownNames)")
                 }
                 return Filter(dimension: d, op: op, value: value)

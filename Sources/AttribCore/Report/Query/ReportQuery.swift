@@ -51,7 +51,9 @@ public enum Measure: Sendable, Equatable {
     case orphanUsage
 
     /// What `report` and `mantle` show.
-    public static let standard: [Measure] = [.requests, .inputTokens, .outputTokens, .cacheReadTokens, .cacheWriteTokens, .loggedCost]
+    public static let standard: [Measure] = [
+        .requests, .inputTokens, .outputTokens, .cacheReadTokens, .cacheWriteTokens, .loggedCost,
+    ]
 }
 
 /// The columns a report prints after its dimensions.
@@ -92,7 +94,9 @@ public struct SortKey: Sendable, Equatable {
             name.removeLast(5)
         }
         if let metric = MetricColumn(rawValue: name) { return SortKey(.metric(metric), ascending: ascending ?? false) }
-        if let i = dimensions.firstIndex(where: { $0.name == name }) { return SortKey(.dimension(i), ascending: ascending ?? true) }
+        if let i = dimensions.firstIndex(where: { $0.name == name }) {
+            return SortKey(.dimension(i), ascending: ascending ?? true)
+        }
         let columns = dimensions.map(\.name) + MetricColumn.allCases.map(\.rawValue)
         throw .usage("--sort '\(text)': not a column of this report; columns: \(columns.joined(separator: ", "))")
     }
@@ -111,9 +115,11 @@ public struct ReportQuery: Sendable {
     public var limit: Int?
     public var costMode: CostMode
 
-    public init(scope: RequestScope = .modelRequests, dimensions: [ReportDimension] = [.userEmail, .modelId],
-                filters: [Filter] = [], window: TimeWindow = TimeWindow(), measures: [Measure] = Measure.standard,
-                order: SortKey? = nil, limit: Int? = nil, costMode: CostMode = .computed) {
+    public init(
+        scope: RequestScope = .modelRequests, dimensions: [ReportDimension] = [.userEmail, .modelId],
+        filters: [Filter] = [], window: TimeWindow = TimeWindow(), measures: [Measure] = Measure.standard,
+        order: SortKey? = nil, limit: Int? = nil, costMode: CostMode = .computed
+    ) {
         self.scope = scope
         self.dimensions = dimensions
         self.filters = filters

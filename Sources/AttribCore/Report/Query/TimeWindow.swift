@@ -40,7 +40,11 @@ public func parseTimeBound(_ text: String, zone: TimeZone, now: Int64) throws(Re
     if bytes.count == 10 { bytes += Array("T00:00:00".utf8) }
     let zoneMarks: [UInt8] = [UInt8(ascii: "Z"), UInt8(ascii: "z"), UInt8(ascii: "+"), UInt8(ascii: "-")]
     let hasZone = bytes.count > 19 && bytes[19...].contains { zoneMarks.contains($0) }
-    guard let parsed = bytes.withUnsafeBufferPointer({ b in b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count) }) else {
+    guard
+        let parsed = bytes.withUnsafeBufferPointer({ b in
+            b.isEmpty ? nil : parseISOTimestamp(b.baseAddress!, 0, b.count)
+        })
+    else {
         throw .usage("bad date '\(text)': expected YYYY-MM-DD, an ISO 8601 timestamp, or a span like 7d or 24h")
     }
     if hasZone { return parsed }
@@ -55,7 +59,9 @@ private let minimumTime: Int64 = -62_167_219_200_000
 /// A time in a skipped hour reads as after the change (02:30 on a spring-forward night is 03:30 summer
 /// time); a time in a repeated hour as its second occurrence.
 func instant(ofWallClock wallClock: Int64, in zone: TimeZone) -> Int64 {
-    func offset(_ ms: Int64) -> Int64 { Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000))) * 1000 }
+    func offset(_ ms: Int64) -> Int64 {
+        Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000))) * 1000
+    }
     let guess = wallClock - offset(wallClock)
     let corrected = wallClock - offset(guess)
     return offset(corrected) == offset(guess) ? corrected : max(guess, corrected)

@@ -45,8 +45,9 @@ struct QueryGroup {
     }
 
     var tokens: TokenUsage {
-        TokenUsage(input: self[.inputTokens], output: self[.outputTokens], cacheRead: self[.cacheReadTokens],
-                   cacheWrite: self[.cacheWriteTokens])
+        TokenUsage(
+            input: self[.inputTokens], output: self[.outputTokens], cacheRead: self[.cacheReadTokens],
+            cacheWrite: self[.cacheWriteTokens])
     }
 }
 
@@ -63,7 +64,8 @@ extension Reports {
     static func plan(_ query: ReportQuery, store: Store, prices: PriceTable) throws -> SelectPlan {
         var plan = QueryPlanner.plan(query, facts: try facts(store))
         if plan.needsPriceKeys {
-            let s = try store.db.prepare("SELECT value FROM dict WHERE id IN (SELECT DISTINCT model FROM \(plan.table.rawValue)) ORDER BY value")
+            let s = try store.db.prepare(
+                "SELECT value FROM dict WHERE id IN (SELECT DISTINCT model FROM \(plan.table.rawValue)) ORDER BY value")
             while try s.step() {
                 guard let id = s.text(0), let match = prices.resolve(id) else { continue }
                 plan.priceKeys.append((id, match.key))
@@ -85,8 +87,9 @@ extension Reports {
         let n = Int32(generated.dimensionCount)
         var groups: [QueryGroup] = []
         while try s.step() {
-            var g = QueryGroup(values: (0..<n).map { s.text($0) }, modelId: s.text(n), hasLogged: s.int(n + 1) == 1,
-                               counts: [], loggedCost: nil, measures: query.measures)
+            var g = QueryGroup(
+                values: (0..<n).map { s.text($0) }, modelId: s.text(n), hasLogged: s.int(n + 1) == 1,
+                counts: [], loggedCost: nil, measures: query.measures)
             for (i, m) in query.measures.enumerated() {
                 let column = n + 2 + Int32(i)
                 if m == .loggedCost {
@@ -129,8 +132,9 @@ extension Reports {
         }
         sortRows(&rows, by: query.order)
         if let limit = query.limit { rows = Array(rows.prefix(limit)) }
-        return ReportResult(dimensions: query.dimensions, rows: rows, totals: totals,
-                            unpriced: costing.unpricedModels, priceSource: prices.source)
+        return ReportResult(
+            dimensions: query.dimensions, rows: rows, totals: totals,
+            unpriced: costing.unpricedModels, priceSource: prices.source)
     }
 
     /// Orders rows by `order` (default: cost descending with unpriced last, then total tokens descending).
@@ -179,7 +183,8 @@ extension Reports {
             rows.sort { a, b in order.ascending ? by(b, a) : by(a, b) }
         case .dimension(let i):
             rows.sort { a, b in
-                let x = a.values[i] ?? "", y = b.values[i] ?? ""
+                let x = a.values[i] ?? ""
+                let y = b.values[i] ?? ""
                 if x != y { return order.ascending == x.utf8.lexicographicallyPrecedes(y.utf8) }
                 return byValues(a, b)
             }

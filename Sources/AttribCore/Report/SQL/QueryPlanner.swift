@@ -40,7 +40,9 @@ enum QueryPlanner {
     static func plan(_ query: ReportQuery, facts: StoreFacts) -> SelectPlan {
         let table: SelectPlan.Table = usesRollup(query, facts: facts) ? .rollup : .request
         var offsets = ZoneOffsets(changes: [(Int64.min, 0)])
-        if query.dimensions.contains(where: { $0.bucket != nil }) || query.filters.contains(where: { $0.dimension.bucket != nil }) {
+        if query.dimensions.contains(where: { $0.bucket != nil })
+            || query.filters.contains(where: { $0.dimension.bucket != nil })
+        {
             offsets = zoneOffsets(query.window, facts.timeRange)
         }
         return SelectPlan(table: table, query: query, offsets: offsets)
@@ -61,7 +63,9 @@ enum QueryPlanner {
     /// The offsets of the window's zone from the start to the end of the data (clipped to the window).
     static func zoneOffsets(_ window: TimeWindow, _ range: ClosedRange<Int64>?) -> ZoneOffsets {
         let zone = window.zone
-        guard zone.nextDaylightSavingTimeTransition != nil || zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: 0)) != nil,
+        guard
+            zone.nextDaylightSavingTimeTransition != nil
+                || zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: 0)) != nil,
             let range
         else {
             return ZoneOffsets(changes: [(Int64.min, Int64(zone.secondsFromGMT()))])
@@ -70,7 +74,8 @@ enum QueryPlanner {
         let upper = min(range.upperBound, window.until ?? .max) / 1000
         var date = Date(timeIntervalSince1970: Double(lower))
         var changes: [(fromSeconds: Int64, offsetSeconds: Int64)] = [(Int64.min, Int64(zone.secondsFromGMT(for: date)))]
-        while let next = zone.nextDaylightSavingTimeTransition(after: date), next.timeIntervalSince1970 <= Double(upper) {
+        while let next = zone.nextDaylightSavingTimeTransition(after: date), next.timeIntervalSince1970 <= Double(upper)
+        {
             let offset = Int64(zone.secondsFromGMT(for: next))
             if offset != changes.last!.offsetSeconds { changes.append((Int64(next.timeIntervalSince1970), offset)) }
             date = next

@@ -108,14 +108,16 @@ struct SQLiteDialect: SQLDialect {
     }
 
     func values(_ rows: [[SQLValue]]) -> String {
-        "VALUES " + rows.map { row in
-            "(" + row.map { v in
-                switch v {
-                case .int(let i): return String(i)
-                case .text(let s): return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
-                }
-            }.joined(separator: ", ") + ")"
-        }.joined(separator: ", ")
+        "VALUES "
+            + rows.map { row in
+                "("
+                    + row.map { v in
+                        switch v {
+                        case .int(let i): return String(i)
+                        case .text(let s): return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+                        }
+                    }.joined(separator: ", ") + ")"
+            }.joined(separator: ", ")
     }
 
     var parameter: String { "?" }

@@ -39,13 +39,19 @@ enum SQLGenerator {
                 labels.append("CAST(\(column(name)) AS TEXT)")
             case .route:
                 let bits = column("(flags & \(RequestFlag.model | RequestFlag.mantle))")
-                labels.append("CASE WHEN \(bits) & \(RequestFlag.mantle) THEN 'mantle' WHEN \(bits) & \(RequestFlag.model) THEN 'bedrock' END")
+                labels.append(
+                    "CASE WHEN \(bits) & \(RequestFlag.mantle) THEN 'mantle' WHEN \(bits) & \(RequestFlag.model) THEN 'bedrock' END"
+                )
             case .priceKey:
-                labels.append(plan.priceKeys.isEmpty ? modelText : "coalesce((SELECT key FROM price_key WHERE model_id = \(modelText)), \(modelText))")
+                labels.append(
+                    plan.priceKeys.isEmpty
+                        ? modelText
+                        : "coalesce((SELECT key FROM price_key WHERE model_id = \(modelText)), \(modelText))")
             case .bucket(let bucket):
                 let quarter = column(rollup ? "(day * 96)" : dialect.quarterHour(ofMillis: "start_ms"))
                 let seconds = "\(quarter) * 900"
-                labels.append(dialect.bucketLabel(bucket, seconds: seconds, offset: dialect.offset(at: seconds, plan.offsets)))
+                labels.append(
+                    dialect.bucketLabel(bucket, seconds: seconds, offset: dialect.offset(at: seconds, plan.offsets)))
             case .attributed:
                 labels.append("CASE WHEN \(column("(user_email IS NOT NULL OR user_sub IS NOT NULL)")) THEN 'yes' END")
             }
@@ -87,13 +93,16 @@ enum SQLGenerator {
             with.append("zone_offset(from_s, offset_s) AS (\(dialect.values(rows)))")
         }
         if plan.needsPriceKeys && !plan.priceKeys.isEmpty {
-            with.append("price_key(model_id, key) AS (\(dialect.values(plan.priceKeys.map { [.text($0.modelId), .text($0.key)] })))")
+            with.append(
+                "price_key(model_id, key) AS (\(dialect.values(plan.priceKeys.map { [.text($0.modelId), .text($0.key)] })))"
+            )
         }
 
         let output = query.dimensions.indices.map { "v\($0)" }
         let keys = (output + ["model_id", "has_logged"]).joined(separator: ", ")
         let inner = columns.enumerated().map { "\($1) AS c\($0)" } + measures.enumerated().map { "\($1) AS m\($0)" }
-        let middle = labels.enumerated().map { "\($1) AS v\($0)" } + ["\(modelText) AS model_id", "g.c1 AS has_logged"]
+        let middle =
+            labels.enumerated().map { "\($1) AS v\($0)" } + ["\(modelText) AS model_id", "g.c1 AS has_logged"]
             + measures.indices.map { "g.m\($0)" }
         var sql = with.isEmpty ? "" : "WITH " + with.joined(separator: ",\n     ") + "\n"
         sql += """
