@@ -5,18 +5,6 @@ import Testing
 
 @testable import AttribCore
 
-/// A deterministic generator (SplitMix64), so a failure names a case that can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Every field of a delta, for comparing two (a logged cost by its bits: NaN, "none", equals itself).
 func fields(_ d: RequestDelta) -> [Int64] {
     [
@@ -29,7 +17,7 @@ func fields(_ d: RequestDelta) -> [Int64] {
 
 /// A contribution as lines make them: few distinct ids (so values collide and conflict), absent fields
 /// often. Logged costs are multiples of 1/1024, so their sums are exact in any order.
-func randomDelta(_ g: inout SeededGenerator) -> RequestDelta {
+func randomDelta(_ g: inout SplitMix) -> RequestDelta {
     func id() -> Int32 { Int32.random(in: 0...4, using: &g) }
     var d = RequestDelta()
     if Bool.random(using: &g) { d.startMs = Int64.random(in: 0...1_000, using: &g) }
@@ -68,7 +56,7 @@ func merged(_ deltas: [RequestDelta]) -> RequestDelta {
 struct RequestAssemblyTests {
     @Test("Two contributions give the same request whichever is merged into the other")
     func commutative() throws {
-        var g = SeededGenerator(state: 1)
+        var g = SplitMix(seed: 1)
         for _ in 0..<2_000 {
             let a = randomDelta(&g)
             let b = randomDelta(&g)
@@ -78,7 +66,7 @@ struct RequestAssemblyTests {
 
     @Test("Three contributions give the same request however they are grouped and ordered")
     func associative() throws {
-        var g = SeededGenerator(state: 2)
+        var g = SplitMix(seed: 2)
         for _ in 0..<1_000 {
             let (a, b, c) = (randomDelta(&g), randomDelta(&g), randomDelta(&g))
             let left = merged([merged([a, b]), c])
@@ -104,7 +92,7 @@ struct RequestAssemblyTests {
 
     @Test("A run's request table holds the same requests whatever order their contributions arrive in")
     func tableOrder() throws {
-        var g = SeededGenerator(state: 3)
+        var g = SplitMix(seed: 3)
         var contributions: [(key: Int64, delta: RequestDelta, id: [UInt8])] = []
         for _ in 0..<600 {
             let key = Int64.random(in: 1...40, using: &g)

@@ -246,16 +246,5 @@ extension MappingJSON {
     }
 
     /// `"text"`, JSON-escaped, for messages.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out += u.value < 0x20 ? String(format: "\\u%04X", u.value) : String(u)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { escapeJSON(s) }
 }

@@ -39,6 +39,26 @@ extension SectionPrinter {
     }
 }
 
+/// A printer for people (table, Markdown): fields print as a two-column table of their human text.
+protocol HumanTablePrinter: SectionPrinter {
+    func renderTable(_ table: Table, title: String?) -> String
+}
+
+extension HumanTablePrinter {
+    func renderSection(_ section: Section) -> String {
+        switch section.content {
+        case .table(let table):
+            return renderTable(table, title: section.title)
+        case .fields(let fields, let nameHeader, let valueHeader):
+            return renderTable(
+                fieldsTable(fields, nameHeader: nameHeader, valueHeader: valueHeader, value: humanCell),
+                title: section.title)
+        case .text(let lines):
+            return textLines(lines)
+        }
+    }
+}
+
 /// Named values as a two-column table of text, for the formats that show fields as a table.
 func fieldsTable(_ fields: [Field], nameHeader: String, valueHeader: String, value: (Cell, ColumnKind) -> String)
     -> Table

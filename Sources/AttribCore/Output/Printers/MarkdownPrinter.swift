@@ -2,25 +2,12 @@
 
 import Foundation
 
-public struct MarkdownPrinter: SectionPrinter {
+public struct MarkdownPrinter: HumanTablePrinter {
     public init() {}
 
     var format: OutputFormat { .markdown }
 
     public func render(_ document: Document) -> String { renderSections(document) }
-
-    func renderSection(_ section: Section) -> String {
-        switch section.content {
-        case .table(let table):
-            return renderTable(table, title: section.title)
-        case .fields(let fields, let nameHeader, let valueHeader):
-            return renderTable(
-                fieldsTable(fields, nameHeader: nameHeader, valueHeader: valueHeader, value: humanCell),
-                title: section.title)
-        case .text(let lines):
-            return textLines(lines)
-        }
-    }
 
     /// A cell may not break the table: `|` is escaped and a newline becomes a space.
     func escape(_ s: String) -> String {

@@ -1,25 +1,12 @@
 // The table for people on a terminal: aligned columns, separators, a totals line, optional ANSI bold.
 
-public struct TablePrinter: SectionPrinter {
+public struct TablePrinter: HumanTablePrinter {
     public var color: Bool
     public init(color: Bool = false) { self.color = color }
 
     var format: OutputFormat { .table }
 
     public func render(_ document: Document) -> String { renderSections(document) }
-
-    func renderSection(_ section: Section) -> String {
-        switch section.content {
-        case .table(let table):
-            return renderTable(table, title: section.title)
-        case .fields(let fields, let nameHeader, let valueHeader):
-            return renderTable(
-                fieldsTable(fields, nameHeader: nameHeader, valueHeader: valueHeader, value: humanCell),
-                title: section.title)
-        case .text(let lines):
-            return textLines(lines)
-        }
-    }
 
     func renderTable(_ table: Table, title: String?) -> String {
         let columns = table.columns
