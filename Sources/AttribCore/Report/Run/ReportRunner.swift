@@ -54,21 +54,15 @@ struct QueryGroup {
 extension Reports {
     /// What the planner needs to know about the store.
     static func facts(_ store: Store) throws -> StoreFacts {
-        let s = try store.db.prepare("SELECT min(first_ms), max(last_ms) FROM source")
-        var range: ClosedRange<Int64>?
-        if try s.step(), let low = s.optionalInt(0), let high = s.optionalInt(1), low <= high { range = low...high }
-        return StoreFacts(rollupIsFresh: try store.rollupIsFresh(), timeRange: range)
+        StoreFacts(rollupIsFresh: try store.rollupIsFresh(), timeRange: try store.eventTimeRange())
     }
 
     /// The plan for `query` on this store, with the price keys it needs.
     static func plan(_ query: ReportQuery, store: Store, prices: PriceTable) throws -> SelectPlan {
         var plan = QueryPlanner.plan(query, facts: try facts(store))
         if plan.needsPriceKeys {
-            let s = try store.db.prepare(
-                "SELECT value FROM dict WHERE id IN (SELECT DISTINCT model FROM \(plan.table.rawValue)) ORDER BY value")
-            while try s.step() {
-                guard let id = s.text(0), let match = prices.resolve(id) else { continue }
-                plan.priceKeys.append((id, match.key))
+            for id in try store.modelIds(in: plan.table.rawValue) {
+                if let match = prices.resolve(id) { plan.priceKeys.append((id, match.key)) }
             }
         }
         return plan
