@@ -49,7 +49,8 @@ enum SVGChart {
     static func open(id: String, title: String, width: Int, height: Int, tableTitle: String?) -> String {
         let t = escapeHTML(title)
         let seeAlso = escapeHTML("The numbers are in the table “\(tableTitle ?? "below")” below.")
-        return "<figure><svg id=\"\(id)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\" xmlns=\"http://www.w3.org/2000/svg\">"
+        return
+            "<figure><svg id=\"\(id)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\" xmlns=\"http://www.w3.org/2000/svg\">"
             + "<title id=\"\(id)-t\">\(t)</title><desc id=\"\(id)-d\">\(seeAlso)</desc>\n"
     }
 
@@ -83,15 +84,18 @@ enum SVGChart {
         }
         var out = open(id: id, title: c.title, width: width, height: height, tableTitle: pageTable.section.title)
         if rows.isEmpty || maximum <= 0 {
-            out += "<text x=\"\(width / 2)\" y=\"\(height / 2)\" text-anchor=\"middle\">No requests in this window.</text>"
+            out +=
+                "<text x=\"\(width / 2)\" y=\"\(height / 2)\" text-anchor=\"middle\">No requests in this window.</text>"
         } else {
             let step = niceStep(maximum)
-            let top_ = (maximum / step).rounded(.up) * step
-            let y = { (v: Double) in top + plotH - v / top_ * plotH }
+            let ceiling = (maximum / step).rounded(.up) * step
+            let y = { (v: Double) in top + plotH - v / ceiling * plotH }
             var v = 0.0
-            while v <= top_ + step / 2 {
-                out += "<line x1=\"\(num(left))\" x2=\"\(num(left + plotW))\" y1=\"\(num(y(v)))\" y2=\"\(num(y(v)))\" stroke=\"#e3e3e3\"/>"
-                out += "<text x=\"\(num(left - 6))\" y=\"\(num(y(v) + 4))\" text-anchor=\"end\">\(escapeHTML(axisLabel(v, kind: kind)))</text>\n"
+            while v <= ceiling + step / 2 {
+                out +=
+                    "<line x1=\"\(num(left))\" x2=\"\(num(left + plotW))\" y1=\"\(num(y(v)))\" y2=\"\(num(y(v)))\" stroke=\"#e3e3e3\"/>"
+                out +=
+                    "<text x=\"\(num(left - 6))\" y=\"\(num(y(v) + 4))\" text-anchor=\"end\">\(escapeHTML(axisLabel(v, kind: kind)))</text>\n"
                 v += step
             }
             // A few days keep narrow columns at the left rather than one wide block.
@@ -105,28 +109,35 @@ enum SVGChart {
                 for (s, col) in c.stacked.enumerated() {
                     let h = value(row[col])
                     guard h > 0 else { continue }
-                    let tip = "\(category) · \(table.columns[col].name): \(humanCell(row[col], table.columns[col].kind))"
-                    out += "<rect x=\"\(num(x0))\" y=\"\(num(y(base + h)))\" width=\"\(num(mainW))\" height=\"\(num(y(base) - y(base + h)))\" fill=\"\(colour(s))\"><title>\(escapeHTML(tip))</title></rect>"
+                    let tip =
+                        "\(category) · \(table.columns[col].name): \(humanCell(row[col], table.columns[col].kind))"
+                    out +=
+                        "<rect x=\"\(num(x0))\" y=\"\(num(y(base + h)))\" width=\"\(num(mainW))\" height=\"\(num(y(base) - y(base + h)))\" fill=\"\(colour(s))\"><title>\(escapeHTML(tip))</title></rect>"
                     base += h
                 }
                 if let col = c.companion, value(row[col]) > 0 {
                     let h = value(row[col])
-                    let tip = "\(category) · \(table.columns[col].name): \(humanCell(row[col], table.columns[col].kind))"
-                    out += "<rect x=\"\(num(x0 + mainW))\" y=\"\(num(y(h)))\" width=\"\(num(slot * 0.18))\" height=\"\(num(y(0) - y(h)))\" fill=\"\(companionColour)\"><title>\(escapeHTML(tip))</title></rect>"
+                    let tip =
+                        "\(category) · \(table.columns[col].name): \(humanCell(row[col], table.columns[col].kind))"
+                    out +=
+                        "<rect x=\"\(num(x0 + mainW))\" y=\"\(num(y(h)))\" width=\"\(num(slot * 0.18))\" height=\"\(num(y(0) - y(h)))\" fill=\"\(companionColour)\"><title>\(escapeHTML(tip))</title></rect>"
                 }
                 if i % labelEvery == 0 {
                     out += "<text x=\"\(num(x0))\" y=\"\(num(top + plotH + 14))\">\(escapeHTML(category))</text>"
                 }
                 out += "\n"
             }
-            out += "<line x1=\"\(num(left))\" x2=\"\(num(left + plotW))\" y1=\"\(num(y(0)))\" y2=\"\(num(y(0)))\" stroke=\"#1a1a1a\"/>"
+            out +=
+                "<line x1=\"\(num(left))\" x2=\"\(num(left + plotW))\" y1=\"\(num(y(0)))\" y2=\"\(num(y(0)))\" stroke=\"#1a1a1a\"/>"
             if let marker = c.marker,
                 let i = rows.firstIndex(where: { humanCell($0[c.category], .dimension) == marker })
             {
                 let x = left + Double(i) * slot
-                out += "<line x1=\"\(num(x))\" x2=\"\(num(x))\" y1=\"\(num(top - 4))\" y2=\"\(num(top + plotH))\" stroke=\"#C00000\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>"
+                out +=
+                    "<line x1=\"\(num(x))\" x2=\"\(num(x))\" y1=\"\(num(top - 4))\" y2=\"\(num(top + plotH))\" stroke=\"#C00000\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>"
                 let anchor = Double(i) > Double(rows.count) * 0.7 ? "end" : "start"
-                out += "<text x=\"\(num(anchor == "end" ? x - 4 : x + 4))\" y=\"\(num(top + 6))\" text-anchor=\"\(anchor)\" fill=\"#C00000\">\(escapeHTML(c.markerLabel))</text>\n"
+                out +=
+                    "<text x=\"\(num(anchor == "end" ? x - 4 : x + 4))\" y=\"\(num(top + 6))\" text-anchor=\"\(anchor)\" fill=\"#C00000\">\(escapeHTML(c.markerLabel))</text>\n"
             }
         }
         out += "</svg>\n"
@@ -134,7 +145,8 @@ enum SVGChart {
         if let col = c.companion { items.append((table.columns[col].name + " (thin dark column)", companionColour)) }
         if c.marker != nil { items.append((c.markerLabel + " (dashed line)", "#C00000")) }
         out += legend(items)
-        out += "<figcaption>\(escapeHTML(c.title)). Hover a column for its numbers; all of them are in the table below.</figcaption></figure>\n"
+        out +=
+            "<figcaption>\(escapeHTML(c.title)). Hover a column for its numbers; all of them are in the table below.</figcaption></figure>\n"
         return out
     }
 
@@ -167,14 +179,16 @@ enum SVGChart {
                     full = humanCell(row[b.label], table.columns[b.label].kind)
                 }
                 let shown = full.count > 36 ? String(full.prefix(35)) + "…" : full
-                out += "<text x=\"\(num(labelW - 8))\" y=\"\(num(y0 + groupH / 2))\" text-anchor=\"end\" unicode-bidi=\"isolate\"><title>\(escapeHTML(full))</title>\(escapeHTML(shown))</text>"
+                out +=
+                    "<text x=\"\(num(labelW - 8))\" y=\"\(num(y0 + groupH / 2))\" text-anchor=\"end\" unicode-bidi=\"isolate\"><title>\(escapeHTML(full))</title>\(escapeHTML(shown))</text>"
                 for (s, col) in b.values.enumerated() {
                     let v = value(row[col])
                     let y = y0 + Double(s) * barH
                     let w = max(0, v / maximum * plotW)
                     let fill = pageTable.markedRows.contains(r) ? markedColour : colour(s)
                     let text = humanCell(row[col], table.columns[col].kind)
-                    out += "<rect x=\"\(num(labelW))\" y=\"\(num(y))\" width=\"\(num(w))\" height=\"\(num(barH - 2))\" fill=\"\(fill)\"><title>\(escapeHTML("\(full) · \(table.columns[col].name): \(text)"))</title></rect>"
+                    out +=
+                        "<rect x=\"\(num(labelW))\" y=\"\(num(y))\" width=\"\(num(w))\" height=\"\(num(barH - 2))\" fill=\"\(fill)\"><title>\(escapeHTML("\(full) · \(table.columns[col].name): \(text)"))</title></rect>"
                     out += "<text x=\"\(num(labelW + w + 4))\" y=\"\(num(y + barH - 3))\">\(escapeHTML(text))</text>"
                 }
                 out += "\n"

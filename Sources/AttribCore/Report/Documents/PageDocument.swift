@@ -18,14 +18,19 @@ extension Reports {
     public static func page(_ r: PageResults, limits: PageLimits = PageLimits(), facts: [Field]) -> Page {
         Page(
             title: "LLM usage and cost", facts: facts,
-            panels: [spendPanel(r, limits: limits), usersPanel(r, limits: limits), mantlePanel(r, limits: limits), gapsPanel(r)])
+            panels: [
+                spendPanel(r, limits: limits), usersPanel(r, limits: limits), mantlePanel(r, limits: limits),
+                gapsPanel(r),
+            ])
         // A reconcile panel (billed, explained by the logs, unexplained, per day) goes here once `reconcile`
         // has a result: a ColumnChart over its by-day document, like the spend panel.
     }
 
     /// Rows beyond the first `n` summed into one row labelled `label` (the runner's own row addition), keeping
     /// any row `keep` says must stay visible. Returns the rows and the indexes of the rows drawn apart.
-    static func cut(_ rows: [ReportRow], first n: Int, keep: (ReportRow) -> Bool = { _ in false }, label: (Int) -> String)
+    static func cut(
+        _ rows: [ReportRow], first n: Int, keep: (ReportRow) -> Bool = { _ in false }, label: (Int) -> String
+    )
         -> (rows: [ReportRow], marked: Set<Int>)
     {
         var shown = Array(rows.prefix(n))
@@ -76,7 +81,8 @@ extension Reports {
             row += named.map { .number(models[$0].map(\.costUSD) ?? 0) }
             if !rest.isEmpty {
                 var others = ReportRow(values: [])
-                for (model, part) in models.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) where restModels.contains(model) {
+                for (model, part) in models.sorted(by: { ($0.key ?? "") < ($1.key ?? "") })
+                where restModels.contains(model) {
                     others.add(part)
                 }
                 row.append(.number(others.costUSD))
@@ -129,9 +135,14 @@ extension Reports {
             id: "users", title: "Top users by cost",
             text: [
                 "The users of `attrib report --by user` (email, else sub, else API key, else user id), most cost first; "
-                    + "(none) is the requests with no identity. The users after the first \(limits.users) are one row.",
+                    + "(none) is the requests with no identity. The users after the first \(limits.users) are one row."
             ],
-            charts: [.bars(BarChart(title: "Cost per user", table: 0, label: 0, values: [costColumn], absentLabel: "(none): no identity"))],
+            charts: [
+                .bars(
+                    BarChart(
+                        title: "Cost per user", table: 0, label: 0, values: [costColumn],
+                        absentLabel: "(none): no identity"))
+            ],
             tables: [PageTable(id: "users", document.sections[0], markedRows: marked)])
     }
 
@@ -174,14 +185,18 @@ extension Reports {
                 "`attrib gaps` over the same time window (it takes no --where filter): how many model requests "
                     + "carry an identity, per day and per log statement. Each day's column is its model requests; "
                     + "the thin dark column beside it is the unattributed ones.",
-                r.gaps.cutover.map { "Identity first logged at \(formatISOTimestamp($0))." } ?? "No line in the store carries an identity.",
+                r.gaps.cutover.map { "Identity first logged at \(formatISOTimestamp($0))." }
+                    ?? "No line in the store carries an identity.",
             ],
             charts: [
                 .columns(
                     ColumnChart(
                         title: "Model requests per day, and the unattributed ones", table: 1, category: 0, stacked: [1],
                         companion: 2, marker: r.cutoverDay, markerLabel: "identity logged from \(r.cutoverDay ?? "")")),
-                .bars(BarChart(title: "Share of lines with identity, per log statement", table: 2, label: 0, values: [2, 3, 4])),
+                .bars(
+                    BarChart(
+                        title: "Share of lines with identity, per log statement", table: 2, label: 0, values: [2, 3, 4])
+                ),
             ],
             tables: zip(ids, document.sections).map { PageTable(id: $0, $1) })
     }
