@@ -149,13 +149,17 @@ func expectPageMatchesReports(_ view: BrowserView, db: String, options: [String]
         for r in all.dropFirst(top) {
             if id == "mantle" && r["user"] == "" { shown.append(r) } else { rest.append(r) }
         }
-        if rest.count == 1 { shown += rest; rest = [] }
+        if rest.count == 1 {
+            shown += rest
+            rest = []
+        }
         #expect(rows.count == shown.count + (rest.isEmpty ? 0 : 1) || (all.isEmpty && rows.count == 1), "\(id) rows")
         for (expected, row) in zip(shown, rows) {
             let cell = Dictionary(uniqueKeysWithValues: zip(head, row))
             #expect(cell["user"] == (expected["user"] == "" ? "(none)" : expected["user"]), "\(id) user")
             for c in countColumns { #expect(pageCount(cell[c] ?? "") == Int64(expected[c] ?? ""), "\(id) \(c)") }
-            sameMoney(cell["cost_usd"] ?? "", Double(expected["cost_usd"] ?? ""), "\(id) \(expected["user"] ?? "") cost")
+            sameMoney(
+                cell["cost_usd"] ?? "", Double(expected["cost_usd"] ?? ""), "\(id) \(expected["user"] ?? "") cost")
             if let share = cell["share"], let csvShare = Double(expected["share"] ?? "") {
                 let shown = Double(share.dropLast()) ?? -1
                 #expect(abs(shown - csvShare * 100) <= 0.05 + 1e-6, "\(id) share \(share) vs \(csvShare)")
@@ -172,7 +176,8 @@ func expectPageMatchesReports(_ view: BrowserView, db: String, options: [String]
         if !all.isEmpty {
             let total = Dictionary(uniqueKeysWithValues: zip(head, try #require(foot)))
             for c in countColumns {
-                #expect(pageCount(total[c] ?? "") == all.reduce(0) { $0 + (Int64($1[c] ?? "") ?? 0) }, "\(id) total \(c)")
+                #expect(
+                    pageCount(total[c] ?? "") == all.reduce(0) { $0 + (Int64($1[c] ?? "") ?? 0) }, "\(id) total \(c)")
             }
             sameMoney(total["cost_usd"] ?? "", csvSum(all), rows: all.count, "\(id) total cost")
         }
@@ -371,7 +376,9 @@ struct HTMLPrinterTests {
     @Test("report --bars: a share_of_cost column in the table, plain under NO_COLOR, a usage error for CSV")
     func barsFlag() throws {
         let db = temporaryDirectory().appendingPathComponent("bars.db").path
-        #expect(try attrib(["ingest", "--db", db, "--quiet", fixturesURL.appendingPathComponent("exports").path]).status == 0)
+        #expect(
+            try attrib(["ingest", "--db", db, "--quiet", fixturesURL.appendingPathComponent("exports").path]).status
+                == 0)
         let unicode = try attrib(
             ["report", "--db", db, "--by", "user", "--format", "table", "--bars", "--quiet"],
             env: ["LANG": "C.UTF-8", "LC_ALL": "", "NO_COLOR": "", "TERM": "xterm"])
@@ -389,13 +396,18 @@ struct HTMLPrinterTests {
         #expect(ascii.stdout.split(separator: "\n")[2].hasSuffix("#########"))
         let csv = try attrib(["report", "--db", db, "--format", "csv", "--bars"])
         #expect(csv.status == 64)
-        #expect(csv.stderr == "attrib: --bars draws in the table format; add --format table (output that is not a terminal is csv by default)\n")
+        #expect(
+            csv.stderr
+                == "attrib: --bars draws in the table format; add --format table (output that is not a terminal is csv by default)\n"
+        )
     }
 
     @Test("html: a bad --top is a usage error; an output that cannot be written is one line and exit 1")
     func htmlErrors() throws {
         let db = temporaryDirectory().appendingPathComponent("h.db").path
-        #expect(try attrib(["ingest", "--db", db, "--quiet", fixturesURL.appendingPathComponent("exports").path]).status == 0)
+        #expect(
+            try attrib(["ingest", "--db", db, "--quiet", fixturesURL.appendingPathComponent("exports").path]).status
+                == 0)
         let top = try attrib(["html", "--db", db, "--out", "x.html", "--top", "0"])
         #expect(top.status == 64)
         #expect(top.stderr == "attrib: --top must be at least 1\n")

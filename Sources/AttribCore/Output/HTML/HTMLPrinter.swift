@@ -49,6 +49,16 @@ public struct HTMLPrinter: Sendable {
             .map { $0.offset % 2 == 1 ? "<code>\($0.element)</code>" : String($0.element) }.joined()
     }
 
+    /// Column names (cost_usd, model ids) may wrap after _ . - : / rather than anywhere.
+    func breakable(_ escaped: String) -> String {
+        var out = ""
+        for c in escaped {
+            out.append(c)
+            if "_.-:/".contains(c) { out += "<wbr>" }
+        }
+        return out
+    }
+
     func factText(_ f: Field) -> String {
         if case .text(nil) = f.value { return "(none)" }
         return humanCell(f.value, f.kind)
@@ -95,7 +105,7 @@ public struct HTMLPrinter: Sendable {
         if let title = section.title { out += "<caption>\(escapeHTML(title))</caption>\n" }
         out += "<thead><tr>"
         for c in table.columns {
-            out += "<th scope=\"col\"\(c.kind.isNumeric ? " class=\"n\"" : "")>\(escapeHTML(c.name))</th>"
+            out += "<th scope=\"col\"\(c.kind.isNumeric ? " class=\"n\"" : "")>\(breakable(escapeHTML(c.name)))</th>"
         }
         out += "</tr></thead>\n<tbody>\n"
         if table.rows.isEmpty {
@@ -124,7 +134,9 @@ public struct HTMLPrinter: Sendable {
         for (i, (cell, column)) in zip(row, columns).enumerated() {
             let text = escapeHTML(humanCell(cell, column.kind))
             if i == 0 && !column.kind.isNumeric {
-                out += "<th scope=\"row\"><bdi>\(text)</bdi></th>"
+                // A short label (a day, a statement) never wraps; a long name may.
+                out += text.count <= 24 ? "<th scope=\"row\" class=\"k\">" : "<th scope=\"row\">"
+                out += "<bdi>\(text)</bdi></th>"
             } else if column.kind.isNumeric {
                 out += "<td class=\"n\">\(text)</td>"
             } else {
@@ -151,7 +163,7 @@ public struct HTMLPrinter: Sendable {
         table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92em}
         caption{text-align:left;font-weight:600;padding:.2em 0}
         th,td{padding:2px 8px;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top}
-        thead th{border-bottom:2px solid var(--ink);overflow-wrap:anywhere}
+        thead th{border-bottom:2px solid var(--ink);overflow-wrap:break-word}.k{white-space:nowrap}
         tbody th{font-weight:400;overflow-wrap:break-word;max-width:28em}
         .n{text-align:right}td.n{white-space:nowrap}
         code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.92em;background:#f3f3f3;padding:0 .2em}

@@ -37,13 +37,21 @@ enum SVGChart {
         return 10 * magnitude
     }
 
-    /// An axis label: dollars or a count with a k/M suffix; shares as percentages.
-    static func axisLabel(_ v: Double, kind: ColumnKind) -> String {
+    /// An axis label: dollars or a count with a k/M suffix, shares as percentages; as many decimals as the
+    /// grid's `step` needs (a day of a few cents still reads $0.002, $0.004, ...).
+    static func axisLabel(_ v: Double, kind: ColumnKind, step: Double) -> String {
         let prefix = kind == .cost ? "$" : ""
         if kind == .share { return num(v * 100) + "%" }
-        if v >= 1_000_000 { return prefix + num(v / 1_000_000) + "M" }
-        if v >= 10_000 { return prefix + num(v / 1000) + "k" }
-        return prefix + (v == v.rounded() ? withSeparators(Int64(v)) : String(format: "%.2f", v))
+        if v >= 1_000_000 && step >= 100_000 { return prefix + num(v / 1_000_000) + "M" }
+        if v >= 10_000 && step >= 1000 { return prefix + num(v / 1000) + "k" }
+        var places = 0
+        while places < 6 {
+            let scaled = step * pow(10, Double(places))
+            if abs(scaled.rounded() - scaled) < 1e-9 { break }
+            places += 1
+        }
+        if kind == .cost && places > 0 { places = max(places, 2) }
+        return prefix + withSeparators(fixed(v, places: places))
     }
 
     static func open(id: String, title: String, width: Int, height: Int, tableTitle: String?) -> String {
@@ -95,7 +103,7 @@ enum SVGChart {
                 out +=
                     "<line x1=\"\(num(left))\" x2=\"\(num(left + plotW))\" y1=\"\(num(y(v)))\" y2=\"\(num(y(v)))\" stroke=\"#e3e3e3\"/>"
                 out +=
-                    "<text x=\"\(num(left - 6))\" y=\"\(num(y(v) + 4))\" text-anchor=\"end\">\(escapeHTML(axisLabel(v, kind: kind)))</text>\n"
+                    "<text x=\"\(num(left - 6))\" y=\"\(num(y(v) + 4))\" text-anchor=\"end\">\(escapeHTML(axisLabel(v, kind: kind, step: step)))</text>\n"
                 v += step
             }
             // A few days keep narrow columns at the left rather than one wide block.
