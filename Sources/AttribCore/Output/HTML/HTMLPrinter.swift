@@ -101,7 +101,9 @@ public struct HTMLPrinter: Sendable {
             return "<pre>" + escapeHTML(lines.joined(separator: "\n")) + "</pre>\n"
         }
         let id = escapeHTML(pageTable.id)
-        var out = "<div class=\"table\"><table id=\"\(id)\">\n"
+        // A table of many columns (a day per row, a column per model) prints smaller to fit A4 and Letter.
+        let wide = table.columns.count > 7 ? " class=\"wide\"" : ""
+        var out = "<div class=\"table\"><table id=\"\(id)\"\(wide)>\n"
         if let title = section.title { out += "<caption>\(escapeHTML(title))</caption>\n" }
         out += "<thead><tr>"
         for c in table.columns {
@@ -175,6 +177,7 @@ public struct HTMLPrinter: Sendable {
         @page{margin:12mm}
         @media print{body{max-width:none;padding:0;font-size:9pt}nav{display:none}.table{overflow:visible}
         table{font-size:8pt;width:100%}th,td{padding:1px 4px}figure,tr{break-inside:avoid}h2{break-after:avoid}
+        table.wide{font-size:6.5pt}table.wide th,table.wide td{padding:1px 2px}
         thead{display:table-header-group}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
         """
 }

@@ -7,6 +7,8 @@ enum SVGChart {
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#7A5195"]
     static let companionColour = "#222222"
     static let markedColour = "#9A9A9A"
+    /// Columns drawn one by one with a tooltip each, up to this many rows (about a quarter of days).
+    static let tooltipRows = 92
 
     static func colour(_ i: Int) -> String { i < palette.count ? palette[i] : markedColour }
 
@@ -110,30 +112,46 @@ enum SVGChart {
             let slot = min(plotW / Double(rows.count), 48)
             let mainW = c.companion == nil ? slot * 0.8 : slot * 0.62
             let labelEvery = max(1, Int((Double(rows.count) / 10).rounded(.up)))
+            // Up to `tooltipRows` columns each block is a rect with its tooltip; beyond (a year of days) each
+            // series is one path, which keeps the page small and quick to lay out: the numbers are in the table.
+            let tooltips = rows.count <= tooltipRows
+            var paths = Array(repeating: "", count: c.stacked.count + 1)
+            func block(_ series: Int, colour: String, x: Double, width: Double, low: Double, high: Double, tip: String)
+            {
+                if tooltips {
+                    out +=
+                        "<rect x=\"\(num(x))\" y=\"\(num(y(high)))\" width=\"\(num(width))\" height=\"\(num(y(low) - y(high)))\" fill=\"\(colour)\"><title>\(escapeHTML(tip))</title></rect>"
+                } else {
+                    paths[series] += "M\(num(x)) \(num(y(high)))h\(num(width))V\(num(y(low)))h-\(num(width))z"
+                }
+            }
             for (i, row) in rows.enumerated() {
                 let x0 = left + Double(i) * slot + slot * 0.1
                 let category = humanCell(row[c.category], table.columns[c.category].kind)
+                func tip(_ col: Int) -> String {
+                    tooltips
+                        ? "\(category) · \(table.columns[col].name): \(humanCell(row[col], table.columns[col].kind))"
+                        : ""
+                }
                 var base = 0.0
                 for (s, col) in c.stacked.enumerated() {
                     let h = value(row[col])
                     guard h > 0 else { continue }
-                    let tip =
-                        "\(category) · \(table.columns[col].name): \(humanCell(row[col], table.columns[col].kind))"
-                    out +=
-                        "<rect x=\"\(num(x0))\" y=\"\(num(y(base + h)))\" width=\"\(num(mainW))\" height=\"\(num(y(base) - y(base + h)))\" fill=\"\(colour(s))\"><title>\(escapeHTML(tip))</title></rect>"
+                    block(s, colour: colour(s), x: x0, width: mainW, low: base, high: base + h, tip: tip(col))
                     base += h
                 }
                 if let col = c.companion, value(row[col]) > 0 {
-                    let h = value(row[col])
-                    let tip =
-                        "\(category) · \(table.columns[col].name): \(humanCell(row[col], table.columns[col].kind))"
-                    out +=
-                        "<rect x=\"\(num(x0 + mainW))\" y=\"\(num(y(h)))\" width=\"\(num(slot * 0.18))\" height=\"\(num(y(0) - y(h)))\" fill=\"\(companionColour)\"><title>\(escapeHTML(tip))</title></rect>"
+                    block(
+                        c.stacked.count, colour: companionColour, x: x0 + mainW, width: slot * 0.18, low: 0,
+                        high: value(row[col]), tip: tip(col))
                 }
                 if i % labelEvery == 0 {
                     out += "<text x=\"\(num(x0))\" y=\"\(num(top + plotH + 14))\">\(escapeHTML(category))</text>"
                 }
-                out += "\n"
+                if tooltips { out += "\n" }
+            }
+            for (s, d) in paths.enumerated() where !d.isEmpty {
+                out += "<path d=\"\(d)\" fill=\"\(s < c.stacked.count ? colour(s) : companionColour)\"/>\n"
             }
             out +=
                 "<line x1=\"\(num(left))\" x2=\"\(num(left + plotW))\" y1=\"\(num(y(0)))\" y2=\"\(num(y(0)))\" stroke=\"#1a1a1a\"/>"
