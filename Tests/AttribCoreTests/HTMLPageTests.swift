@@ -133,9 +133,13 @@ let countColumns = [
 ]
 
 /// The page's numbers against `report`, `mantle` and `gaps` in CSV (and gaps' totals in JSON) over `db`.
-func expectPageMatchesReports(_ view: BrowserView, db: String, options: [String], top: Int) throws {
+/// `filters` (--where) go to report and mantle only: gaps takes none, and the page's coverage part neither.
+func expectPageMatchesReports(
+    _ view: BrowserView, db: String, options: [String], filters: [String] = [], top: Int
+) throws {
     func csv(_ args: [String]) throws -> [[String: String]] {
-        let r = try attrib(args + ["--db", db, "--format", "csv", "--quiet"] + options)
+        let r = try attrib(
+            args + ["--db", db, "--format", "csv", "--quiet"] + options + (args[0] == "gaps" ? [] : filters))
         try #require(r.status == 0, "\(args): \(r.stderr)")
         return parseCSV(r.stdout)
     }
@@ -276,6 +280,17 @@ struct HTMLPageTests {
         expectClean(view)
         try expectPageMatchesReports(view, db: db, options: [], top: 20)
         #expect(FileManager.default.fileExists(atPath: shot.path))
+    }
+
+    @Test("--since, --until, --tz and --where reach the page's queries as they reach the CSV reports")
+    func options() throws {
+        let time = ["--since", "2026-03-03T05:00:00", "--until", "2026-03-04", "--tz", "America/New_York"]
+        let filters = ["--where", "modelId!=deepseek.v3-v1:0", "--where", "user~*@*"]
+        let (db, url) = try page([fixturesURL.appendingPathComponent("exports").path], args: time + filters)
+        let view = try openInBrowser(url)
+        expectClean(view)
+        try expectPageMatchesReports(view, db: db, options: time, filters: filters, top: 20)
+        #expect(try view.table("users").rows.allSatisfy { $0[0].contains("@") })
     }
 
     @Test("A generated corpus of 20,000 requests, top 5: same numbers as the CSV reports, under 2 MB")
