@@ -30,6 +30,19 @@ enum Terminal {
         return true
     }
 
+    /// Plain ASCII instead of block characters (`report --bars`): when NO_COLOR is set, TERM is dumb, or the
+    /// locale (LC_ALL, else LC_CTYPE, else LANG) is set and is not UTF-8.
+    static var plainCharacters: Bool {
+        if let v = getenv("NO_COLOR"), v.pointee != 0 { return true }
+        if let t = getenv("TERM"), String(cString: t) == "dumb" { return true }
+        for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
+            guard let v = getenv(name), v.pointee != 0 else { continue }
+            let locale = String(cString: v).lowercased()
+            return !(locale.contains("utf-8") || locale.contains("utf8"))
+        }
+        return false
+    }
+
     /// A closed pipe (`attrib report | head`) is not an error: stop quietly.
     static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
 

@@ -34,8 +34,24 @@ struct Report: StoreDocumentCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var costOptions: CostOptions
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Add a column drawing each row's share of the cost as a bar (table format only).",
+            discussion:
+                "Plain # characters instead of block characters when NO_COLOR is set, TERM is dumb or the locale is not UTF-8."
+        ))
+    var bars = false
+
     func validate() throws {
-        try usageChecked { try options.checkSort(dimensions: try AttribCore.ReportDimension.parseList(by)) }
+        try usageChecked {
+            try options.checkSort(dimensions: try AttribCore.ReportDimension.parseList(by))
+            if bars && output.resolved != .table {
+                throw ReportError.usage(
+                    "--bars draws in the table format; add --format table (output that is not a terminal is csv by default)"
+                )
+            }
+        }
     }
 
     func document(store: Store) throws -> Document {
@@ -43,6 +59,6 @@ struct Report: StoreDocumentCommand {
             dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
         let result = try Reports.run(query, store: store, prices: try costOptions.priceTable())
         warnUnpriced(result.unpriced, quiet: global.quiet)
-        return Reports.document(result)
+        return Reports.document(result, bars: bars ? ShareBar(plain: Terminal.plainCharacters) : nil)
     }
 }

@@ -3,7 +3,10 @@
 extension Reports {
     /// The report as a printable document (SPEC §4 columns). `share` adds each row's share of the total
     /// cost: `mantle` is a report of Mantle requests with that one extra column, so it has no document of its own.
-    public static func document(_ r: ReportResult, title: String? = nil, share: Bool = false) -> Document {
+    /// `bars` adds the same share drawn as a bar (`report --bars`), a text column for the table format.
+    public static func document(_ r: ReportResult, title: String? = nil, share: Bool = false, bars: ShareBar? = nil)
+        -> Document
+    {
         var columns = r.dimensions.map { Column($0.name, $0.isIdentity ? .identity : .dimension) }
         columns += [
             Column("requests", .count), Column("input_tokens", .count), Column("output_tokens", .count),
@@ -11,6 +14,7 @@ extension Reports {
             Column("total_tokens", .count), Column("cost_usd", .cost),
         ]
         if share { columns.append(Column("share", .share)) }
+        if bars != nil { columns.append(Column("share_of_cost", .dimension)) }
         func metrics(_ row: ReportRow) -> [Cell] {
             var cells: [Cell] = [
                 .int(row.requests), .int(row.tokens.input), .int(row.tokens.output), .int(row.tokens.cacheRead),
@@ -22,8 +26,13 @@ extension Reports {
             }
             return cells
         }
-        let rows = r.rows.map { row in row.values.map { Cell.text($0) } + metrics(row) }
-        let totals = r.dimensions.map { _ in Cell.text(nil) } + metrics(r.totals)
+        func bar(_ row: ReportRow) -> [Cell] {
+            guard let bars else { return [] }
+            let total = r.totals.costUSD ?? 0
+            return [.text(row.costUSD.flatMap { total > 0 ? bars.draw($0 / total) : nil })]
+        }
+        let rows = r.rows.map { row in row.values.map { Cell.text($0) } + metrics(row) + bar(row) }
+        let totals = r.dimensions.map { _ in Cell.text(nil) } + metrics(r.totals) + (bars == nil ? [] : [.text(nil)])
         let unpriced: [JSONValue] = r.unpriced.map { u in
             .object([
                 ("modelId", .string(u.modelId)), ("requests", .int(u.requests)), ("input_tokens", .int(u.tokens.input)),
