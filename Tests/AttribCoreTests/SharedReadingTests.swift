@@ -194,7 +194,8 @@ struct SharedReadingTests {
         for (input, threads, chunk) in [
             (plain.path, 2, 1), (plain.path, 2, 7), (gz, 2, 3), (zst, 2, 64), (gz, 3, 2), (zst, 1, 5),
         ] {
-            let db = dir.appendingPathComponent("\(threads)-\(chunk)-\(URL(fileURLWithPath: input).lastPathComponent).db")
+            let db = dir.appendingPathComponent(
+                "\(threads)-\(chunk)-\(URL(fileURLWithPath: input).lastPathComponent).db")
             let outcome = try Self.ingest(input, db: db.path, threads: threads, chunkEvents: chunk)
             if threads > 1 { #expect(outcome.eventsHelped > 0, "\(input) -j \(threads)") }
             #expect(outcome.counts.newEvents == baseline.counts.newEvents)
@@ -209,11 +210,15 @@ struct SharedReadingTests {
         let dir = temporaryDirectory()
         var data = Data()
         for i in 0..<3000 {
-            data.append(contentsOf: Array("2026-03-02T09:00:\(String(format: "%02d", i % 60)).\(String(format: "%03d", i % 1000))Z ".utf8))
+            data.append(
+                contentsOf: Array(
+                    "2026-03-02T09:00:\(String(format: "%02d", i % 60)).\(String(format: "%03d", i % 1000))Z ".utf8))
             if i % 401 == 7 {
                 data.append(contentsOf: [0x7B, 0xFF, 0xFE, 0x7D, 0x0A])  // invalid UTF-8: a reject at this line
             } else {
-                data.append(contentsOf: Array(#"{"message": "Request started", "request_id": "r\#(i % 900)", "n": \#(i)}"#.utf8))
+                data.append(
+                    contentsOf: Array(#"{"message": "Request started", "request_id": "r\#(i % 900)", "n": \#(i)}"#.utf8)
+                )
                 data.append(0x0A)
             }
         }

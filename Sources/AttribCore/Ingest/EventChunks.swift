@@ -171,7 +171,8 @@ final class EventExchange: @unchecked Sendable {
         shares[chunk.owner, default: SourceUpdate(id: chunk.source.id, path: "")].add(chunk.source)
         if let e = chunk.error, errors[chunk.owner] == nil { errors[chunk.owner] = e }
         inFlight[chunk.owner, default: 0] -= 1
-        chunk.bytes.removeAll(keepingCapacity: true)
+        // A chunk that held a huge event (up to 64 MiB) gives that memory back.
+        chunk.bytes.removeAll(keepingCapacity: chunk.bytes.capacity <= 2 * Self.chunkBytes)
         chunk.events.removeAll(keepingCapacity: true)
         chunk.announced = RejectAnnouncements()
         spare.append(chunk)
