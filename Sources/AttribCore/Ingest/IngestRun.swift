@@ -17,6 +17,8 @@ public struct IngestOutcome: Sendable {
     /// True when a stop was requested (Ctrl-C) and the run ended at a batch boundary.
     public var interrupted = false
     public var elapsedSeconds: Double = 0
+    /// Events read by one thread and processed by another (EventExchange).
+    public var eventsHelped = 0
 }
 
 public struct IngestOptions: Sendable {
@@ -25,6 +27,13 @@ public struct IngestOptions: Sendable {
     public var force = false
     /// Worker threads; nil: one per core, at most 4 (each adds ~17 MB; SQLite takes one writer at a time).
     public var workers: Int?
+    /// Threads beyond one per file are started when an input is at least this large (or of unknown
+    /// size): they help the threads reading (EventExchange).
+    var helpAboveBytes: Int64 = 4 << 20
+    /// Events per chunk handed to a helping thread.
+    var chunkEvents = 256
+    /// Tests: hand every event out in chunks, whether or not a thread waits for them.
+    var handOutAll = false
     public init(forcedShape: Shape? = nil, force: Bool = false, workers: Int? = nil) {
         self.forcedShape = forcedShape
         self.force = force
@@ -50,8 +59,15 @@ public enum IngestRun {
 
         let run = Run(files: files, options: options, warn: warn, primary: ingestor)
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let count = max(1, min(options.workers ?? min(max(cores, 1), 4), files.count))
+        // One thread per file, and more when a large file can use helpers (EventExchange).
+        let wanted = options.workers ?? min(max(cores, 1), 4)
+        let large = files.contains { ($0.size ?? .max) >= options.helpAboveBytes }
+        let count = max(1, min(wanted, large ? wanted : files.count))
         let workers = [ingestor] + (1..<max(count, 1)).map { _ in ingestor.sibling() }
+        if count > 1 {
+            run.exchange = EventExchange(
+                threads: count, chunkEvents: options.chunkEvents, handOutAll: options.handOutAll)
+        }
         if workers.count == 1 {
             run.work(ingestor, index: 0)
         } else {
@@ -79,6 +95,7 @@ public enum IngestRun {
         outcome.counts = total
         outcome.interrupted = run.interrupted || workers.contains { $0.stopped }
         outcome.elapsedSeconds = Double(nowMillis() - started) / 1000
+        outcome.eventsHelped = run.exchange?.eventsHelped ?? 0
         return outcome
     }
 }
@@ -99,6 +116,8 @@ private final class Run: @unchecked Sendable {
     private let primaryProgress: ((IngestCounts, Int64, Int64?) -> Void)?
     private let primaryStop: () -> Bool
     private let totalBytes: Int64?
+    /// Set when the run has several threads: those with no file left help those still reading.
+    var exchange: EventExchange?
 
     init(files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: IngestWorker) {
         self.files = files
@@ -151,17 +170,22 @@ private final class Run: @unchecked Sendable {
                     lock.locked { interrupted = true }
                     break
                 }
-                if try !read(file, into: w) { break }
+                if try !read(file, into: w, index: index) { break }
+            }
+            if let exchange {
+                w.bytesRead = { 0 }
+                exchange.help(w, failed: false)
             }
             try w.commit()
         } catch {
+            exchange?.help(w, failed: true)
             w.rollback()
             lock.locked { if failure == nil { failure = error } }
         }
     }
 
     /// Reads one file; false when the run was interrupted.
-    private func read(_ file: InputFile, into ingestor: IngestWorker) throws -> Bool {
+    private func read(_ file: InputFile, into ingestor: IngestWorker, index: Int) throws -> Bool {
         let opened: (source: ByteSource, compression: Compression)
         do {
             opened = try openInput(path: file.path)
@@ -181,10 +205,20 @@ private final class Run: @unchecked Sendable {
         {
             return true
         }
+        let chunking = exchange.map { ChunkingSink(worker: ingestor, exchange: $0, owner: index) }
         do {
-            let detected = try readInput(
-                opened.source, path: file.path, forced: options.forcedShape, sink: ingestor,
-                warn: { [unowned self] in self.warn("\(print): \($0)") })
+            let detected: Detected
+            do {
+                detected = try readInput(
+                    opened.source, path: file.path, forced: options.forcedShape, sink: chunking ?? ingestor,
+                    warn: { [unowned self] in self.warn("\(print): \($0)") })
+            } catch {
+                // The events handed to other threads are in before the source ends, whatever stopped it;
+                // a chunk that was interrupted or failed decides how (the source is then incomplete).
+                if let failed = chunking?.drain() { throw failed }
+                throw error
+            }
+            if let failed = chunking?.drain() { throw failed }
             switch detected {
             case .empty:
                 warn("\(print): empty, skipped")

@@ -49,8 +49,10 @@ public final class IngestWorker: EventSink {
     // The worker's view of the shared dictionary: lookups without a lock once a string was seen.
     private var localIds = ByteMap()
 
-    // The source being read.
-    private var source = SourceUpdate(id: 0, path: "")
+    // The source being read (or, while a chunk of another thread's source is processed, its share).
+    var source = SourceUpdate(id: 0, path: "")
+    /// How many of the source's rejects were said on stderr, shared by the threads that read its events.
+    var announced = RejectAnnouncements()
 
     /// Called with one line (file, position, reason) for each of the first rejects of a file.
     public var onReject: ((String) -> Void)?
@@ -125,6 +127,7 @@ public final class IngestWorker: EventSink {
             return .alreadyIngested
         }
         source = SourceUpdate(id: id, path: path)
+        announced = RejectAnnouncements()
         counts.files += 1
         return .read
     }
@@ -168,9 +171,10 @@ public final class IngestWorker: EventSink {
         source.rejects += 1
         batch.rejects.append(
             StoredReject(source: source.id, position: r.position.description, reason: r.reason, raw: Array(r.raw)))
-        if announce, source.rejects <= Self.rejectsShownPerFile {
+        let said = announce ? announced.next() : 0
+        if announce, said <= Self.rejectsShownPerFile {
             onReject?("\(source.path): \(r.position): \(r.reason)")
-        } else if announce, source.rejects == Self.rejectsShownPerFile + 1 {
+        } else if announce, said == Self.rejectsShownPerFile + 1 {
             onReject?("\(source.path): more rejects; all are listed by `attrib sql \"SELECT * FROM reject\"`")
         }
         try endEvent()

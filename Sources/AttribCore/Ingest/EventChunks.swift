@@ -1,0 +1,280 @@
+// Every thread on one large input: a thread with no file left helps the threads still reading.
+//
+// A file is still read by one thread, from its start to its end, with the same reader as always: that
+// thread alone decompresses it and walks its envelope, so every event, reject and position is found
+// exactly as in a one-thread run, however the input is cut (gzip members, zstd frames, a document
+// pretty-printed or on one line, strings holding braces, quotes, escapes or any UTF-8). What the other
+// threads take is the cost after the envelope: each event's dedup, the parse of its message, its request
+// contributions, its raw block and the store writes (the larger part of an event's cost). The reading
+// thread copies runs of events into chunks and hands them to the threads that wait for work; while they
+// are busy it processes its events itself, so it never waits and memory stays bounded (a few chunks
+// per helper). Each chunk's share of the source's counts and time range is added back before the
+// source ends. Nothing depends on which thread processes an event: dedup is one shared set and request
+// contributions merge in any order (IngestShared), as they already do for files read side by side.
+
+import Foundation
+
+/// Events copied out of a reader's buffer (messages back to back), with their envelope fields.
+final class EventChunk {
+    struct Entry {
+        var timestampMs: Int64?
+        var start: Int
+        var count: Int
+        var logGroup: String?
+        var logStream: String?
+        var position: Position
+    }
+
+    var bytes: [UInt8] = []
+    var events: [Entry] = []
+    /// The source's share read from this chunk (counts, time range); added to the source by its reader.
+    var source = SourceUpdate(id: 0, path: "")
+    var announced = RejectAnnouncements()
+    var owner = 0
+    var error: Error?
+
+    init() {
+        bytes.reserveCapacity(EventExchange.chunkBytes + 64 << 10)
+    }
+
+    func append(_ e: EnvelopeEvent) {
+        let start = bytes.count
+        bytes.append(contentsOf: e.message)
+        events.append(
+            Entry(
+                timestampMs: e.timestampMs, start: start, count: e.message.count, logGroup: e.logGroup,
+                logStream: e.logStream, position: e.position))
+    }
+
+    func isFull(events limit: Int) -> Bool { events.count >= limit || bytes.count >= EventExchange.chunkBytes }
+}
+
+/// Counts the rejects of one source said on stderr (the first few per file), whichever thread finds them.
+final class RejectAnnouncements: @unchecked Sendable {
+    private let lock = Lock()
+    private var count = 0
+    /// The number of this reject among the source's announced ones (1 for the first).
+    func next() -> Int {
+        lock.locked {
+            count += 1
+            return count
+        }
+    }
+}
+
+extension SourceUpdate {
+    /// Adds a share of the same source read by another thread.
+    mutating func add(_ o: SourceUpdate) {
+        events += o.events
+        new += o.new
+        duplicates += o.duplicates
+        rejects += o.rejects
+        if let f = o.first { first = min(first ?? f, f) }
+        if let l = o.last { last = max(last ?? l, l) }
+        if shape == nil { shape = o.shape }
+    }
+}
+
+extension IngestWorker {
+    /// Processes a chunk of another thread's source as that source's events; errors stay in the chunk.
+    func process(_ chunk: EventChunk) {
+        let (savedSource, savedAnnounced) = (source, announced)
+        source = chunk.source
+        announced = chunk.announced
+        defer {
+            chunk.source = source
+            source = savedSource
+            announced = savedAnnounced
+        }
+        do {
+            try chunk.bytes.withUnsafeBytes { raw in
+                for e in chunk.events {
+                    try event(
+                        EnvelopeEvent(
+                            timestampMs: e.timestampMs,
+                            message: UnsafeRawBufferPointer(rebasing: raw[e.start..<(e.start + e.count)]),
+                            logGroup: e.logGroup, logStream: e.logStream, position: e.position))
+                }
+            }
+        } catch {
+            chunk.error = error
+        }
+    }
+}
+
+/// The run's exchange of chunks between the threads reading files and those with none left.
+final class EventExchange: @unchecked Sendable {
+    /// Events per chunk: ~1 ms of work at 256, so the lock and wake-up per chunk (~10 µs) stay small
+    /// beside it (tests make it 1 or a few).
+    let chunkEvents: Int
+    static let chunkBytes = 512 << 10
+
+    private let condition = NSCondition()
+    private var pending: [EventChunk] = []
+    private var spare: [EventChunk] = []
+    private var readers: Int
+    private var helpers = 0
+    /// Per reading thread: chunks handed out and not yet processed, the shares of its source they read,
+    /// and the first error one of them met.
+    private var inFlight: [Int: Int] = [:]
+    private var shares: [Int: SourceUpdate] = [:]
+    private var errors: [Int: Error] = [:]
+
+    /// Tests: every event is handed out, and the first reader waits (up to 2 s) for a helper to exist.
+    let handOutAll: Bool
+    private var waitedForHelper = false
+    /// Events processed by a thread other than the one that read them.
+    private(set) var eventsHelped = 0
+
+    init(threads: Int, chunkEvents: Int, handOutAll: Bool = false) {
+        readers = threads
+        self.chunkEvents = chunkEvents
+        self.handOutAll = handOutAll
+    }
+
+    /// Whether a reading thread should hand out its next events: some thread waits for work, or will
+    /// soon (two chunks queued per helper keep helpers busy while the reader fills the next one).
+    func wantsChunk() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if handOutAll {
+            if helpers == 0 && !waitedForHelper {
+                waitedForHelper = true
+                _ = condition.wait(until: Date(timeIntervalSinceNow: 2))
+            }
+            return true
+        }
+        return helpers > 0 && pending.count < 2 * helpers
+    }
+
+    func newChunk(owner: Int, source: SourceUpdate, announced: RejectAnnouncements) -> EventChunk {
+        condition.lock()
+        let chunk = spare.popLast() ?? EventChunk()
+        condition.unlock()
+        chunk.owner = owner
+        chunk.source = SourceUpdate(id: source.id, path: source.path)
+        chunk.announced = announced
+        chunk.error = nil
+        return chunk
+    }
+
+    func submit(_ chunk: EventChunk) {
+        condition.lock()
+        pending.append(chunk)
+        inFlight[chunk.owner, default: 0] += 1
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Records a processed chunk's share and error, and keeps the chunk for reuse.
+    private func done(_ chunk: EventChunk) {
+        shares[chunk.owner, default: SourceUpdate(id: chunk.source.id, path: "")].add(chunk.source)
+        if let e = chunk.error, errors[chunk.owner] == nil { errors[chunk.owner] = e }
+        inFlight[chunk.owner, default: 0] -= 1
+        // A chunk that held a huge event (up to 64 MiB) gives that memory back.
+        chunk.bytes.removeAll(keepingCapacity: chunk.bytes.capacity <= 2 * Self.chunkBytes)
+        chunk.events.removeAll(keepingCapacity: true)
+        chunk.announced = RejectAnnouncements()
+        spare.append(chunk)
+        condition.broadcast()
+    }
+
+    /// Waits until every chunk `owner` handed out is processed (taking back those no helper started);
+    /// returns their share of the source and the first error one met.
+    func drain(owner: Int, worker: IngestWorker) -> (SourceUpdate?, Error?) {
+        condition.lock()
+        let mine = pending.filter { $0.owner == owner }
+        pending.removeAll { $0.owner == owner }
+        condition.unlock()
+        for chunk in mine {
+            worker.process(chunk)
+            condition.lock()
+            done(chunk)
+            condition.unlock()
+        }
+        condition.lock()
+        defer { condition.unlock() }
+        while inFlight[owner, default: 0] > 0 { condition.wait() }
+        let result = (shares.removeValue(forKey: owner), errors.removeValue(forKey: owner))
+        return result
+    }
+
+    /// A thread that has no file left: it processes other threads' chunks until every reader is done.
+    /// `failed`: it stopped on an error and only leaves.
+    func help(_ worker: IngestWorker, failed: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        readers -= 1
+        guard !failed else {
+            condition.broadcast()
+            return
+        }
+        helpers += 1
+        condition.broadcast()
+        while true {
+            while pending.isEmpty && readers > 0 { condition.wait() }
+            guard !pending.isEmpty else { break }
+            let chunk = pending.removeFirst()
+            eventsHelped += chunk.events.count
+            condition.unlock()
+            worker.process(chunk)
+            condition.lock()
+            done(chunk)
+        }
+        helpers -= 1
+    }
+}
+
+/// The sink a reading thread's reader pushes into when other threads may help: events go to the
+/// thread's own worker, or in chunks to the exchange when a helper waits.
+final class ChunkingSink: EventSink {
+    let worker: IngestWorker
+    let exchange: EventExchange
+    let owner: Int
+    private var building: EventChunk?
+    /// Events processed directly before asking the exchange again (one lock per 64 events).
+    private var untilCheck = 0
+
+    init(worker: IngestWorker, exchange: EventExchange, owner: Int) {
+        self.worker = worker
+        self.exchange = exchange
+        self.owner = owner
+    }
+
+    func shape(_ shape: Shape) { worker.shape(shape) }
+
+    /// Rejects stay with the reading thread (they are rare, and said on stderr in the order found).
+    func reject(_ r: InputReject) throws { try worker.reject(r) }
+
+    func event(_ e: EnvelopeEvent) throws {
+        if building == nil {
+            if untilCheck > 0 {
+                untilCheck -= 1
+                return try worker.event(e)
+            }
+            guard exchange.wantsChunk() else {
+                untilCheck = 63
+                return try worker.event(e)
+            }
+            building = exchange.newChunk(owner: owner, source: worker.source, announced: worker.announced)
+        }
+        let chunk = building!
+        chunk.append(e)
+        if chunk.isFull(events: exchange.chunkEvents) {
+            building = nil
+            exchange.submit(chunk)
+        }
+    }
+
+    /// Called when the reader stopped (at the end, on damage or on an interruption): the events handed
+    /// out are processed and their share added to the source. Returns the first error a chunk met.
+    func drain() -> Error? {
+        if let chunk = building {
+            building = nil
+            exchange.submit(chunk)
+        }
+        let (share, error) = exchange.drain(owner: owner, worker: worker)
+        if let share { worker.source.add(share) }
+        return error
+    }
+}
