@@ -33,6 +33,8 @@ final class JSONStreamReader {
     /// Set once the stream is known to hold CloudWatch documents (an envelope, an Insights array): a value
     /// between them that is not one (a foreign object, plain text) is a reject, not an event with no time.
     private var documents = false
+    /// Set once a JSON line (or plain-text line) was read: the stream is JSON lines, not one document.
+    private var readLines = false
     /// Whether the last `startsEnvelope` answer rested on a key only envelopes have.
     private var envelopeByKey = false
 
@@ -61,6 +63,9 @@ final class JSONStreamReader {
                 } else {
                     try readLineObject()
                 }
+            case 0x5B where readLines && !documents:
+                // A line of a JSON-lines file that is an array: one reject for the line, not a document.
+                try rejectLine("line is a JSON array, not an object")
             case 0x5B:
                 documents = true
                 linesKnown = false
@@ -138,6 +143,7 @@ final class JSONStreamReader {
         switch lineView.scanValue(cursor.pos) {
         case .complete(let valueEnd):
             sink.shape(.jsonLines)
+            readLines = true
             try emit(timestamp: nil, cursor.pos, valueEnd, group: nil, stream: nil, at: position(cursor.pos))
             cursor.pos = valueEnd
         case .incomplete, .invalid:
@@ -159,7 +165,20 @@ final class JSONStreamReader {
         }
         let lineEnd = newline ?? cursor.end
         sink.shape(.jsonLines)
+        readLines = true
         try emit(timestamp: nil, cursor.pos, lineEnd, group: nil, stream: nil, at: position(cursor.pos))
+        cursor.pos = lineEnd
+    }
+
+    /// The rest of the line as one reject.
+    private func rejectLine(_ reason: String) throws {
+        let newline = try cursor.findNewline()
+        if cursor.full {
+            try rejectOversizedLine()
+            return
+        }
+        let lineEnd = newline ?? cursor.end
+        try reject(cursor.pos, lineEnd, reason)
         cursor.pos = lineEnd
     }
 
