@@ -110,9 +110,11 @@ private final class Run: @unchecked Sendable {
     private(set) var openErrors: [InputError] = []
     private(set) var interrupted = false
     private(set) var failure: Error?
-    // Progress across workers: bytes of finished files, and each worker's latest counts and bytes.
+    // Progress across workers, in bytes of the files as stored (compressed when they are): the sizes of
+    // finished files, plus what each worker has read of its current file (never more than its size).
     private var doneBytes: Int64 = 0
-    private var progress: [(IngestCounts, Int64)] = []
+    private var currentBytes: [Int: Int64] = [:]
+    private var progress: [IngestCounts] = []
     private let primaryProgress: ((IngestCounts, Int64, Int64?) -> Void)?
     private let primaryStop: () -> Bool
     private let totalBytes: Int64?
@@ -133,24 +135,29 @@ private final class Run: @unchecked Sendable {
 
     /// Makes a worker report progress and stop requests through the run (it may be on another thread).
     func instrument(_ w: IngestWorker, index: Int, of count: Int) {
-        lock.locked { if progress.count < count { progress = Array(repeating: (IngestCounts(), 0), count: count) } }
+        lock.locked { if progress.count < count { progress = Array(repeating: IngestCounts(), count: count) } }
         let total = totalBytes
         w.shouldStop = { [unowned self] in self.primaryStop() || self.lock.locked { self.failure != nil } }
         if let say = w.onReject {
             w.onReject = { [unowned self] line in self.lock.locked { say(line) } }  // one line at a time on stderr
         }
         guard let report = primaryProgress else { return }
+        // `read` is already the run's (see `runBytes`); only the counts are added up here.
         w.onProgress = { [unowned self] counts, read, _ in
             self.lock.locked {
-                self.progress[index] = (counts, read)
+                self.progress[index] = counts
                 var sum = IngestCounts()
-                var bytes: Int64 = 0
-                for (c, b) in self.progress {
-                    sum.add(c)
-                    bytes += b
-                }
-                report(sum, bytes, total)
+                for c in self.progress { sum.add(c) }
+                report(sum, read, total)
             }
+        }
+    }
+
+    /// Bytes read by the whole run, given what worker `worker` has read of its current file.
+    private func runBytes(worker: Int, current: Int64) -> Int64 {
+        lock.locked {
+            currentBytes[worker] = current
+            return doneBytes + currentBytes.values.reduce(0, +)
         }
     }
 
@@ -173,7 +180,8 @@ private final class Run: @unchecked Sendable {
                 if try !read(file, into: w, index: index) { break }
             }
             if let exchange {
-                w.bytesRead = { 0 }
+                // A thread that helps others has no file of its own: it reports the run's bytes as they are.
+                w.bytesRead = { [unowned self] in self.runBytes(worker: index, current: 0) }
                 exchange.help(w, failed: false)
             }
             try w.commit()
@@ -195,9 +203,15 @@ private final class Run: @unchecked Sendable {
             return true
         }
         let source = opened.source
-        let before = lock.locked { doneBytes }
-        ingestor.bytesRead = { before + source.rawBytesRead }
-        defer { lock.locked { doneBytes += file.size ?? 0 } }
+        let size = file.size ?? .max
+        ingestor.bytesRead = { [unowned self] in self.runBytes(worker: index, current: min(source.rawBytesRead, size)) }
+        defer {
+            lock.locked {
+                doneBytes += file.size ?? 0
+                currentBytes[index] = 0
+            }
+            ingestor.bytesRead = { [unowned self] in self.runBytes(worker: index, current: 0) }
+        }
         let print = file.isStandardInput ? "(stdin)" : file.path
         let fp = (file.size != nil && !options.force) ? fingerprint(path: file.path, size: file.size!) : nil
         if try ingestor.beginSource(path: print, fingerprint: fp, bytes: file.size, compression: opened.compression)

@@ -105,16 +105,9 @@ struct Ingest: ParsableCommand {
                     let now = monotonicMillis()
                     guard now - lastDraw >= 200 else { return }
                     lastDraw = now
-                    let rate = Double(counts.events) / max(Double(now - start) / 1000, 0.001)
-                    var bytes = String(format: "%.1f MB", Double(read) / 1_048_576)
-                    if let total, total > 0 {
-                        bytes = String(
-                            format: "%.1f / %.1f MB (%.0f%%)", Double(read) / 1_048_576, Double(total) / 1_048_576,
-                            min(100, Double(read) * 100 / Double(total)))
-                    }
-                    Terminal.write(
-                        "\r\u{1B}[Kingest: \(bytes), \(withSeparators(counts.events)) events, \(withSeparators(Int(rate))) events/s",
-                        to: 2)
+                    let line = IngestProgress.line(
+                        events: counts.events, read: read, total: total, elapsedSeconds: Double(now - start) / 1000)
+                    Terminal.write("\r\u{1B}[K" + line, to: 2)
                 }
             }
             let outcome = try IngestRun.run(
