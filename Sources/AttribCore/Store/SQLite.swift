@@ -92,6 +92,26 @@ final class Connection {
         return Statement(stmt, connection: self, sql: sql)
     }
 
+    /// Prepares the first statement of `sql`; returns it with the text after it (empty, spaces or
+    /// comments when `sql` held one statement). An `sql` with no statement at all is an error.
+    func prepareFirst(_ sql: String) throws -> (Statement, rest: String) {
+        var stmt: OpaquePointer?
+        let bytes = Array(sql.utf8)
+        var consumed = 0
+        let rc = bytes.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { c in
+                var tail: UnsafePointer<CChar>?
+                let rc = sqlite3_prepare_v2(handle, c.baseAddress, Int32(c.count), &stmt, &tail)
+                if let tail, let base = c.baseAddress { consumed = base.distance(to: tail) }
+                return rc
+            }
+        }
+        guard rc == SQLITE_OK else { throw error(rc, sql) }
+        guard let stmt else { throw StoreError("\(path): no SQL statement", code: SQLITE_MISUSE, sql: sql) }
+        let rest = String(decoding: bytes[min(consumed, bytes.count)...], as: UTF8.self)
+        return (Statement(stmt, connection: self, sql: sql), rest)
+    }
+
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Runs a query returning one integer (or nil).

@@ -23,6 +23,7 @@ public final class Store {
             throw StoreError(
                 "\(path): no store here yet; run `attrib ingest PATH...` first, or pass --db / set ATTRIB_DB")
         }
+        if !readOnly { Self.createOwnerOnly(path) }
         var connection = try Connection(path: path, readOnly: readOnly)
         var version: Int64
         do {
@@ -97,6 +98,14 @@ public final class Store {
         try loadDictionary()
     }
 
+    /// Creates a missing store file readable and writable by its owner only: it holds people's emails and
+    /// ids. SQLite gives the -wal and -shm files the database file's mode, so they follow; a file that
+    /// already exists keeps its mode. (Failing here is not an error: opening the store reports it.)
+    private static func createOwnerOnly(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+    }
+
     /// Reads the dictionary again (after an ingest, or before one: another process may have added to it).
     func reloadDictionary() throws {
         values = [[]]
@@ -142,17 +151,37 @@ extension Store {
     }
 
     /// Runs one read-only SQL statement (for `attrib sql`) and returns its columns and rows. `arguments`
-    /// are bound to the statement's `?` parameters in order.
+    /// are bound to the statement's `?` parameters in order. Several statements, a statement that writes,
+    /// and ATTACH / DETACH (which read-only mode lets through) are refused by name.
     public func query(_ sql: String, arguments: [String] = []) throws -> (columns: [String], rows: [[Cell]]) {
         let s: Statement
+        let rest: String
         do {
-            s = try db.prepare(sql)
+            // ATTACH would open (or try to create) another file; DETACH has nothing to undo here.
+            sqlite3_set_authorizer(
+                db.handle,
+                { _, action, _, _, _, _ in action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK
+                },
+                nil)
+            defer { sqlite3_set_authorizer(db.handle, nil, nil) }
+            (s, rest) = try db.prepareFirst(sql)
         } catch let e as StoreError {
+            if e.code == SQLITE_AUTH {
+                throw ReportError.usage(
+                    "SQL: \(SQLText.firstKeyword(sql)) is refused: attrib sql only reads the store, it does not open other files"
+                )
+            }
             throw ReportError.usage("SQL: \(e.message.replacingOccurrences(of: path + ": ", with: ""))")
+        }
+        guard SQLText.isEmpty(rest) else {
+            throw ReportError.usage(
+                "SQL: attrib sql runs one statement at a time; refused what follows the first: \(SQLText.excerpt(rest))"
+            )
         }
         for (i, argument) in arguments.enumerated() { s.bind(Int32(i + 1), argument) }
         guard sqlite3_stmt_readonly(s.handle) != 0 else {
-            throw ReportError.usage("SQL: only read-only statements are allowed")
+            throw ReportError.usage(
+                "SQL: \(SQLText.firstKeyword(sql)) writes to the store; attrib sql runs read-only statements only")
         }
         let n = s.columnCount
         let columns = (0..<n).map { s.columnName($0) }

@@ -8,7 +8,8 @@ struct Sql: StoreDocumentCommand {
         commandName: "sql",
         abstract: "Read-only SQL over the store's views, for what the built-in reports do not cover.",
         discussion: """
-            The store is opened read-only: statements that write fail. Views:
+            The store is opened read-only. One statement at a time: several statements, a statement \
+            that writes, and ATTACH or DETACH are refused (exit 64). Views:
 
             requests: request_id, start_ms, start_time, user_email, user_sub, auth_source, user_id, \
             api_key_id, project, model_id, route, status, latency_ms, method, path, user_agent, log_group, \
@@ -32,7 +33,7 @@ struct Sql: StoreDocumentCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Argument(help: ArgumentHelp("One SQL statement.", valueName: "query"))
+    @Argument(help: ArgumentHelp("One read-only SQL statement.", valueName: "query"))
     var query: String
 
     func document(store: Store) throws -> Document {
