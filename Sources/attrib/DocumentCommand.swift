@@ -15,7 +15,10 @@ extension DocumentCommand {
         try runCommand {
             let document = try document()
             let format = output.resolved
-            Terminal.write(render(document, format: format, options: RenderOptions(color: Terminal.useColor)))
+            Terminal.write(
+                render(
+                    document, format: format,
+                    options: RenderOptions(color: Terminal.useColor, width: Terminal.stdoutWidth)))
             if format == .table {
                 for note in document.notes { Terminal.write(note + "\n", to: 2) }
             }

@@ -43,6 +43,16 @@ enum Terminal {
         return false
     }
 
+    /// The terminal's width in columns when stdout is one (TIOCGWINSZ, else $COLUMNS); nil when output
+    /// goes to a file or a pipe, where tables are never fitted.
+    static var stdoutWidth: Int? {
+        guard stdoutIsTerminal else { return nil }
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
+        if let v = getenv("COLUMNS"), let n = Int(String(cString: v)), n > 0 { return n }
+        return nil
+    }
+
     /// A closed pipe (`attrib report | head`) is not an error: stop quietly.
     static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
 

@@ -3,7 +3,12 @@
 public struct RenderOptions: Sendable {
     /// ANSI styling for the table (the caller decides: terminal, NO_COLOR).
     public var color: Bool
-    public init(color: Bool = false) { self.color = color }
+    /// The terminal's width, for the table (nil: not a terminal, no limit).
+    public var width: Int?
+    public init(color: Bool = false, width: Int? = nil) {
+        self.color = color
+        self.width = width
+    }
 }
 
 /// Turns a document into the text of one format. Pure: printers never query anything.
@@ -14,7 +19,7 @@ public protocol DocumentPrinter {
 /// The printer of a format.
 public func printer(for format: OutputFormat, options: RenderOptions = RenderOptions()) -> any DocumentPrinter {
     switch format {
-    case .table: return TablePrinter(color: options.color)
+    case .table: return TablePrinter(color: options.color, width: options.width)
     case .csv: return DelimitedPrinter(separator: ",")
     case .tsv: return DelimitedPrinter(separator: "\t")
     case .json: return JSONPrinter()

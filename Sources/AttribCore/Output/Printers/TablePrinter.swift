@@ -2,7 +2,12 @@
 
 public struct TablePrinter: HumanTablePrinter {
     public var color: Bool
-    public init(color: Bool = false) { self.color = color }
+    /// The terminal's width in columns: a wider table is fitted into it (see TableFit); nil: no limit.
+    public var width: Int?
+    public init(color: Bool = false, width: Int? = nil) {
+        self.color = color
+        self.width = width
+    }
 
     var format: OutputFormat { .table }
 
@@ -18,7 +23,17 @@ public struct TablePrinter: HumanTablePrinter {
             if !t.isEmpty { t[0] = "total" }
             totalsLine = t
         }
-        var widths = columns.map { _ in 0 }
+        var numeric = columns.map(\.kind.isNumeric)
+        var fitNote: [String] = []
+        if let width {
+            var fit = TableFit(lines: lines + (totalsLine.map { [$0] } ?? []), numeric: numeric)
+            fit.fit(width)
+            lines = Array(fit.lines.prefix(lines.count))
+            totalsLine = totalsLine == nil ? nil : fit.lines.last
+            numeric = fit.numeric
+            fitNote = fit.note(width: width)
+        }
+        var widths = numeric.map { _ in 0 }
         for line in lines + (totalsLine.map { [$0] } ?? []) {
             for (i, s) in line.enumerated() { widths[i] = max(widths[i], displayWidth(s)) }
         }
@@ -26,7 +41,7 @@ public struct TablePrinter: HumanTablePrinter {
             var parts: [String] = []
             for (i, s) in line.enumerated() {
                 let pad = String(repeating: " ", count: widths[i] - displayWidth(s))
-                parts.append(columns[i].kind.isNumeric ? pad + s : s + pad)
+                parts.append(numeric[i] ? pad + s : s + pad)
             }
             var text = parts.joined(separator: "  ")
             while text.hasSuffix(" ") { text.removeLast() }
@@ -45,6 +60,7 @@ public struct TablePrinter: HumanTablePrinter {
             out += rule + "\n" + bold + format(totalsLine) + reset + "\n"
         }
         if let footer = table.footer { out += footer + "\n" }
+        for line in fitNote { out += dim + line + reset + "\n" }
         return out
     }
 }
