@@ -42,9 +42,11 @@ struct IngestProgressTests {
     func line() {
         let early = IngestProgress.line(events: 1000, read: 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 0.5)
         #expect(early == "ingest: 1.0 / 100.0 MB (1%), 1,000 events, 2,000 events/s")
-        let later = IngestProgress.line(events: 50_000, read: 25 * 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 10)
+        let later = IngestProgress.line(
+            events: 50_000, read: 25 * 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 10)
         #expect(later == "ingest: 25.0 / 100.0 MB (25%), 50,000 events, 5,000 events/s, about 30 s left")
-        let minutes = IngestProgress.line(events: 50_000, read: 10 * 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 20)
+        let minutes = IngestProgress.line(
+            events: 50_000, read: 10 * 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 20)
         #expect(minutes.hasSuffix(", about 3 min left"))
         // Read everything but not finished: 99%, not 100%; more than the total is shown as the total.
         let almost = IngestProgress.line(events: 9, read: 100 * 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 20)

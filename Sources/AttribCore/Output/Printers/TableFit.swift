@@ -20,7 +20,8 @@ struct TableFit {
     /// The lines under a table that had columns left out, wrapped at `width`.
     func note(width: Int) -> [String] {
         guard !dropped.isEmpty else { return [] }
-        let text = "(not shown, to fit the terminal: \(dropped.joined(separator: ", ")); --format csv shows every column)"
+        let text =
+            "(not shown, to fit the terminal: \(dropped.joined(separator: ", ")); --format csv shows every column)"
         var lines: [String] = []
         for word in text.split(separator: " ") {
             if let last = lines.last, displayWidth(last) + 1 + displayWidth(String(word)) <= width {
