@@ -179,11 +179,26 @@ struct PlannerTests {
         #expect(QueryPlanner.plan(ReportQuery(dimensions: [.user], window: dayBounds), facts: fresh).table == .rollup)
     }
 
-    @Test("Hours, paths, streams, another zone, a bound inside a day or a stale rollup: the request table")
+    @Test("Paths, user agents, log groups and streams with model, route, status, UTC days: the traffic rollup")
+    func trafficRollup() {
+        for dims: [ReportDimension] in [
+            [.path], [.userAgent], [.logStream], [.logGroup], [.path, .status], [.userAgent, .model, .route, .day],
+            [.logStream, .modelId, .month],
+        ] {
+            #expect(QueryPlanner.plan(ReportQuery(dimensions: dims), facts: fresh).table == .trafficRollup)
+        }
+        let filtered = ReportQuery(
+            dimensions: [.modelId], filters: [Filter(dimension: .userAgent, op: .glob, value: "claude-cli*")])
+        #expect(QueryPlanner.plan(filtered, facts: fresh).table == .trafficRollup)
+    }
+
+    @Test("Hours, identity with paths, another zone, a bound inside a day or a stale rollup: the request table")
     func requestTable() {
-        for dims: [ReportDimension] in [[.hour], [.path], [.userAgent], [.logStream], [.logGroup]] {
+        for dims: [ReportDimension] in [[.hour], [.path, .hour], [.user, .path], [.userAgent, .userEmail]] {
             #expect(QueryPlanner.plan(ReportQuery(dimensions: dims), facts: fresh).table == .request)
         }
+        let stalePaths = StoreFacts(rollupIsFresh: false, timeRange: nil)
+        #expect(QueryPlanner.plan(ReportQuery(dimensions: [.path]), facts: stalePaths).table == .request)
         let berlin = TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!)
         #expect(QueryPlanner.plan(ReportQuery(dimensions: [.day], window: berlin), facts: fresh).table == .request)
         // A zone only matters for buckets.

@@ -166,5 +166,26 @@ extension Migration {
                 \(Schema.eventsView)
                 INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line));
                 """),
+        // 6: the traffic rollup (by day x model x method x path x user agent x log group x log stream x route x
+        //    status), kept up to date with the day rollup, for the reports the day rollup cannot answer; and
+        //    gaps' identity cutover kept in meta instead of found by a scan of every line.
+        Migration(
+            id: "6-traffic-rollup",
+            sql: """
+                CREATE TABLE traffic_rollup(
+                    day INTEGER,
+                    model INTEGER,
+                    method INTEGER, path INTEGER, user_agent INTEGER, log_group INTEGER, log_stream INTEGER,
+                    flags INTEGER NOT NULL,
+                    status INTEGER,
+                    has_logged INTEGER NOT NULL,
+                    requests INTEGER NOT NULL,
+                    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+                    cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
+                    logged_cost REAL
+                );
+                \(Schema.rebuildTrafficRollup)
+                \(Schema.recomputeIdentityCutover)
+                """),
     ]
 }

@@ -103,14 +103,18 @@ struct RollupSums {
 /// and changes would leave rounding residue after subtracting, so then the rollup is rebuilt instead.
 struct RollupChanges {
     private(set) var changes: [RollupKey: RollupSums] = [:]
+    /// The same changes to the traffic rollup (TrafficRollup.swift).
+    private(set) var traffic: [TrafficKey: RollupSums] = [:]
     private(set) var needsRebuild = false
 
     mutating func replace(_ old: RequestDelta?, with new: RequestDelta) {
         if let old {
             if !old.loggedCost.isNaN { needsRebuild = true }
             changes[RollupKey(old), default: RollupSums()].add(old, sign: -1)
+            traffic[TrafficKey(old), default: RollupSums()].add(old, sign: -1)
         }
         changes[RollupKey(new), default: RollupSums()].add(new, sign: 1)
+        traffic[TrafficKey(new), default: RollupSums()].add(new, sign: 1)
     }
 
     mutating func markStale() { needsRebuild = true }
@@ -153,5 +157,6 @@ struct RollupChanges {
             insert.bind(17, key.hasLogged == 1 ? v.logged : nil)
             try insert.run()
         }
+        try TrafficKey.apply(traffic, db)
     }
 }

@@ -13,8 +13,8 @@ struct StatementCoverage {
 extension Store {
     /// Epoch ms of the earliest line with a non-empty user_sub or user_email: when identity was first logged.
     func identityCutover() throws -> Int64? {
-        try db.scalar(
-            "SELECT min(ts) FROM line WHERE flags & \(LineFlag.userSub | LineFlag.userEmail) != 0 AND ts IS NOT NULL")
+        // Kept by each ingest (StoreWriter.write) instead of a scan of every line.
+        try db.scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'identity_cutover'")
     }
 
     /// Per log statement, most lines first.

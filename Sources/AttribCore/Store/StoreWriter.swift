@@ -157,8 +157,23 @@ final class StoreWriter: BatchSink {
                 s.bind(c + 7, id(l.stream))
                 s.bind(c + 8, id(l.group))
             }
-            for row in lines.indices { try lineRows.add(row) }
+            var cutover = Int64.max
+            let identity = Int32(LineFlag.userSub | LineFlag.userEmail)
+            for row in lines.indices {
+                try lineRows.add(row)
+                if lines[row].flags & identity != 0, let ts = lines[row].ts { cutover = min(cutover, ts) }
+            }
             try lineRows.finish()
+            if cutover != .max {
+                // Gaps' cutover: the earliest line with identity, kept here so gaps reads it, not every line.
+                let s = try db.prepare(
+                    """
+                    INSERT INTO meta(key, value) VALUES ('identity_cutover', ?) ON CONFLICT(key)
+                    DO UPDATE SET value = min(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))
+                    """)
+                s.bind(1, cutover)
+                try s.run()
+            }
         }
         if !batch.rejects.isEmpty {
             let s = try db.prepare("INSERT OR IGNORE INTO reject(source, position, reason, raw) VALUES (?,?,?,?)")

@@ -18,6 +18,12 @@ struct SelectPlan: Sendable {
         case request
         /// Requests added up by UTC day and identity × model × route × status.
         case rollup
+        /// Requests added up by UTC day and model × method × path × user agent × log group × log stream ×
+        /// route × status (TrafficRollup.swift).
+        case trafficRollup = "traffic_rollup"
+
+        /// One of the rollups: rows that count `requests` requests each, by UTC day.
+        var isRollup: Bool { self != .request }
     }
     var table: Table
     var query: ReportQuery
@@ -38,7 +44,9 @@ struct SelectPlan: Sendable {
 
 enum QueryPlanner {
     static func plan(_ query: ReportQuery, facts: StoreFacts) -> SelectPlan {
-        let table: SelectPlan.Table = usesRollup(query, facts: facts) ? .rollup : .request
+        let table: SelectPlan.Table =
+            usesRollup(query, facts: facts)
+            ? .rollup : usesTrafficRollup(query, facts: facts) ? .trafficRollup : .request
         var offsets = ZoneOffsets(changes: [(Int64.min, 0)])
         if query.dimensions.contains(where: { $0.bucket != nil })
             || query.filters.contains(where: { $0.dimension.bucket != nil })
@@ -55,6 +63,15 @@ enum QueryPlanner {
         for d in dimensions {
             guard d.inRollup else { return false }
             // The rollup's days are UTC days, and it has no hours.
+            if d.bucket != nil && !query.window.isUTC { return false }
+        }
+        return query.window.isDayAligned && facts.rollupIsFresh
+    }
+
+    /// The traffic rollup answers, on the same terms, a query that groups and filters only on what it holds.
+    static func usesTrafficRollup(_ query: ReportQuery, facts: StoreFacts) -> Bool {
+        for d in query.dimensions + query.filters.map(\.dimension) {
+            guard d.inTrafficRollup else { return false }
             if d.bucket != nil && !query.window.isUTC { return false }
         }
         return query.window.isDayAligned && facts.rollupIsFresh
@@ -81,5 +98,17 @@ enum QueryPlanner {
             date = next
         }
         return ZoneOffsets(changes: changes)
+    }
+}
+
+extension ReportDimension {
+    /// The traffic rollup holds what this dimension needs (time buckets: days and coarser, in UTC).
+    var inTrafficRollup: Bool {
+        switch value {
+        case .dictionary(let column), .integer(let column): return TrafficKey.columns.contains(column)
+        case .route, .priceKey: return true
+        case .bucket(let bucket): return bucket != .hour
+        case .firstOf, .attributed: return false
+        }
     }
 }

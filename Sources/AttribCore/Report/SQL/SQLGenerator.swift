@@ -16,7 +16,7 @@ struct GeneratedSQL: Equatable {
 enum SQLGenerator {
     static func generate(_ plan: SelectPlan, _ dialect: SQLDialect) -> GeneratedSQL {
         let query = plan.query
-        let rollup = plan.table == .rollup
+        let rollup = plan.table.isRollup
         var arguments: [SQLValue] = []
 
         // Level 1: the integer columns. The model and whether a cost was logged come first: the runner
