@@ -51,6 +51,9 @@ struct IngestProgressTests {
         // Read everything but not finished: 99%, not 100%; more than the total is shown as the total.
         let almost = IngestProgress.line(events: 9, read: 100 * 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 20)
         #expect(almost.contains("(99%)"))
+        #expect(!almost.contains("left"))
+        let last = IngestProgress.line(events: 9, read: 99 * 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 20)
+        #expect(!last.contains("left"), "\(last)")
         let over = IngestProgress.line(events: 9, read: 120 * 1_048_576, total: 100 * 1_048_576, elapsedSeconds: 20)
         #expect(over.hasPrefix("ingest: 100.0 / 100.0 MB (99%)"))
         // Unknown total (stdin): bytes only.

@@ -16,8 +16,9 @@ public enum IngestProgress {
             let percent = min(99, read * 100 / total)
             bytes = String(
                 format: "%.1f / %.1f MB (%d%%)", Double(read) / 1_048_576, Double(total) / 1_048_576, Int(percent))
-            if elapsedSeconds >= 3 && read * 20 >= total && read < total {
-                left = ", about \(duration(elapsedSeconds * Double(total - read) / Double(read))) left"
+            let remaining = read > 0 ? elapsedSeconds * Double(total - read) / Double(read) : 0
+            if elapsedSeconds >= 3 && read * 20 >= total && remaining >= 0.5 {
+                left = ", about \(duration(remaining)) left"
             }
         }
         return "ingest: \(bytes), \(withSeparators(events)) events, \(withSeparators(Int(rate))) events/s\(left)"
