@@ -67,6 +67,23 @@ struct TableFitTests {
         #expect(text.contains("--format csv shows every column"))
     }
 
+    @Test("A column of bars (report --bars) is never cut in the middle; it is the first to go")
+    func bars() {
+        var doc = document()
+        guard case .table(var table) = doc.sections[0].content else { return }
+        table.columns.append(Column("share_of_cost", .dimension))
+        table.rows[0].append(.text(String(repeating: "█", count: 7) + "▍"))
+        table.rows[1].append(.text(String(repeating: "█", count: 12) + "▋"))
+        table.totals?.append(.text(nil))
+        doc.sections[0].content = .table(table)
+        let wide = render(doc, format: .table, options: RenderOptions(width: 178))
+        for line in lines(wide) { #expect(displayWidth(line) <= 178, "\(displayWidth(line)): \(line)") }
+        #expect(wide.contains(String(repeating: "█", count: 12) + "▋"))
+        let narrow = render(doc, format: .table, options: RenderOptions(width: 160))
+        #expect(!narrow.contains("█"))
+        #expect(narrow.contains("not shown, to fit the terminal: share_of_cost"))
+    }
+
     @Test("CSV is never fitted")
     func csv() {
         #expect(

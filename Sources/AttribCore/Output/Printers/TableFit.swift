@@ -95,7 +95,7 @@ struct TableFit {
     private mutating func shortenText(_ limit: Int, keepLastParts: Bool) {
         var widths = columnWidths
         let floor = lines[0].indices.map { i -> Int in
-            if numeric[i] { return widths[i] }
+            if numeric[i] || isBars(i) { return widths[i] }
             var floor = max(Self.minimumText, displayWidth(lines[0][i]))
             if keepLastParts {
                 for line in lines.dropFirst() {
@@ -126,9 +126,17 @@ struct TableFit {
     /// The number column to leave out next: the rightmost other than the first (requests) and the last
     /// two (total, cost).
     private func numberToDrop() -> Int? {
+        // A column of bars (`report --bars`) only draws a share: it goes first.
+        if let bars = numeric.indices.first(where: { !numeric[$0] && isBars($0) }) { return bars }
         let numbers = numeric.indices.filter { numeric[$0] }
         let keep = Set(numbers.prefix(1) + numbers.suffix(2))
         return numbers.reversed().first { !keep.contains($0) }
+    }
+
+    /// Whether column `i` holds bars (`report --bars`): never shortened in the middle, which would change them.
+    private func isBars(_ i: Int) -> Bool {
+        let values = lines.dropFirst().map { $0[i] }
+        return values.contains { !$0.isEmpty } && values.allSatisfy { $0.allSatisfy { "█▏▎▍▌▋▊▉#".contains($0) } }
     }
 
     /// The text column to leave out when numbers alone do not make room: the rightmost but the first.
