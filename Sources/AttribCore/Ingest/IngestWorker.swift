@@ -21,11 +21,19 @@ public struct IngestCounts: Sendable {
     public var rejects = 0
     public var rejectsByReason: [String: Int] = [:]
     public var requestsTouched = 0
+    /// Files read, by the name of the mapping that read them.
+    public var filesByMapping: [String: Int] = [:]
 }
 
 public final class IngestWorker: EventSink {
     let shared: IngestShared
-    let parser: LineParser
+    /// The mappings this run reads with, and a parser for each (the fallback's first).
+    let mappings: MappingChoice
+    private let parsers: [LineParser]
+    /// The parser of the file being read.
+    private(set) var parser: LineParser
+    /// True until the file's first JSON message chose its mapping.
+    private var recognizing = false
     let line = ParsedLine()
     public private(set) var counts = IngestCounts()
     /// Events per transaction: large enough to amortise the commit, small enough that a kill loses little
@@ -65,14 +73,15 @@ public final class IngestWorker: EventSink {
     public private(set) var stopped = false
 
     /// The first worker of a run: takes the store for the run and finishes any interrupted one.
-    public convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000) throws {
+    /// `mapping`: read every file with it; nil: recognise each file's mapping from its content.
+    public convenience init(store: Store, mapping: FieldMapping? = nil, batchSize: Int = 25_000) throws {
         try self.init(store: store, mapping: mapping, batchSize: batchSize, requestCap: 500_000)
     }
 
     /// `requestCap`: requests held before they are written mid-run; `runKeysPerShard`: this run's event
     /// keys kept with their time and request (tests make both small).
     convenience init(
-        store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int,
+        store: Store, mapping: FieldMapping? = nil, batchSize: Int = 25_000, requestCap: Int,
         runKeysPerShard: Int = 26_000
     ) throws {
         try self.init(
@@ -82,25 +91,27 @@ public final class IngestWorker: EventSink {
 
     /// The first worker of a run into any sink: finishes what an interrupted run left in it.
     convenience init(
-        sink: BatchSink, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int = 500_000,
+        sink: BatchSink, mapping: FieldMapping? = nil, batchSize: Int = 25_000, requestCap: Int = 500_000,
         runKeysPerShard: Int = 26_000
     ) throws {
         try self.init(
             shared: IngestShared(sink: sink, requestCap: requestCap, runKeysPerShard: runKeysPerShard),
-            mapping: mapping, batchSize: batchSize)
+            mappings: mapping.map(MappingChoice.forced) ?? .builtIn, batchSize: batchSize)
         try recover()
     }
 
     /// Another worker of the same run.
-    init(shared: IngestShared, mapping: FieldMapping = .router, batchSize: Int) {
+    init(shared: IngestShared, mappings: MappingChoice, batchSize: Int) {
         self.shared = shared
-        self.parser = LineParser(mapping: mapping)
+        self.mappings = mappings
+        self.parsers = mappings.all.map { LineParser(mapping: $0) }
+        self.parser = parsers[0]
         self.batchSize = batchSize
     }
 
     /// A worker for another thread of the same run, with this one's settings.
     func sibling() -> IngestWorker {
-        let w = IngestWorker(shared: shared, mapping: parser.mapping.source, batchSize: batchSize)
+        let w = IngestWorker(shared: shared, mappings: mappings, batchSize: batchSize)
         w.onReject = onReject
         w.shouldStop = shouldStop
         return w
@@ -126,6 +137,8 @@ public final class IngestWorker: EventSink {
         }
         source = SourceUpdate(id: id, path: path)
         counts.files += 1
+        parser = parsers[0]
+        recognizing = parsers.count > 1
         return .read
     }
 
@@ -134,6 +147,7 @@ public final class IngestWorker: EventSink {
     public func endSource(complete: Bool) throws {
         source.complete = complete
         if complete && source.rejects == 0 { counts.cleanFiles += 1 }
+        counts.filesByMapping[parser.mapping.source.name, default: 0] += 1
         batch.sources.append(source)
     }
 
@@ -187,6 +201,7 @@ public final class IngestWorker: EventSink {
             n -= 1
         }
         let message = UnsafeRawBufferPointer(start: e.message.baseAddress, count: n)
+        if recognizing { recognize(message) }
         if !keysLoaded {
             try shared.loadKeys()
             keysLoaded = true
@@ -267,6 +282,15 @@ public final class IngestWorker: EventSink {
             }
         }
         try endEvent()
+    }
+
+    /// Chooses the file's mapping from its first JSON message (the README's "Mapping files"): the first
+    /// candidate that recognises it, else the fallback.
+    private func recognize(_ message: UnsafeRawBufferPointer) {
+        let (index, isJSON) = MappingRecognizer.recognize(message, mappings.candidates)
+        guard isJSON else { return }
+        recognizing = false
+        parser = parsers[index.map { $0 + 1 } ?? 0]
     }
 
     /// Widens the current file's time range to `ts`.
