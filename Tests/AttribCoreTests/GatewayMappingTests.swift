@@ -126,9 +126,10 @@ struct GatewayMappingTests {
                 "r-1,dana@example.com,,,us.anthropic.claude-sonnet-4-5-20250929-v1:0,,,7,3,0,0",
             ])
         let report = try attrib(["report", "--db", db, "--by", "user", "--format", "csv", "--sort", "user"])
-        #expect(report.stdout.split(separator: "\n").map { $0.split(separator: ",").prefix(2).joined(separator: ",") } == [
-            "user,requests", "alice@example.com,1", "bob,1", "carol@example.com,1", "dana@example.com,1",
-        ])
+        #expect(
+            report.stdout.split(separator: "\n").map { $0.split(separator: ",").prefix(2).joined(separator: ",") } == [
+                "user,requests", "alice@example.com,1", "bob,1", "carol@example.com,1", "dana@example.com,1",
+            ])
     }
 
     @Test("--mapping reads every file with one mapping, by name or file; a bad one is exit 64 in one line")
@@ -153,7 +154,10 @@ struct GatewayMappingTests {
     func mappingErrors() throws {
         let cases: [(String, String)] = [
             (#"{"format": 1, "fields": {"colour": [["c"]]}}"#, "bad.json:1:26: fields.colour: unknown canonical field"),
-            (#"{"format": 1, "fields": {"modelId": ["model.name"]}}"#, "bad.json:1:38: fields.modelId[0]: expected a path"),
+            (
+                #"{"format": 1, "fields": {"modelId": ["model.name"]}}"#,
+                "bad.json:1:38: fields.modelId[0]: expected a path"
+            ),
             (
                 #"{"format": 1, "units": {"latencyMs": "min"}, "fields": {"latencyMs": [["t"]]}}"#,
                 #"bad.json:1:38: units.latencyMs: unknown unit "min" (known: ms, s)"#
@@ -163,8 +167,14 @@ struct GatewayMappingTests {
                 "units.timestamp: unknown unit"
             ),
             (#"{"format": 1, "units": {"cost": "usd"}, "fields": {}}"#, "units.cost: no unit to set for this key"),
-            (#"{"format": 1, "values": {"userId": "upper"}, "fields": {"userId": [["u"]]}}"#, "values.userId: expected a rule"),
-            (#"{"format": 1, "values": {"userId": "arn-name"}, "fields": {}}"#, "values.userId: the field has no paths"),
+            (
+                #"{"format": 1, "values": {"userId": "upper"}, "fields": {"userId": [["u"]]}}"#,
+                "values.userId: expected a rule"
+            ),
+            (
+                #"{"format": 1, "values": {"userId": "arn-name"}, "fields": {}}"#,
+                "values.userId: the field has no paths"
+            ),
             (#"{"format": 1, "recognize": [], "fields": {}}"#, "recognize: expected an array of alternatives"),
             (#"{"format": 1, "recognize": [[{"key": ["a"]}]], "fields": {}}"#, "recognize[0][0].key: unknown key"),
             (#"{"format": 1, "recognize": [[{"path": "a"}]], "fields": {}}"#, "recognize[0][0].path: expected a path"),
@@ -177,7 +187,9 @@ struct GatewayMappingTests {
         }
         let path = temporaryDirectory().appendingPathComponent("gw.json").path
         try cases[2].0.write(toFile: path, atomically: true, encoding: .utf8)
-        let r = try attrib(["ingest", "--db", temporaryDirectory().appendingPathComponent("e.db").path, "--mapping", path, "-"])
+        let r = try attrib([
+            "ingest", "--db", temporaryDirectory().appendingPathComponent("e.db").path, "--mapping", path, "-",
+        ])
         #expect(r.status == 64)
         #expect(r.stderr == "attrib: \(path):1:38: units.latencyMs: unknown unit \"min\" (known: ms, s)\n")
     }
@@ -243,6 +255,7 @@ struct CustomMappingTests {
                 "q-2,2026-03-01T10:01:00.000Z,,k-9,moonshotai.kimi-k2.5,502,1500,5,1,0",
             ])
         let report = try attrib(["report", "--db", db, "--by", "user", "--sort", "user", "--format", "csv"])
-        #expect(report.stdout.split(separator: "\n").map { $0.prefix { $0 != "," } } == ["user", "erin@example.com", "k-9"])
+        #expect(
+            report.stdout.split(separator: "\n").map { $0.prefix { $0 != "," } } == ["user", "erin@example.com", "k-9"])
     }
 }

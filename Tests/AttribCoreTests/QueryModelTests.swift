@@ -181,9 +181,14 @@ struct PlannerTests {
 
     @Test("Hours, paths, streams, another zone, a bound inside a day or a stale rollup: the request table")
     func requestTable() {
-        for dims: [ReportDimension] in [[.hour], [.path], [.userAgent], [.logStream], [.logGroup]] {
+        for dims: [ReportDimension] in [
+            [.hour], [.path], [.userAgent], [.logStream], [.logGroup], [.source], [.principal], [.clientIp],
+        ] {
             #expect(QueryPlanner.plan(ReportQuery(dimensions: dims), facts: fresh).table == .request)
         }
+        // Latencies are not in the rollup either (`report --requests all`).
+        let latency = ReportQuery(dimensions: [.user], measures: Measure.standard + [.latencies])
+        #expect(QueryPlanner.plan(latency, facts: fresh).table == .request)
         let berlin = TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!)
         #expect(QueryPlanner.plan(ReportQuery(dimensions: [.day], window: berlin), facts: fresh).table == .request)
         // A zone only matters for buckets.
@@ -247,6 +252,13 @@ struct GoldenSQLTests {
         ),
         ("gaps-all", ReportQuery(scope: .all, dimensions: [], measures: [.requests, .conflicts, .orphanUsage])),
         ("gaps-by-day", ReportQuery(dimensions: [.day, .attributed], measures: Measure.standard + [.joinedRequests])),
+        (
+            "report-all-requests-latency",
+            ReportQuery(
+                scope: .all, dimensions: [.userId, .path, .status],
+                filters: [Filter(dimension: .source, op: .equal, value: "aura")],
+                measures: Measure.standard + [.latencies])
+        ),
     ]
 
     @Test("SQLite", arguments: queries.map(\.0))

@@ -32,6 +32,12 @@ public final class IngestWorker: EventSink {
     private let parsers: [LineParser]
     /// The parser of the file being read.
     private(set) var parser: LineParser
+    /// Per parser: the seed of its request keys. The router's is the one stores have always used; any
+    /// other mapping's includes its name, so two gateways' request ids never join (ids joined per source).
+    private let requestSeeds: [UInt64]
+    private var requestSeed: UInt64 = 0x5EED
+    /// The dictionary id of the current parser's mapping name (0 until first needed).
+    private var sourceName: Int32 = 0
     /// True until the file's first JSON message chose its mapping.
     private var recognizing = false
     let line = ParsedLine()
@@ -106,6 +112,11 @@ public final class IngestWorker: EventSink {
         self.mappings = mappings
         self.parsers = mappings.all.map { LineParser(mapping: $0) }
         self.parser = parsers[0]
+        self.requestSeeds = mappings.all.map { m in
+            m.name == FieldMapping.router.name
+                ? 0x5EED : Array(m.name.utf8).withUnsafeBytes { hashBytes($0.baseAddress, $0.count, seed: 0x5EED) }
+        }
+        self.requestSeed = requestSeeds[0]
         self.batchSize = batchSize
     }
 
@@ -137,7 +148,7 @@ public final class IngestWorker: EventSink {
         }
         source = SourceUpdate(id: id, path: path)
         counts.files += 1
-        parser = parsers[0]
+        use(parser: 0)
         recognizing = parsers.count > 1
         return .read
     }
@@ -290,7 +301,22 @@ public final class IngestWorker: EventSink {
         let (index, isJSON) = MappingRecognizer.recognize(message, mappings.candidates)
         guard isJSON else { return }
         recognizing = false
-        parser = parsers[index.map { $0 + 1 } ?? 0]
+        use(parser: index.map { $0 + 1 } ?? 0)
+    }
+
+    /// Reads with parser `i` from here on.
+    func use(parser i: Int) {
+        guard parser !== parsers[i] else { return }
+        parser = parsers[i]
+        requestSeed = requestSeeds[i]
+        sourceName = 0
+    }
+
+    /// For recovery, where lines of several files come in one stream: the parser that recognises `message`.
+    func useParser(recognizing message: UnsafeRawBufferPointer) {
+        guard parsers.count > 1 else { return }
+        let (index, _) = MappingRecognizer.recognize(message, mappings.candidates)
+        use(parser: index.map { $0 + 1 } ?? 0)
     }
 
     /// Widens the current file's time range to `ts`.
@@ -310,7 +336,7 @@ public final class IngestWorker: EventSink {
     /// The key of the parsed line's request (0: none).
     func requestKey(eventKey: Int64) -> Int64 {
         if let rid = line.bytes(.requestId) {
-            return storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: 0x5EED))
+            return storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: requestSeed))
         }
         // A usage line without request_id is a request of its own (SPEC §3).
         return line.isUsage ? storeKey(UInt64(bitPattern: eventKey) ^ 0x0A5B_C0FF_EE00_0000) : 0
@@ -383,6 +409,10 @@ public final class IngestWorker: EventSink {
             }
         }
         if isOrphan { d.flags |= RequestFlag.orphan }
+        if sourceName == 0 { sourceName = intern(Array(parser.mapping.source.name.utf8)) }
+        d.source = sourceName
+        if let v = line.bytes(.principal) { d.principal = intern(v) }
+        if let v = line.bytes(.clientIp) { d.clientIp = intern(v) }
         d.loggedCost = line.loggedCost ?? .nan
         d.status = line.integer(.status) ?? .min
         d.latencyMs = line.integer(.latencyMs) ?? .min

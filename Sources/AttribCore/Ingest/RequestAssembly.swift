@@ -3,7 +3,7 @@
 // or repetition of inputs gives the same request).
 
 /// Dictionary ids are Int32 in memory (0 = absent): a run holds every request it touches, so the
-/// struct is kept small (128 bytes). It holds no reference (the request id's bytes are kept beside it),
+/// struct is kept small (144 bytes). It holds no reference (the request id's bytes are kept beside it),
 /// so copying and merging it is plain memory work, no reference counting (that was 13% of ingest).
 struct RequestDelta {
     /// Epoch ms of the earliest line; `.max` when none has a time.
@@ -22,6 +22,11 @@ struct RequestDelta {
     var userAgent: Int32 = 0
     var logGroup: Int32 = 0
     var logStream: Int32 = 0
+    /// The mapping that read the request's lines (its name's dictionary id), and the caller's principal
+    /// and address: identity outside the six `IdentityField`s (no conflict bits, not in the rollup).
+    var source: Int32 = 0
+    var principal: Int32 = 0
+    var clientIp: Int32 = 0
     var lines: Int32 = 0
     /// `.min` when absent.
     var status: Int64 = .min
@@ -84,6 +89,9 @@ struct RequestDelta {
         userAgent = smaller(userAgent, o.userAgent)
         logGroup = smaller(logGroup, o.logGroup)
         logStream = smaller(logStream, o.logStream)
+        source = smaller(source, o.source)
+        principal = smaller(principal, o.principal)
+        clientIp = smaller(clientIp, o.clientIp)
         input &+= o.input
         output &+= o.output
         cacheRead &+= o.cacheRead

@@ -26,7 +26,8 @@ enum BuiltInMappings {
     "latencyMs": [["latency_ms"], ["jsonPayload", "latency_ms"]],
     "method": [["method"], ["jsonPayload", "method"]],
     "path": [["path"], ["jsonPayload", "path"]],
-    "userAgent": [["user_agent"], ["jsonPayload", "user_agent"]]
+    "userAgent": [["user_agent"], ["jsonPayload", "user_agent"]],
+    "clientIp": [["client_ip"], ["jsonPayload", "client_ip"]]
   }
 }
 
@@ -37,16 +38,17 @@ enum BuiltInMappings {
             #"""
 {
   "format": 1,
-  "description": "Amazon Bedrock model-invocation logs (schemaType ModelInvocationLog), from CloudWatch or S3; user is requestMetadata.user, else the caller's IAM principal name.",
+  "description": "Amazon Bedrock model-invocation logs (schemaType ModelInvocationLog), from CloudWatch or S3; principal is identity.arn; user is requestMetadata.user, else the principal's name.",
   "recognize": [
     [{"path": ["schemaType"], "equals": "ModelInvocationLog"}]
   ],
-  "values": {"userId": "arn-name"},
+  "derive": {"userId": {"from": "principal", "rule": "arn-name"}},
   "fields": {
     "requestId": [["requestId"]],
     "statement": [["operation"]],
     "timestamp": [["timestamp"]],
-    "userId": [["requestMetadata", "user"], ["identity", "arn"]],
+    "userId": [["requestMetadata", "user"]],
+    "principal": [["identity", "arn"]],
     "modelId": [["modelId"]],
     "inputTokens": [["input", "inputTokenCount"]],
     "outputTokens": [["output", "outputTokenCount"]],
@@ -107,7 +109,8 @@ enum BuiltInMappings {
     "status": [["status_code"], ["status"], ["metadata", "status"]],
     "latencyMs": [["duration_ms"], ["metadata", "duration_ms"]],
     "method": [["method"], ["metadata", "method"]],
-    "path": [["path"], ["metadata", "path"]]
+    "path": [["path"], ["metadata", "path"]],
+    "clientIp": [["client_ip"], ["remote_addr"]]
   }
 }
 
@@ -172,7 +175,9 @@ enum BuiltInMappings {
     "method": [["method"]],
     "path": [["path"]],
     "userAgent": [["user_agent"]],
-    "loggedCost": [["cost"], ["cost_usd"]]
+    "loggedCost": [["cost"], ["cost_usd"]],
+    "principal": [["principal"]],
+    "clientIp": [["client_ip"]]
   },
   "routes": {
     "mantle": ["Forwarding to Bedrock Mantle", "Mantle streaming complete", "Mantle non-streaming response"]

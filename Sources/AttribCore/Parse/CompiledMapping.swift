@@ -31,6 +31,7 @@ final class CompiledMapping: @unchecked Sendable {
     let timestampUnit: FieldMapping.TimestampUnit
     let latencyScale: Double
     let arnNameFields: [CanonicalField]
+    let derived: [(field: CanonicalField, from: CanonicalField)]
 
     init(_ mapping: FieldMapping) {
         source = mapping
@@ -40,6 +41,7 @@ final class CompiledMapping: @unchecked Sendable {
         timestampUnit = mapping.timestampUnit
         latencyScale = mapping.latencyScale
         arnNameFields = mapping.arnNameFields
+        derived = mapping.derived
         // Build a tree of entries first, then a table per level.
         var children: [[Int]] = [[]]  // level -> entry indices
         for (field, paths) in mapping.paths {

@@ -18,6 +18,9 @@ public struct FieldMapping: Sendable {
     public var latencyScale: Double = 1
     /// Text fields whose value, when an ARN, is replaced by the principal's name (the file's `values`).
     public var arnNameFields: [CanonicalField] = []
+    /// Fields that, when absent from a line, take another field's value through a rule (the file's
+    /// `derive`): Bedrock's user is the principal's name.
+    public var derived: [(field: CanonicalField, from: CanonicalField)] = []
     /// How a line of this gateway is recognised: any alternative whose conditions all hold. Empty: the
     /// mapping is never chosen by content (the router's, the default, and a file given with --mapping).
     public var recognize: [[RecognizeCondition]] = []

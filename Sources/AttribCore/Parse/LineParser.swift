@@ -23,13 +23,26 @@ public final class LineParser {
         }
         line.isJSON = true
         for f in mapping.arnNameFields { takeARNName(f, line) }
+        for (field, from) in mapping.derived where line.bytes(field) == nil {
+            guard let source = line.bytes(from) else { continue }
+            let (offset, count) = Self.arnName(source)
+            line.setDerived(field, Array(UnsafeBufferPointer(rebasing: source[offset..<offset + count])))
+        }
     }
 
     /// `arn:aws:sts::123:assumed-role/Role/alice@example.com` → `alice@example.com` (the role session name,
     /// the user name for IAM Identity Center); `arn:aws:iam::123:user/path/alice` → `alice`. Any other value
     /// is kept as it is.
     private func takeARNName(_ f: CanonicalField, _ line: ParsedLine) {
-        guard let b = line.bytes(f), b.count > 4, b[0] == 0x61, b[1] == 0x72, b[2] == 0x6E, b[3] == 0x3A else { return }
+        guard let b = line.bytes(f) else { return }
+        let (offset, count) = Self.arnName(b)
+        if count != b.count { line.narrowText(f, offset: offset, count: count) }
+    }
+
+    /// Where the principal's name is in an ARN (offset, count); the whole value when it is not one.
+    static func arnName(_ b: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
+        let whole = (0, b.count)
+        guard b.count > 4, b[0] == 0x61, b[1] == 0x72, b[2] == 0x6E, b[3] == 0x3A else { return whole }
         var colons = 0
         var resource = -1
         for i in 0..<b.count where b[i] == 0x3A {
@@ -39,11 +52,11 @@ public final class LineParser {
                 break
             }
         }
-        guard resource > 0 else { return }
+        guard resource > 0 else { return whole }
         let text = String(decoding: UnsafeBufferPointer(rebasing: b[resource...]), as: UTF8.self)
-        guard text.hasPrefix("assumed-role/") || text.hasPrefix("user/") else { return }
-        guard let slash = b.lastIndex(of: 0x2F), slash + 1 < b.count else { return }
-        line.narrowText(f, offset: slash + 1, count: b.count - slash - 1)
+        guard text.hasPrefix("assumed-role/") || text.hasPrefix("user/") else { return whole }
+        guard let slash = b.lastIndex(of: 0x2F), slash + 1 < b.count else { return whole }
+        return (slash + 1, b.count - slash - 1)
     }
 
     /// Returns the index after the object, or nil when it is not valid JSON.

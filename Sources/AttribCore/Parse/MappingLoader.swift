@@ -56,7 +56,9 @@ struct MappingDecoder {
     let file: String
     let bytes: [UInt8]
 
-    static let topKeys = ["format", "description", "recognize", "absent", "units", "values", "fields", "routes"]
+    static let topKeys = [
+        "format", "description", "recognize", "absent", "units", "values", "derive", "fields", "routes",
+    ]
     static let unitKeys = ["latencyMs", "timestamp"]
     static let latencyUnits: [String: Double] = ["ms": 1, "s": 1000]
     static let valueRules = ["arn-name"]
@@ -83,6 +85,7 @@ struct MappingDecoder {
         var fields: MappingJSON?
         var routes: MappingJSON?
         var values: MappingJSON?
+        var derive: MappingJSON?
         var description = ""
         var absent = [""]
         var recognize: [[FieldMapping.RecognizeCondition]] = []
@@ -108,6 +111,8 @@ struct MappingDecoder {
                 units = try decodeUnits(m.value, key)
             case "values":
                 values = m.value
+            case "derive":
+                derive = m.value
             case "fields":
                 fields = m.value
             case "routes":
@@ -141,6 +146,7 @@ struct MappingDecoder {
         mapping.recognize = recognize
         (mapping.timestampUnit, mapping.latencyScale) = units
         if let values { mapping.arnNameFields = try decodeValues(values, fields: paths.map(\.0)) }
+        if let derive { mapping.derived = try decodeDerive(derive, fields: paths.map(\.0)) }
         return mapping
     }
 
@@ -215,6 +221,53 @@ struct MappingDecoder {
                 throw fail(k, at: m.value.offset, "expected a rule (known: \(Self.valueRules.joined(separator: ", ")))")
             }
             result.append(field)
+        }
+        return result
+    }
+
+    /// `derive`: `{"userId": {"from": "principal", "rule": "arn-name"}}`: a text field absent from a line
+    /// takes another text field's value through a rule.
+    private func decodeDerive(_ node: MappingJSON, fields: [CanonicalField]) throws(MappingError) -> [(
+        field: CanonicalField, from: CanonicalField
+    )] {
+        let hint = "expected an object, e.g. {\"userId\": {\"from\": \"principal\", \"rule\": \"arn-name\"}}"
+        guard case .object(let members) = node.value else { throw fail("derive", at: node.offset, hint) }
+        var result: [(field: CanonicalField, from: CanonicalField)] = []
+        for m in members {
+            let k = child("derive", m.key)
+            guard let field = CanonicalField.byKey[m.key], field.isText else {
+                throw fail(k, at: m.keyOffset, "expected a canonical text field (\(Self.textFields))")
+            }
+            guard case .object(let spec) = m.value.value else { throw fail(k, at: m.value.offset, hint) }
+            var from: CanonicalField?
+            var rule: String?
+            for s in spec {
+                let sk = child(k, s.key)
+                switch s.key {
+                case "from":
+                    guard case .string(let name) = s.value.value, let f = CanonicalField.byKey[name], f.isText,
+                        f != field
+                    else {
+                        throw fail(sk, at: s.value.offset, "expected another canonical text field (\(Self.textFields))")
+                    }
+                    guard fields.contains(f) else {
+                        throw fail(sk, at: s.value.offset, "the field has no paths in fields")
+                    }
+                    from = f
+                case "rule":
+                    guard case .string(let r) = s.value.value, Self.valueRules.contains(r) else {
+                        throw fail(
+                            sk, at: s.value.offset,
+                            "expected a rule (known: \(Self.valueRules.joined(separator: ", ")))")
+                    }
+                    rule = r
+                default:
+                    throw fail(sk, at: s.keyOffset, "unknown key (known: from, rule)")
+                }
+            }
+            guard let from else { throw fail(k, at: m.value.offset, "missing: from") }
+            guard rule != nil else { throw fail(k, at: m.value.offset, "missing: rule") }
+            result.append((field, from))
         }
         return result
     }

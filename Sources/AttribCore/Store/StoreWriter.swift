@@ -232,7 +232,7 @@ final class StoreWriter: BatchSink {
             let select = try db.prepare("SELECT \(RequestDelta.columns) FROM request WHERE id = ?")
             let update = try db.prepare(
                 """
-                UPDATE request SET (\(RequestDelta.columns)) = (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)
+                UPDATE request SET (\(RequestDelta.columns)) = (\((2...RequestDelta.columnNames.count + 1).map { "?\($0)" }.joined(separator: ",")))
                 WHERE id = ?1
                 """)
             let newRows = try RowInserter(db, table: "request", columns: ["id"] + RequestDelta.columnNames) { s, c, i in
@@ -337,6 +337,7 @@ extension RequestDelta {
         "request_id", "start_ms", "user_email", "user_sub", "auth_source", "user_id", "api_key_id", "project", "model",
         "status", "latency_ms", "method", "path", "user_agent", "log_group", "log_stream",
         "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "logged_cost", "lines", "flags",
+        "source", "principal", "client_ip",
     ]
     static let columns = columnNames.joined(separator: ", ")
 
@@ -361,6 +362,9 @@ extension RequestDelta {
         loggedCost = s.optionalDouble(20) ?? .nan
         lines = Int32(truncatingIfNeeded: s.int(21))
         flags = s.int(22)
+        source = id(23)
+        principal = id(24)
+        clientIp = id(25)
     }
 
     /// Binds the columns above from parameter `first` on.
@@ -384,6 +388,9 @@ extension RequestDelta {
         u.bind(first + 20, loggedCost.isNaN ? nil : loggedCost)
         u.bind(first + 21, Int64(lines))
         u.bind(first + 22, flags)
+        u.bind(first + 23, id(source))
+        u.bind(first + 24, id(principal))
+        u.bind(first + 25, id(clientIp))
     }
 }
 

@@ -3,7 +3,9 @@
 extension Reports {
     /// One row per built-in mapping, in the order files are tried (the default, the router's, first).
     public static func mappingsDocument() -> Document {
-        let columns = [Column("mapping", .dimension), Column("recognized_by", .dimension), Column("description", .dimension)]
+        let columns = [
+            Column("mapping", .dimension), Column("recognized_by", .dimension), Column("description", .dimension),
+        ]
         let rows: [[Cell]] = FieldMapping.builtIns.sorted { a, b in
             (a.recognize.isEmpty ? 0 : 1, a.name) < (b.recognize.isEmpty ? 0 : 1, b.name)
         }.map { m in

@@ -11,6 +11,11 @@ extension Reports {
             Column("total_tokens", .count), Column("cost_usd", .cost),
         ]
         if share { columns.append(Column("share", .share)) }
+        if r.showsLatency {
+            columns += [
+                Column("latency_p50_ms", .count), Column("latency_p95_ms", .count), Column("latency_max_ms", .count),
+            ]
+        }
         func metrics(_ row: ReportRow) -> [Cell] {
             var cells: [Cell] = [
                 .int(row.requests), .int(row.tokens.input), .int(row.tokens.output), .int(row.tokens.cacheRead),
@@ -19,6 +24,9 @@ extension Reports {
             if share {
                 let total = r.totals.costUSD ?? 0
                 cells.append(.number(row.costUSD.flatMap { total > 0 ? $0 / total : nil }))
+            }
+            if r.showsLatency {
+                cells += [0.5, 0.95, 1].map { q in .int(row.latencyPercentile(q)) }
             }
             return cells
         }

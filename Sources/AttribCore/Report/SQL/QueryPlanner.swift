@@ -51,6 +51,7 @@ enum QueryPlanner {
     /// The rollup holds UTC days and the identity, model, route and status of requests: it answers a query
     /// that groups and filters on nothing else, in UTC, with day-aligned bounds, when it is fresh.
     static func usesRollup(_ query: ReportQuery, facts: StoreFacts) -> Bool {
+        if query.measures.contains(.latencies) { return false }  // the rollup holds no latencies
         let dimensions = query.dimensions + query.filters.map(\.dimension)
         for d in dimensions {
             guard d.inRollup else { return false }
