@@ -34,7 +34,9 @@ struct SourceReportTests {
         // The router's request names a model without a price: its cost is empty and it sorts last.
         let r = try attrib(["report", "--db", db, "--requests", "all", "--by", "source,user", "--format", "csv"])
         #expect(
-            r.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(3).joined(separator: ",") }
+            r.stdout.split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).prefix(3).joined(separator: ",")
+            }
                 == ["source,user,requests", "aura,u-7,1", "router,dana@example.com,1"])
     }
 
