@@ -25,7 +25,11 @@ func jsonRows(_ text: String, keys: [String]) throws -> [String: [String: Any]] 
     let doc = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     let rows = try #require(doc["rows"] as? [[String: Any]])
     var out: [String: [String: Any]] = [:]
-    for row in rows { out[keys.map { "\(row[$0] as? String ?? (row[$0] as? NSNumber)?.stringValue ?? "")" }.joined(separator: "\u{0}")] = row }
+    for row in rows {
+        out[
+            keys.map { "\(row[$0] as? String ?? (row[$0] as? NSNumber)?.stringValue ?? "")" }.joined(separator: "\u{0}")
+        ] = row
+    }
     #expect(out.count == rows.count, "each row once")
     return out
 }
@@ -34,7 +38,9 @@ func int(_ v: Any?) -> Int64? { (v as? NSNumber)?.int64Value }
 
 @Suite("Six systems in one folder", .serialized)
 struct GatewayCorpusTests {
-    @Test("One ingest, no flags: report --by source,user,model equals the ground truth of every system; aura's audit events by user_id,path,status with latency percentiles too")
+    @Test(
+        "One ingest, no flags: report --by source,user,model equals the ground truth of every system; aura's audit events by user_id,path,status with latency percentiles too"
+    )
     func groundTruthOfEverySystem() throws {
         let corpus = try generateGatewayCorpus(requests: 3000, gateways: 400, seed: 11)
         let truth = try #require(
@@ -51,9 +57,10 @@ struct GatewayCorpusTests {
         #expect(report.status == 0, "\(report.stderr)")
         let actual = try jsonRows(report.stdout, keys: ["source", "user", "model"])
         let expected = try #require(truth["by_source_user_model"] as? [[String: Any]])
-        #expect(Set(expected.compactMap { $0["source"] as? String }) == [
-            "router", "llm-proxy", "bedrock-invocations", "budgateway", "mizan",
-        ])
+        #expect(
+            Set(expected.compactMap { $0["source"] as? String }) == [
+                "router", "llm-proxy", "bedrock-invocations", "budgateway", "mizan",
+            ])
         #expect(actual.count == expected.count)
         var mismatches = 0
         for t in expected {
@@ -63,7 +70,9 @@ struct GatewayCorpusTests {
                 mismatches += 1
                 continue
             }
-            for column in ["requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "total_tokens"]
+            for column in [
+                "requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "total_tokens",
+            ]
             where int(a[column]) != int(t[column]) {
                 Issue.record("\(key) \(column): attrib \(a[column] ?? "nil"), truth \(t[column] ?? "nil")")
                 mismatches += 1

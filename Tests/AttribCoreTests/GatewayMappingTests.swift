@@ -259,3 +259,20 @@ struct CustomMappingTests {
             report.stdout.split(separator: "\n").map { $0.prefix { $0 != "," } } == ["user", "erin@example.com", "k-9"])
     }
 }
+
+@Suite("The gateway samples in Fixtures/gateways")
+struct GatewayFixtureTests {
+    @Test("One ingest of Fixtures/gateways, no flag: every request by source, user and model (golden)")
+    func golden() throws {
+        let db = temporaryDirectory().appendingPathComponent("fixtures.db").path
+        let r = try attrib(["ingest", "--db", db, fixturesURL.appendingPathComponent("gateways").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("mappings: aura 2, bedrock-invocations 1, budgateway 2, llm-proxy 2, mizan 2"))
+        let report = try attrib([
+            "report", "--db", db, "--requests", "all", "--by", "source,user,modelId", "--sort", "source", "--format",
+            "csv",
+        ])
+        #expect(report.status == 0)
+        try compareGolden(report.stdout, "gateways.csv")
+    }
+}
