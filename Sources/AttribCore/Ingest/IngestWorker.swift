@@ -414,8 +414,8 @@ public final class IngestWorker: EventSink {
         if let v = line.bytes(.principal) { d.principal = intern(v) }
         if let v = line.bytes(.clientIp) { d.clientIp = intern(v) }
         d.loggedCost = line.loggedCost ?? .nan
-        d.status = line.integer(.status) ?? .min
-        d.latencyMs = line.integer(.latencyMs) ?? .min
+        d.status = line.integer(.status).map(RequestDelta.clamped) ?? .min
+        d.latencyMs = line.integer(.latencyMs).map(RequestDelta.clamped) ?? .min
         if let v = line.bytes(.method) { d.method = intern(v) }
         if let v = line.bytes(.path) { d.path = intern(v) }
         if let v = line.bytes(.userAgent) { d.userAgent = intern(v) }

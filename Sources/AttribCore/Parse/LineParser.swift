@@ -131,6 +131,12 @@ public final class LineParser {
                 scratch.removeAll()
                 if v.readString(vs, into: scratch) != nil { value = parseDouble(scratch.base, 0, scratch.count) }
             } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
+                // Most latencies are whole ms: the integer parse is several times cheaper than strtod.
+                if mapping.latencyScale == 1, let n = parseInteger(v.base, vs, ve) {
+                    guard n >= 0, line.claim(field, rank: rank) else { return }
+                    line.integers[field.rawValue] = n
+                    return
+                }
                 value = parseDouble(v.base, vs, ve)
             }
             guard let value, value >= 0, value.isFinite, line.claim(field, rank: rank) else { return }

@@ -341,6 +341,9 @@ extension RequestDelta {
     ]
     static let columns = columnNames.joined(separator: ", ")
 
+    /// A logged status or latency as stored in memory: within Int32, above the absent marker.
+    static func clamped(_ v: Int64) -> Int32 { Int32(clamping: max(v, Int64(Int32.min) + 1)) }
+
     /// Reads a stored request (the columns above, from index 0; its request id is not needed).
     init(row s: Statement) {
         self.init()
@@ -348,8 +351,8 @@ extension RequestDelta {
         startMs = s.optionalInt(1) ?? .max
         for k in 0..<IdentityField.allCases.count { self[identity: k] = id(Int32(2 + k)) }
         model = id(8)
-        status = s.optionalInt(9) ?? .min
-        latencyMs = s.optionalInt(10) ?? .min
+        status = s.optionalInt(9).map(Self.clamped) ?? .min
+        latencyMs = s.optionalInt(10).map(Self.clamped) ?? .min
         method = id(11)
         path = id(12)
         userAgent = id(13)
@@ -374,8 +377,8 @@ extension RequestDelta {
         u.bind(first + 1, startMs == .max ? nil : startMs)
         for k in 0..<IdentityField.allCases.count { u.bind(first + 2 + Int32(k), id(self[identity: k])) }
         u.bind(first + 8, id(model))
-        u.bind(first + 9, status == .min ? nil : status)
-        u.bind(first + 10, latencyMs == .min ? nil : latencyMs)
+        u.bind(first + 9, status == .min ? nil : Int64(status))
+        u.bind(first + 10, latencyMs == .min ? nil : Int64(latencyMs))
         u.bind(first + 11, id(method))
         u.bind(first + 12, id(path))
         u.bind(first + 13, id(userAgent))
