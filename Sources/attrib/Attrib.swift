@@ -39,7 +39,7 @@ struct Attrib: ParsableCommand {
 
             EXIT STATUS:
               0    success
-              64   usage error: a bad flag, an unknown dimension, a bad date or time zone
+              64   usage error: a bad flag, an unknown dimension, a bad date or time zone, a bad mapping file
               65   data error: nothing readable in the inputs, --strict and a reject, an unreadable price file
               66   an input path that does not exist or cannot be opened (other inputs are still read)
               130  interrupted (Ctrl-C): what was committed stays; run the same command again to finish
@@ -47,7 +47,8 @@ struct Attrib: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            Ingest.self, Report.self, Mantle.self, Gaps.self, Html.self, Show.self, Sources.self, Prices.self, Sql.self,
+            Ingest.self, Report.self, Mantle.self, Gaps.self, Html.self, Show.self, Sources.self, Prices.self,
+            Mappings.self, Sql.self,
         ]
     )
 }

@@ -108,6 +108,9 @@ func fail(_ error: Error) -> ExitCode {
         Terminal.error(e.description)
         if case .corrupt = e { return ExitCode(Exit.data) }
         return ExitCode(Exit.noInput)
+    case let e as MappingError:
+        Terminal.error(e.description)
+        return ExitCode(Exit.usage)
     case let e as StoreError:
         Terminal.error(e.description)
         return ExitCode(Exit.failure)

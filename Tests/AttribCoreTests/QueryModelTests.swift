@@ -194,11 +194,18 @@ struct PlannerTests {
 
     @Test("Hours, identity with paths, another zone, a bound inside a day or a stale rollup: the request table")
     func requestTable() {
-        for dims: [ReportDimension] in [[.hour], [.path, .hour], [.user, .path], [.userAgent, .userEmail]] {
+        for dims: [ReportDimension] in [
+            [.hour], [.path, .hour], [.user, .path], [.userAgent, .userEmail], [.source], [.principal], [.clientIp],
+        ] {
             #expect(QueryPlanner.plan(ReportQuery(dimensions: dims), facts: fresh).table == .request)
         }
         let stalePaths = StoreFacts(rollupIsFresh: false, timeRange: nil)
         #expect(QueryPlanner.plan(ReportQuery(dimensions: [.path]), facts: stalePaths).table == .request)
+        // Latencies are not in a rollup either (`report --requests all`).
+        let latency = ReportQuery(dimensions: [.user], measures: Measure.standard + [.latencies])
+        #expect(QueryPlanner.plan(latency, facts: fresh).table == .request)
+        let pathLatency = ReportQuery(dimensions: [.path], measures: Measure.standard + [.latencies])
+        #expect(QueryPlanner.plan(pathLatency, facts: fresh).table == .request)
         let berlin = TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!)
         #expect(QueryPlanner.plan(ReportQuery(dimensions: [.day], window: berlin), facts: fresh).table == .request)
         // A zone only matters for buckets.
@@ -262,6 +269,13 @@ struct GoldenSQLTests {
         ),
         ("gaps-all", ReportQuery(scope: .all, dimensions: [], measures: [.requests, .conflicts, .orphanUsage])),
         ("gaps-by-day", ReportQuery(dimensions: [.day, .attributed], measures: Measure.standard + [.joinedRequests])),
+        (
+            "report-all-requests-latency",
+            ReportQuery(
+                scope: .all, dimensions: [.userId, .path, .status],
+                filters: [Filter(dimension: .source, op: .equal, value: "aura")],
+                measures: Measure.standard + [.latencies])
+        ),
     ]
 
     @Test("SQLite", arguments: queries.map(\.0))

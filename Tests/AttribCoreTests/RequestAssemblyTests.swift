@@ -10,8 +10,9 @@ func fields(_ d: RequestDelta) -> [Int64] {
     [
         d.startMs, Int64(d.userEmail), Int64(d.userSub), Int64(d.authSource), Int64(d.userId), Int64(d.apiKeyId),
         Int64(d.project), Int64(d.model), Int64(d.method), Int64(d.path), Int64(d.userAgent), Int64(d.logGroup),
-        Int64(d.logStream), Int64(d.lines), d.status, d.latencyMs, d.input, d.output, d.cacheRead, d.cacheWrite,
-        Int64(bitPattern: d.loggedCost.bitPattern), d.flags,
+        Int64(d.logStream), Int64(d.lines), Int64(d.status), Int64(d.latencyMs), d.input, d.output, d.cacheRead,
+        d.cacheWrite,
+        Int64(bitPattern: d.loggedCost.bitPattern), d.flags, Int64(d.source), Int64(d.principal), Int64(d.clientIp),
     ]
 }
 
@@ -28,9 +29,12 @@ func randomDelta(_ g: inout SplitMix) -> RequestDelta {
     d.userAgent = id()
     d.logGroup = id()
     d.logStream = id()
+    d.source = id()
+    d.principal = id()
+    d.clientIp = id()
     d.lines = Int32.random(in: 0...3, using: &g)
-    if Bool.random(using: &g) { d.status = Int64.random(in: 200...504, using: &g) }
-    if Bool.random(using: &g) { d.latencyMs = Int64.random(in: 0...9_000, using: &g) }
+    if Bool.random(using: &g) { d.status = Int32.random(in: 200...504, using: &g) }
+    if Bool.random(using: &g) { d.latencyMs = Int32.random(in: 0...9_000, using: &g) }
     d.input = Int64.random(in: 0...1_000, using: &g)
     d.output = Int64.random(in: 0...1_000, using: &g)
     d.cacheRead = Int64.random(in: 0...1_000, using: &g)

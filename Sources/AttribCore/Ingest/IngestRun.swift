@@ -274,6 +274,7 @@ extension IngestCounts {
         duplicates += o.duplicates
         rejects += o.rejects
         for (k, v) in o.rejectsByReason { rejectsByReason[k, default: 0] += v }
+        for (k, v) in o.filesByMapping { filesByMapping[k, default: 0] += v }
         requestsTouched += o.requestsTouched
     }
 }

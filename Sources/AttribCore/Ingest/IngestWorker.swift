@@ -21,11 +21,25 @@ public struct IngestCounts: Sendable {
     public var rejects = 0
     public var rejectsByReason: [String: Int] = [:]
     public var requestsTouched = 0
+    /// Files read, by the name of the mapping that read them.
+    public var filesByMapping: [String: Int] = [:]
 }
 
 public final class IngestWorker: EventSink {
     let shared: IngestShared
-    let parser: LineParser
+    /// The mappings this run reads with, and a parser for each (the fallback's first).
+    let mappings: MappingChoice
+    private let parsers: [LineParser]
+    /// The parser of the file being read.
+    private(set) var parser: LineParser
+    /// Per parser: the seed of its request keys. The router's is the one stores have always used; any
+    /// other mapping's includes its name, so two gateways' request ids never join (ids joined per source).
+    private let requestSeeds: [UInt64]
+    private var requestSeed: UInt64 = 0x5EED
+    /// The dictionary id of the current parser's mapping name (0 until first needed).
+    private var sourceName: Int32 = 0
+    /// True until the file's first JSON message chose its mapping.
+    private var recognizing = false
     let line = ParsedLine()
     public private(set) var counts = IngestCounts()
     /// Events per transaction: large enough to amortise the commit, small enough that a kill loses little
@@ -67,14 +81,15 @@ public final class IngestWorker: EventSink {
     public private(set) var stopped = false
 
     /// The first worker of a run: takes the store for the run and finishes any interrupted one.
-    public convenience init(store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000) throws {
+    /// `mapping`: read every file with it; nil: recognise each file's mapping from its content.
+    public convenience init(store: Store, mapping: FieldMapping? = nil, batchSize: Int = 25_000) throws {
         try self.init(store: store, mapping: mapping, batchSize: batchSize, requestCap: 500_000)
     }
 
     /// `requestCap`: requests held before they are written mid-run; `runKeysPerShard`: this run's event
     /// keys kept with their time and request (tests make both small).
     convenience init(
-        store: Store, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int,
+        store: Store, mapping: FieldMapping? = nil, batchSize: Int = 25_000, requestCap: Int,
         runKeysPerShard: Int = 26_000
     ) throws {
         try self.init(
@@ -84,25 +99,32 @@ public final class IngestWorker: EventSink {
 
     /// The first worker of a run into any sink: finishes what an interrupted run left in it.
     convenience init(
-        sink: BatchSink, mapping: FieldMapping = .router, batchSize: Int = 25_000, requestCap: Int = 500_000,
+        sink: BatchSink, mapping: FieldMapping? = nil, batchSize: Int = 25_000, requestCap: Int = 500_000,
         runKeysPerShard: Int = 26_000
     ) throws {
         try self.init(
             shared: IngestShared(sink: sink, requestCap: requestCap, runKeysPerShard: runKeysPerShard),
-            mapping: mapping, batchSize: batchSize)
+            mappings: mapping.map(MappingChoice.forced) ?? .builtIn, batchSize: batchSize)
         try recover()
     }
 
     /// Another worker of the same run.
-    init(shared: IngestShared, mapping: FieldMapping = .router, batchSize: Int) {
+    init(shared: IngestShared, mappings: MappingChoice, batchSize: Int) {
         self.shared = shared
-        self.parser = LineParser(mapping: mapping)
+        self.mappings = mappings
+        self.parsers = mappings.all.map { LineParser(mapping: $0) }
+        self.parser = parsers[0]
+        self.requestSeeds = mappings.all.map { m in
+            m.name == FieldMapping.router.name
+                ? 0x5EED : Array(m.name.utf8).withUnsafeBytes { hashBytes($0.baseAddress, $0.count, seed: 0x5EED) }
+        }
+        self.requestSeed = requestSeeds[0]
         self.batchSize = batchSize
     }
 
     /// A worker for another thread of the same run, with this one's settings.
     func sibling() -> IngestWorker {
-        let w = IngestWorker(shared: shared, mapping: parser.mapping.source, batchSize: batchSize)
+        let w = IngestWorker(shared: shared, mappings: mappings, batchSize: batchSize)
         w.onReject = onReject
         w.shouldStop = shouldStop
         return w
@@ -129,6 +151,8 @@ public final class IngestWorker: EventSink {
         source = SourceUpdate(id: id, path: path)
         announced = RejectAnnouncements()
         counts.files += 1
+        use(parser: 0)
+        recognizing = parsers.count > 1
         return .read
     }
 
@@ -137,6 +161,7 @@ public final class IngestWorker: EventSink {
     public func endSource(complete: Bool) throws {
         source.complete = complete
         if complete && source.rejects == 0 { counts.cleanFiles += 1 }
+        counts.filesByMapping[parser.mapping.source.name, default: 0] += 1
         batch.sources.append(source)
     }
 
@@ -191,6 +216,7 @@ public final class IngestWorker: EventSink {
             n -= 1
         }
         let message = UnsafeRawBufferPointer(start: e.message.baseAddress, count: n)
+        if recognizing { recognize(message) }
         if !keysLoaded {
             try shared.loadKeys()
             keysLoaded = true
@@ -273,6 +299,30 @@ public final class IngestWorker: EventSink {
         try endEvent()
     }
 
+    /// Chooses the file's mapping from its first JSON message (the README's "Mapping files"): the first
+    /// candidate that recognises it, else the fallback.
+    private func recognize(_ message: UnsafeRawBufferPointer) {
+        let (index, isJSON) = MappingRecognizer.recognize(message, mappings.candidates)
+        guard isJSON else { return }
+        recognizing = false
+        use(parser: index.map { $0 + 1 } ?? 0)
+    }
+
+    /// Reads with parser `i` from here on.
+    func use(parser i: Int) {
+        guard parser !== parsers[i] else { return }
+        parser = parsers[i]
+        requestSeed = requestSeeds[i]
+        sourceName = 0
+    }
+
+    /// For recovery, where lines of several files come in one stream: the parser that recognises `message`.
+    func useParser(recognizing message: UnsafeRawBufferPointer) {
+        guard parsers.count > 1 else { return }
+        let (index, _) = MappingRecognizer.recognize(message, mappings.candidates)
+        use(parser: index.map { $0 + 1 } ?? 0)
+    }
+
     /// Widens the current file's time range to `ts`.
     private func noteTime(_ ts: Int64?) {
         guard let ts else { return }
@@ -290,7 +340,7 @@ public final class IngestWorker: EventSink {
     /// The key of the parsed line's request (0: none).
     func requestKey(eventKey: Int64) -> Int64 {
         if let rid = line.bytes(.requestId) {
-            return storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: 0x5EED))
+            return storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: requestSeed))
         }
         // A usage line without request_id is a request of its own (SPEC §3).
         return line.isUsage ? storeKey(UInt64(bitPattern: eventKey) ^ 0x0A5B_C0FF_EE00_0000) : 0
@@ -363,9 +413,13 @@ public final class IngestWorker: EventSink {
             }
         }
         if isOrphan { d.flags |= RequestFlag.orphan }
+        if sourceName == 0 { sourceName = intern(Array(parser.mapping.source.name.utf8)) }
+        d.source = sourceName
+        if let v = line.bytes(.principal) { d.principal = intern(v) }
+        if let v = line.bytes(.clientIp) { d.clientIp = intern(v) }
         d.loggedCost = line.loggedCost ?? .nan
-        d.status = line.integer(.status) ?? .min
-        d.latencyMs = line.integer(.latencyMs) ?? .min
+        d.status = line.integer(.status).map(RequestDelta.clamped) ?? .min
+        d.latencyMs = line.integer(.latencyMs).map(RequestDelta.clamped) ?? .min
         if let v = line.bytes(.method) { d.method = intern(v) }
         if let v = line.bytes(.path) { d.path = intern(v) }
         if let v = line.bytes(.userAgent) { d.userAgent = intern(v) }

@@ -5,6 +5,8 @@ extension IngestWorker {
     /// re-derived from the raw messages (the same parse as at ingest), so the sink is whole again.
     func recover() throws {
         let found = try shared.sink.forEachUnmergedLine { l in
+            // Which file a line came from is not stored: its mapping is recognised from the line itself.
+            useParser(recognizing: l.message)
             parser.parse(l.message, into: line)
             // Stored dictionary ids are the run's own (the shared dictionary starts from the sink's).
             contribute(

@@ -22,10 +22,16 @@ struct RequestDelta {
     var userAgent: Int32 = 0
     var logGroup: Int32 = 0
     var logStream: Int32 = 0
+    /// The mapping that read the request's lines (its name's dictionary id), and the caller's principal
+    /// and address: identity outside the six `IdentityField`s (no conflict bits, not in the rollup).
+    var source: Int32 = 0
+    var principal: Int32 = 0
+    var clientIp: Int32 = 0
     var lines: Int32 = 0
-    /// `.min` when absent.
-    var status: Int64 = .min
-    var latencyMs: Int64 = .min
+    /// `.min` when absent. Int32 (a status or a latency beyond it is clamped) keeps the struct at 128 bytes
+    /// with the source, principal and client address added.
+    var status: Int32 = .min
+    var latencyMs: Int32 = .min
     var input: Int64 = 0
     var output: Int64 = 0
     var cacheRead: Int64 = 0
@@ -84,6 +90,9 @@ struct RequestDelta {
         userAgent = smaller(userAgent, o.userAgent)
         logGroup = smaller(logGroup, o.logGroup)
         logStream = smaller(logStream, o.logStream)
+        source = smaller(source, o.source)
+        principal = smaller(principal, o.principal)
+        clientIp = smaller(clientIp, o.clientIp)
         input &+= o.input
         output &+= o.output
         cacheRead &+= o.cacheRead

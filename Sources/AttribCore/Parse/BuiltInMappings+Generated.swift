@@ -5,6 +5,147 @@ enum BuiltInMappings {
     /// Each mapping file's name and exact text, in file-name order.
     static let files: [(name: String, json: String)] = [
         (
+            "aura.json",
+            #"""
+{
+  "format": 1,
+  "description": "aura's API-key audit events (audit_event: true), as JSON lines or Cloud Logging LogEntry lines with the event in jsonPayload.",
+  "recognize": [
+    [{"path": ["audit_event"], "equals": true}],
+    [{"path": ["jsonPayload", "audit_event"], "equals": true}]
+  ],
+  "absent": ["", "UNKNOWN"],
+  "units": {"latencyMs": "ms"},
+  "fields": {
+    "requestId": [["request_id"], ["jsonPayload", "request_id"]],
+    "statement": [["logger_name"], ["jsonPayload", "logger_name"]],
+    "timestamp": [["timestamp"], ["jsonPayload", "timestamp"]],
+    "userId": [["user_id"], ["jsonPayload", "user_id"]],
+    "authSource": [["auth_method"], ["jsonPayload", "auth_method"]],
+    "status": [["status_code"], ["jsonPayload", "status_code"]],
+    "latencyMs": [["latency_ms"], ["jsonPayload", "latency_ms"]],
+    "method": [["method"], ["jsonPayload", "method"]],
+    "path": [["path"], ["jsonPayload", "path"]],
+    "userAgent": [["user_agent"], ["jsonPayload", "user_agent"]],
+    "clientIp": [["client_ip"], ["jsonPayload", "client_ip"]]
+  }
+}
+
+"""#
+        ),
+        (
+            "bedrock-invocations.json",
+            #"""
+{
+  "format": 1,
+  "description": "Amazon Bedrock model-invocation logs (schemaType ModelInvocationLog), from CloudWatch or S3; principal is identity.arn; user is requestMetadata.user, else the principal's name.",
+  "recognize": [
+    [{"path": ["schemaType"], "equals": "ModelInvocationLog"}]
+  ],
+  "derive": {"userId": {"from": "principal", "rule": "arn-name"}},
+  "fields": {
+    "requestId": [["requestId"]],
+    "statement": [["operation"]],
+    "timestamp": [["timestamp"]],
+    "userId": [["requestMetadata", "user"]],
+    "principal": [["identity", "arn"]],
+    "modelId": [["modelId"]],
+    "inputTokens": [["input", "inputTokenCount"]],
+    "outputTokens": [["output", "outputTokenCount"]],
+    "cacheReadTokens": [["input", "cacheReadInputTokenCount"]],
+    "cacheWriteTokens": [["input", "cacheWriteInputTokenCount"]]
+  }
+}
+
+"""#
+        ),
+        (
+            "budgateway.json",
+            #"""
+{
+  "format": 1,
+  "description": "budgateway / budmetrics ClickHouse rows as JSONEachRow: ModelInferenceDetails (identity, logged cost) and ModelInference (model, tokens), joined by inference_id.",
+  "recognize": [
+    [{"path": ["inference_id"]}, {"path": ["request_arrival_time"]}],
+    [{"path": ["inference_id"]}, {"path": ["model_name"]}]
+  ],
+  "fields": {
+    "requestId": [["inference_id"]],
+    "timestamp": [["request_arrival_time"], ["timestamp"]],
+    "userId": [["user_id"]],
+    "apiKeyId": [["api_key_id"]],
+    "project": [["api_key_project_id"], ["project_id"]],
+    "modelId": [["model_name"]],
+    "inputTokens": [["input_tokens"]],
+    "outputTokens": [["output_tokens"]],
+    "status": [["status_code"]],
+    "latencyMs": [["response_time_ms"]],
+    "loggedCost": [["cost"]]
+  }
+}
+
+"""#
+        ),
+        (
+            "llm-proxy.json",
+            #"""
+{
+  "format": 1,
+  "description": "sofatutor/llm-proxy: zap JSON logs (ts, msg, request_id, correlation_id, project_id, token_id) and its event log lines (metadata, tokensUsage, output.model).",
+  "recognize": [
+    [{"path": ["ts"]}, {"path": ["msg"]}],
+    [{"path": ["runId"]}, {"path": ["log_id"]}]
+  ],
+  "fields": {
+    "requestId": [["request_id"], ["metadata", "request_id"], ["correlation_id"]],
+    "statement": [["msg"]],
+    "timestamp": [["ts"], ["timestamp"]],
+    "apiKeyId": [["token_id"]],
+    "project": [["project_id"]],
+    "modelId": [["output", "model"], ["model"]],
+    "promptTokens": [["tokensUsage", "prompt"], ["output", "usage", "prompt_tokens"]],
+    "completionTokens": [["tokensUsage", "completion"], ["output", "usage", "completion_tokens"]],
+    "cachedTokens": [["output", "usage", "prompt_tokens_details", "cached_tokens"]],
+    "status": [["status_code"], ["status"], ["metadata", "status"]],
+    "latencyMs": [["duration_ms"], ["metadata", "duration_ms"]],
+    "method": [["method"], ["metadata", "method"]],
+    "path": [["path"], ["metadata", "path"]],
+    "clientIp": [["client_ip"], ["remote_addr"]]
+  }
+}
+
+"""#
+        ),
+        (
+            "mizan.json",
+            #"""
+{
+  "format": 1,
+  "description": "mizan's request_logs and usage_events rows (JSONEachRow or sqlite3 -json lines), joined by request_id.",
+  "recognize": [
+    [{"path": ["request_id"]}, {"path": ["route_id"]}, {"path": ["provider_id"]}],
+    [{"path": ["request_id"]}, {"path": ["prompt_tokens"]}, {"path": ["created_at"]}]
+  ],
+  "fields": {
+    "requestId": [["request_id"]],
+    "timestamp": [["created_at"]],
+    "userId": [["user_id"]],
+    "apiKeyId": [["api_key_id"]],
+    "modelId": [["model"]],
+    "promptTokens": [["prompt_tokens"]],
+    "completionTokens": [["completion_tokens"]],
+    "cachedTokens": [["cached_tokens"]],
+    "status": [["status_code"]],
+    "latencyMs": [["latency_ms"]],
+    "method": [["method"]],
+    "path": [["path"]],
+    "loggedCost": [["cost_usd"]]
+  }
+}
+
+"""#
+        ),
+        (
             "router.json",
             #"""
 {
@@ -34,7 +175,9 @@ enum BuiltInMappings {
     "method": [["method"]],
     "path": [["path"]],
     "userAgent": [["user_agent"]],
-    "loggedCost": [["cost"], ["cost_usd"]]
+    "loggedCost": [["cost"], ["cost_usd"]],
+    "principal": [["principal"]],
+    "clientIp": [["client_ip"]]
   },
   "routes": {
     "mantle": ["Forwarding to Bedrock Mantle", "Mantle streaming complete", "Mantle non-streaming response"]

@@ -9,6 +9,8 @@ public enum CanonicalField: Int, CaseIterable, Sendable {
     case promptTokens, completionTokens, cachedTokens
     case status, latencyMs, method, path, userAgent
     case loggedCost
+    /// The caller's IAM principal (an ARN: Bedrock's `identity.arn`) and network address.
+    case principal, clientIp
 
     var isTokenCount: Bool {
         switch self {

@@ -25,10 +25,23 @@ final class CompiledMapping: @unchecked Sendable {
     let source: FieldMapping
     /// The statements that put a request on the Mantle route, as bytes.
     private let mantleStatements: [[UInt8]]
+    /// Text values besides `""` that mean absent (none for the router: its hot path checks one Bool).
+    let absentValues: [[UInt8]]
+    let hasAbsentValues: Bool
+    let timestampUnit: FieldMapping.TimestampUnit
+    let latencyScale: Double
+    let arnNameFields: [CanonicalField]
+    let derived: [(field: CanonicalField, from: CanonicalField)]
 
     init(_ mapping: FieldMapping) {
         source = mapping
         mantleStatements = mapping.mantleStatements.map { Array($0.utf8) }
+        absentValues = mapping.absent.filter { !$0.isEmpty }.map { Array($0.utf8) }
+        hasAbsentValues = !absentValues.isEmpty
+        timestampUnit = mapping.timestampUnit
+        latencyScale = mapping.latencyScale
+        arnNameFields = mapping.arnNameFields
+        derived = mapping.derived
         // Build a tree of entries first, then a table per level.
         var children: [[Int]] = [[]]  // level -> entry indices
         for (field, paths) in mapping.paths {
@@ -98,6 +111,11 @@ final class CompiledMapping: @unchecked Sendable {
             if matches { return e }
             i = (i + 1) & mask
         }
+    }
+
+    /// True when `s` is one of the mapping's values that mean absent.
+    func isAbsent(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        absentValues.contains { a in a.count == s.count && (s.count == 0 || memcmp(a, s.baseAddress!, a.count) == 0) }
     }
 
     /// True when a line's statement puts its request on the Mantle route (the mapping's `routes.mantle`, SPEC §3).

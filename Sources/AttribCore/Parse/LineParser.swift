@@ -22,6 +22,41 @@ public final class LineParser {
             return
         }
         line.isJSON = true
+        for f in mapping.arnNameFields { takeARNName(f, line) }
+        for (field, from) in mapping.derived where line.bytes(field) == nil {
+            guard let source = line.bytes(from) else { continue }
+            let (offset, count) = Self.arnName(source)
+            line.setDerived(field, Array(UnsafeBufferPointer(rebasing: source[offset..<offset + count])))
+        }
+    }
+
+    /// `arn:aws:sts::123:assumed-role/Role/alice@example.com` → `alice@example.com` (the role session name,
+    /// the user name for IAM Identity Center); `arn:aws:iam::123:user/path/alice` → `alice`. Any other value
+    /// is kept as it is.
+    private func takeARNName(_ f: CanonicalField, _ line: ParsedLine) {
+        guard let b = line.bytes(f) else { return }
+        let (offset, count) = Self.arnName(b)
+        if count != b.count { line.narrowText(f, offset: offset, count: count) }
+    }
+
+    /// Where the principal's name is in an ARN (offset, count); the whole value when it is not one.
+    static func arnName(_ b: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
+        let whole = (0, b.count)
+        guard b.count > 4, b[0] == 0x61, b[1] == 0x72, b[2] == 0x6E, b[3] == 0x3A else { return whole }
+        var colons = 0
+        var resource = -1
+        for i in 0..<b.count where b[i] == 0x3A {
+            colons += 1
+            if colons == 5 {
+                resource = i + 1
+                break
+            }
+        }
+        guard resource > 0 else { return whole }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: b[resource...]), as: UTF8.self)
+        guard text.hasPrefix("assumed-role/") || text.hasPrefix("user/") else { return whole }
+        guard let slash = b.lastIndex(of: 0x2F), slash + 1 < b.count else { return whole }
+        return (slash + 1, b.count - slash - 1)
     }
 
     /// Returns the index after the object, or nil when it is not valid JSON.
@@ -40,6 +75,10 @@ public final class LineParser {
                 let start = line.arena.count
                 if let end = v.readString(vs, into: line.arena) {
                     line.setText(field, from: start)
+                    // A value that means absent (`UNKNOWN`) is taken as an empty string is.
+                    if mapping.hasAbsentValues, let b = line.bytes(field), mapping.isAbsent(b) {
+                        line.setText(field, from: line.arena.count)
+                    }
                     return end
                 }
                 line.drop(field)
@@ -57,6 +96,15 @@ public final class LineParser {
         }
     }
 
+    /// An epoch number in the mapping's unit, as ms.
+    private func epochMs(_ d: Double, unit: FieldMapping.TimestampUnit) -> Int64? {
+        switch unit {
+        case .auto: return AttribCore.epochMillis(fromNumber: d)
+        case .epochSeconds: return AttribCore.epochMillis(fromNumber: d * 1000)
+        case .epochMillis: return AttribCore.epochMillis(fromNumber: d)
+        }
+    }
+
     private func take(_ field: CanonicalField, rank: Int, _ v: JSONBytes, _ vs: Int, _ ve: Int, _ line: ParsedLine) {
         let c = v[vs]
         if c == 0x6E { return }  // null: absent
@@ -65,11 +113,34 @@ public final class LineParser {
             if c == 0x22 {
                 scratch.removeAll()
                 if v.readString(vs, into: scratch) != nil, scratch.count > 0 {
-                    line.ownTimestamp = parseISOTimestamp(scratch.base, 0, scratch.count)
+                    if mapping.timestampUnit != .auto, let d = parseDouble(scratch.base, 0, scratch.count) {
+                        line.ownTimestamp = epochMs(d, unit: mapping.timestampUnit)
+                    } else {
+                        line.ownTimestamp = parseISOTimestamp(scratch.base, 0, scratch.count)
+                    }
                 }
             } else if let d = parseDouble(v.base, vs, ve) {
-                line.ownTimestamp = epochMillis(fromNumber: d)
+                line.ownTimestamp = epochMs(d, unit: mapping.timestampUnit)
             }
+            return
+        }
+        if field == .latencyMs {
+            // Latency may be a float (`12.34`) and in seconds (the mapping's `units.latencyMs`).
+            var value: Double?
+            if c == 0x22 {
+                scratch.removeAll()
+                if v.readString(vs, into: scratch) != nil { value = parseDouble(scratch.base, 0, scratch.count) }
+            } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
+                // Most latencies are whole ms: the integer parse is several times cheaper than strtod.
+                if mapping.latencyScale == 1, let n = parseInteger(v.base, vs, ve) {
+                    guard n >= 0, line.claim(field, rank: rank) else { return }
+                    line.integers[field.rawValue] = n
+                    return
+                }
+                value = parseDouble(v.base, vs, ve)
+            }
+            guard let value, value >= 0, value.isFinite, line.claim(field, rank: rank) else { return }
+            line.integers[field.rawValue] = Int64((value * mapping.latencyScale).rounded())
             return
         }
         if field == .loggedCost {

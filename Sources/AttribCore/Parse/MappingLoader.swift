@@ -56,7 +56,12 @@ struct MappingDecoder {
     let file: String
     let bytes: [UInt8]
 
-    static let topKeys = ["format", "description", "absent", "fields", "routes"]
+    static let topKeys = [
+        "format", "description", "recognize", "absent", "units", "values", "derive", "fields", "routes",
+    ]
+    static let unitKeys = ["latencyMs", "timestamp"]
+    static let latencyUnits: [String: Double] = ["ms": 1, "s": 1000]
+    static let valueRules = ["arn-name"]
     static let routes = ["mantle"]
 
     private func fail(_ key: String, at offset: Int, _ reason: String) -> MappingError {
@@ -79,6 +84,12 @@ struct MappingDecoder {
         var format: Double?
         var fields: MappingJSON?
         var routes: MappingJSON?
+        var values: MappingJSON?
+        var derive: MappingJSON?
+        var description = ""
+        var absent = [""]
+        var recognize: [[FieldMapping.RecognizeCondition]] = []
+        var units: (FieldMapping.TimestampUnit, Double) = (.auto, 1)
         for m in members {
             let key = child("", m.key)
             switch m.key {
@@ -88,9 +99,20 @@ struct MappingDecoder {
                 }
                 format = n
             case "description":
-                guard case .string = m.value.value else { throw fail(key, at: m.value.offset, "expected a string") }
+                guard case .string(let s) = m.value.value else {
+                    throw fail(key, at: m.value.offset, "expected a string")
+                }
+                description = s
             case "absent":
-                try checkAbsent(m.value, key)
+                absent = try decodeAbsent(m.value, key)
+            case "recognize":
+                recognize = try decodeRecognize(m.value, key)
+            case "units":
+                units = try decodeUnits(m.value, key)
+            case "values":
+                values = m.value
+            case "derive":
+                derive = m.value
             case "fields":
                 fields = m.value
             case "routes":
@@ -118,29 +140,195 @@ struct MappingDecoder {
                     "routes", at: routes.offset, "statements need a path for the statement: add fields.statement")
             }
         }
-        return FieldMapping(name: name, paths: paths, mantleStatements: mantle)
+        var mapping = FieldMapping(name: name, paths: paths, mantleStatements: mantle)
+        mapping.description = description
+        mapping.absent = absent
+        mapping.recognize = recognize
+        (mapping.timestampUnit, mapping.latencyScale) = units
+        if let values { mapping.arnNameFields = try decodeValues(values, fields: paths.map(\.0)) }
+        if let derive { mapping.derived = try decodeDerive(derive, fields: paths.map(\.0)) }
+        return mapping
     }
 
     private func memberOffset(_ members: [(key: String, keyOffset: Int, value: MappingJSON)], _ key: String) -> Int {
         members.first { $0.key == key }?.value.offset ?? 0
     }
 
-    /// Today an empty string means absent (SPEC §2) and null always does; other values are for a later release.
-    private func checkAbsent(_ node: MappingJSON, _ key: String) throws(MappingError) {
+    /// The text values that mean absent; `""` always does (SPEC §2), and so does null.
+    private func decodeAbsent(_ node: MappingJSON, _ key: String) throws(MappingError) -> [String] {
         guard case .array(let items) = node.value else {
-            throw fail(key, at: node.offset, "expected an array of strings: [\"\"]")
+            throw fail(key, at: node.offset, "expected an array of strings, e.g. [\"\", \"UNKNOWN\"]")
         }
-        var values: [String] = []
+        var values = [""]
         for (n, item) in items.enumerated() {
             guard case .string(let s) = item.value else {
                 throw fail(key + "[\(n)]", at: item.offset, "expected a string")
             }
-            values.append(s)
+            if !values.contains(s) { values.append(s) }
         }
-        guard values == [""] else {
+        return values
+    }
+
+    /// `units`: `latencyMs` in `ms` or `s`; a numeric `timestamp` as `auto`, `epoch-s` or `epoch-ms`.
+    private func decodeUnits(_ node: MappingJSON, _ key: String) throws(MappingError) -> (
+        FieldMapping.TimestampUnit, Double
+    ) {
+        guard case .object(let members) = node.value else {
             throw fail(
-                key, at: node.offset, "only [\"\"] is supported: an empty string means absent (and null always does)")
+                key, at: node.offset, "expected an object, e.g. {\"latencyMs\": \"s\", \"timestamp\": \"epoch-s\"}")
         }
+        var result: (FieldMapping.TimestampUnit, Double) = (.auto, 1)
+        for m in members {
+            let k = child(key, m.key)
+            guard case .string(let unit) = m.value.value else {
+                throw fail(k, at: m.value.offset, "expected a unit (a string)")
+            }
+            switch m.key {
+            case "latencyMs":
+                guard let scale = Self.latencyUnits[unit] else {
+                    throw fail(k, at: m.value.offset, "unknown unit \(MappingJSON.quoted(unit)) (known: ms, s)")
+                }
+                result.1 = scale
+            case "timestamp":
+                guard let u = FieldMapping.TimestampUnit(rawValue: unit) else {
+                    let known = FieldMapping.TimestampUnit.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw fail(k, at: m.value.offset, "unknown unit \(MappingJSON.quoted(unit)) (known: \(known))")
+                }
+                result.0 = u
+            default:
+                throw fail(
+                    k, at: m.keyOffset, "no unit to set for this key (known: \(Self.unitKeys.joined(separator: ", ")))")
+            }
+        }
+        return result
+    }
+
+    /// `values`: per text field, a rule applied to its value (`arn-name`: an ARN becomes its principal's name).
+    private func decodeValues(_ node: MappingJSON, fields: [CanonicalField]) throws(MappingError) -> [CanonicalField] {
+        guard case .object(let members) = node.value else {
+            throw fail("values", at: node.offset, "expected an object, e.g. {\"userId\": \"arn-name\"}")
+        }
+        var result: [CanonicalField] = []
+        for m in members {
+            let k = child("values", m.key)
+            guard let field = CanonicalField.byKey[m.key], field.isText else {
+                throw fail(k, at: m.keyOffset, "expected a canonical text field (\(Self.textFields))")
+            }
+            guard fields.contains(field) else {
+                throw fail(k, at: m.keyOffset, "the field has no paths in fields")
+            }
+            guard case .string(let rule) = m.value.value, Self.valueRules.contains(rule) else {
+                throw fail(k, at: m.value.offset, "expected a rule (known: \(Self.valueRules.joined(separator: ", ")))")
+            }
+            result.append(field)
+        }
+        return result
+    }
+
+    /// `derive`: `{"userId": {"from": "principal", "rule": "arn-name"}}`: a text field absent from a line
+    /// takes another text field's value through a rule.
+    private func decodeDerive(_ node: MappingJSON, fields: [CanonicalField]) throws(MappingError) -> [(
+        field: CanonicalField, from: CanonicalField
+    )] {
+        let hint = "expected an object, e.g. {\"userId\": {\"from\": \"principal\", \"rule\": \"arn-name\"}}"
+        guard case .object(let members) = node.value else { throw fail("derive", at: node.offset, hint) }
+        var result: [(field: CanonicalField, from: CanonicalField)] = []
+        for m in members {
+            let k = child("derive", m.key)
+            guard let field = CanonicalField.byKey[m.key], field.isText else {
+                throw fail(k, at: m.keyOffset, "expected a canonical text field (\(Self.textFields))")
+            }
+            guard case .object(let spec) = m.value.value else { throw fail(k, at: m.value.offset, hint) }
+            var from: CanonicalField?
+            var rule: String?
+            for s in spec {
+                let sk = child(k, s.key)
+                switch s.key {
+                case "from":
+                    guard case .string(let name) = s.value.value, let f = CanonicalField.byKey[name], f.isText,
+                        f != field
+                    else {
+                        throw fail(sk, at: s.value.offset, "expected another canonical text field (\(Self.textFields))")
+                    }
+                    guard fields.contains(f) else {
+                        throw fail(sk, at: s.value.offset, "the field has no paths in fields")
+                    }
+                    from = f
+                case "rule":
+                    guard case .string(let r) = s.value.value, Self.valueRules.contains(r) else {
+                        throw fail(
+                            sk, at: s.value.offset,
+                            "expected a rule (known: \(Self.valueRules.joined(separator: ", ")))")
+                    }
+                    rule = r
+                default:
+                    throw fail(sk, at: s.keyOffset, "unknown key (known: from, rule)")
+                }
+            }
+            guard let from else { throw fail(k, at: m.value.offset, "missing: from") }
+            guard rule != nil else { throw fail(k, at: m.value.offset, "missing: rule") }
+            result.append((field, from))
+        }
+        return result
+    }
+
+    static var textFields: String { CanonicalField.allCases.filter(\.isText).map(\.key).joined(separator: ", ") }
+
+    /// `recognize`: alternatives, each an array of conditions `{"path": [...]}` (present) or
+    /// `{"path": [...], "equals": value}`; a line is the gateway's when all conditions of one alternative hold.
+    private func decodeRecognize(_ node: MappingJSON, _ key: String) throws(MappingError) -> [[FieldMapping
+        .RecognizeCondition]]
+    {
+        let hint = "expected an array of alternatives, e.g. [[{\"path\": [\"audit_event\"], \"equals\": true}]]"
+        guard case .array(let alternatives) = node.value, !alternatives.isEmpty else {
+            throw fail(key, at: node.offset, hint)
+        }
+        var result: [[FieldMapping.RecognizeCondition]] = []
+        for (a, alternative) in alternatives.enumerated() {
+            let ak = key + "[\(a)]"
+            guard case .array(let conditions) = alternative.value, !conditions.isEmpty else {
+                throw fail(ak, at: alternative.offset, "expected a non-empty array of conditions")
+            }
+            var all: [FieldMapping.RecognizeCondition] = []
+            for (c, condition) in conditions.enumerated() {
+                let ck = ak + "[\(c)]"
+                guard case .object(let members) = condition.value else {
+                    throw fail(ck, at: condition.offset, "expected a condition: {\"path\": [...], \"equals\": value}")
+                }
+                var path: [String]?
+                var equals: FieldMapping.RecognizeValue?
+                for m in members {
+                    let mk = child(ck, m.key)
+                    switch m.key {
+                    case "path":
+                        guard case .array(let keys) = m.value.value, !keys.isEmpty else {
+                            throw fail(mk, at: m.value.offset, "expected a path: a non-empty array of keys")
+                        }
+                        var p: [String] = []
+                        for (k, keyNode) in keys.enumerated() {
+                            guard case .string(let s) = keyNode.value else {
+                                throw fail(mk + "[\(k)]", at: keyNode.offset, "expected a key (a string)")
+                            }
+                            p.append(s)
+                        }
+                        path = p
+                    case "equals":
+                        switch m.value.value {
+                        case .string(let s): equals = .string(s)
+                        case .number(let n): equals = .number(n)
+                        case .bool(let b): equals = .bool(b)
+                        default: throw fail(mk, at: m.value.offset, "expected a string, number or boolean")
+                        }
+                    default:
+                        throw fail(mk, at: m.keyOffset, "unknown key (known: path, equals)")
+                    }
+                }
+                guard let path else { throw fail(ck, at: condition.offset, "missing: path") }
+                all.append(FieldMapping.RecognizeCondition(path: path, equals: equals))
+            }
+            result.append(all)
+        }
+        return result
     }
 
     /// Each canonical field's paths, in canonical-field order whatever the file's order: a path may carry

@@ -37,6 +37,20 @@ public final class ParsedLine {
         textLength[f.rawValue] = arena.count - start
     }
 
+    /// Keeps `count` bytes of `f`'s value from `offset` within it (a value rule such as `arn-name`).
+    func narrowText(_ f: CanonicalField, offset: Int, count: Int) {
+        textStart[f.rawValue] += offset
+        textLength[f.rawValue] = count
+    }
+
+    /// Sets `f` to `bytes` (a value derived from another field's), whatever its paths gave.
+    func setDerived(_ f: CanonicalField, _ bytes: [UInt8]) {
+        let start = arena.count
+        bytes.withUnsafeBufferPointer { arena.append($0.baseAddress!, $0.count) }
+        present |= 1 << UInt64(f.rawValue)
+        setText(f, from: start)
+    }
+
     @inline(__always) public func has(_ f: CanonicalField) -> Bool { present & (1 << UInt64(f.rawValue)) != 0 }
 
     /// A non-empty string value (an empty string means absent, SPEC §2).

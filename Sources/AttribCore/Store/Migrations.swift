@@ -187,5 +187,48 @@ extension Migration {
                 \(Schema.rebuildTrafficRollup)
                 \(Schema.recomputeIdentityCutover)
                 """),
+        // 7: each request knows the mapping that read it (`source`: request ids are joined within a source),
+        //    and the caller's IAM principal and address. Every request stored before was read by the router's.
+        Migration(
+            id: "7-request-source-principal-client-ip",
+            sql: """
+                ALTER TABLE request ADD COLUMN source INTEGER;
+                ALTER TABLE request ADD COLUMN principal INTEGER;
+                ALTER TABLE request ADD COLUMN client_ip INTEGER;
+                INSERT OR IGNORE INTO dict(value) SELECT 'router' WHERE EXISTS (SELECT 1 FROM request);
+                UPDATE request SET source = (SELECT id FROM dict WHERE value = 'router');
+                DROP VIEW requests;
+                CREATE VIEW requests AS
+                SELECT r.request_id,
+                       r.start_ms,
+                       CASE WHEN r.start_ms IS NULL THEN NULL
+                            ELSE strftime('%Y-%m-%dT%H:%M:%fZ', r.start_ms / 1000.0, 'unixepoch') END AS start_time,
+                       (SELECT value FROM dict WHERE id = r.user_email) AS user_email,
+                       (SELECT value FROM dict WHERE id = r.user_sub) AS user_sub,
+                       (SELECT value FROM dict WHERE id = r.auth_source) AS auth_source,
+                       (SELECT value FROM dict WHERE id = r.user_id) AS user_id,
+                       (SELECT value FROM dict WHERE id = r.api_key_id) AS api_key_id,
+                       (SELECT value FROM dict WHERE id = r.project) AS project,
+                       (SELECT value FROM dict WHERE id = r.model) AS model_id,
+                       CASE WHEN r.flags & \(RequestFlag.mantle) THEN 'mantle' WHEN r.flags & \(RequestFlag.model) THEN 'bedrock' END AS route,
+                       r.status,
+                       r.latency_ms,
+                       (SELECT value FROM dict WHERE id = r.method) AS method,
+                       (SELECT value FROM dict WHERE id = r.path) AS path,
+                       (SELECT value FROM dict WHERE id = r.user_agent) AS user_agent,
+                       (SELECT value FROM dict WHERE id = r.log_group) AS log_group,
+                       (SELECT value FROM dict WHERE id = r.log_stream) AS log_stream,
+                       r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens,
+                       r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens AS total_tokens,
+                       r.logged_cost,
+                       r.lines,
+                       (r.flags & \(RequestFlag.modelRequest)) != 0 AS is_model_request,
+                       (r.flags & \(RequestFlag.orphan)) != 0 AS is_orphan_usage,
+                       (r.flags & \(RequestFlag.anyConflict)) != 0 AS has_conflict,
+                       (SELECT value FROM dict WHERE id = r.source) AS source,
+                       (SELECT value FROM dict WHERE id = r.principal) AS principal,
+                       (SELECT value FROM dict WHERE id = r.client_ip) AS client_ip
+                FROM request r;
+                """),
     ]
 }

@@ -21,7 +21,7 @@ struct RollupKey: Hashable, Comparable {
         apiKeyId = id(d.apiKeyId)
         project = id(d.project)
         flags = (d.flags & RollupFlag.requestFlags) | (d.flags & RequestFlag.anyConflict != 0 ? RollupFlag.conflict : 0)
-        status = d.status == .min ? nil : d.status
+        status = d.status == .min ? nil : Int64(d.status)
         hasLogged = d.loggedCost.isNaN ? 0 : 1
     }
 

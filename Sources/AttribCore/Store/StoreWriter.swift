@@ -247,7 +247,7 @@ final class StoreWriter: BatchSink {
             let select = try db.prepare("SELECT \(RequestDelta.columns) FROM request WHERE id = ?")
             let update = try db.prepare(
                 """
-                UPDATE request SET (\(RequestDelta.columns)) = (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)
+                UPDATE request SET (\(RequestDelta.columns)) = (\((2...RequestDelta.columnNames.count + 1).map { "?\($0)" }.joined(separator: ",")))
                 WHERE id = ?1
                 """)
             let newRows = try RowInserter(db, table: "request", columns: ["id"] + RequestDelta.columnNames) { s, c, i in
@@ -352,8 +352,12 @@ extension RequestDelta {
         "request_id", "start_ms", "user_email", "user_sub", "auth_source", "user_id", "api_key_id", "project", "model",
         "status", "latency_ms", "method", "path", "user_agent", "log_group", "log_stream",
         "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "logged_cost", "lines", "flags",
+        "source", "principal", "client_ip",
     ]
     static let columns = columnNames.joined(separator: ", ")
+
+    /// A logged status or latency as stored in memory: within Int32, above the absent marker.
+    static func clamped(_ v: Int64) -> Int32 { Int32(clamping: max(v, Int64(Int32.min) + 1)) }
 
     /// Reads a stored request (the columns above, from index 0; its request id is not needed).
     init(row s: Statement) {
@@ -362,8 +366,8 @@ extension RequestDelta {
         startMs = s.optionalInt(1) ?? .max
         for k in 0..<IdentityField.allCases.count { self[identity: k] = id(Int32(2 + k)) }
         model = id(8)
-        status = s.optionalInt(9) ?? .min
-        latencyMs = s.optionalInt(10) ?? .min
+        status = s.optionalInt(9).map(Self.clamped) ?? .min
+        latencyMs = s.optionalInt(10).map(Self.clamped) ?? .min
         method = id(11)
         path = id(12)
         userAgent = id(13)
@@ -376,6 +380,9 @@ extension RequestDelta {
         loggedCost = s.optionalDouble(20) ?? .nan
         lines = Int32(truncatingIfNeeded: s.int(21))
         flags = s.int(22)
+        source = id(23)
+        principal = id(24)
+        clientIp = id(25)
     }
 
     /// Binds the columns above from parameter `first` on.
@@ -385,8 +392,8 @@ extension RequestDelta {
         u.bind(first + 1, startMs == .max ? nil : startMs)
         for k in 0..<IdentityField.allCases.count { u.bind(first + 2 + Int32(k), id(self[identity: k])) }
         u.bind(first + 8, id(model))
-        u.bind(first + 9, status == .min ? nil : status)
-        u.bind(first + 10, latencyMs == .min ? nil : latencyMs)
+        u.bind(first + 9, status == .min ? nil : Int64(status))
+        u.bind(first + 10, latencyMs == .min ? nil : Int64(latencyMs))
         u.bind(first + 11, id(method))
         u.bind(first + 12, id(path))
         u.bind(first + 13, id(userAgent))
@@ -399,6 +406,9 @@ extension RequestDelta {
         u.bind(first + 20, loggedCost.isNaN ? nil : loggedCost)
         u.bind(first + 21, Int64(lines))
         u.bind(first + 22, flags)
+        u.bind(first + 23, id(source))
+        u.bind(first + 24, id(principal))
+        u.bind(first + 25, id(clientIp))
     }
 }
 

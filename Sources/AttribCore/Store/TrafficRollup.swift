@@ -25,7 +25,7 @@ struct TrafficKey: Hashable, Comparable {
         logGroup = id(d.logGroup)
         logStream = id(d.logStream)
         flags = (d.flags & RollupFlag.requestFlags) | (d.flags & RequestFlag.anyConflict != 0 ? RollupFlag.conflict : 0)
-        status = d.status == .min ? nil : d.status
+        status = d.status == .min ? nil : Int64(d.status)
         hasLogged = d.loggedCost.isNaN ? 0 : 1
     }
 

@@ -19,7 +19,9 @@ struct Ingest: ParsableCommand {
             once (one per core, largest first; --threads to choose). The shape \
             (filter-log-events, get-log-events, S3 export, Firehose, Logs Insights JSON/CSV/get-query-results, \
             JSON lines) is detected from the content, and gzip or zstd compression from the first bytes, \
-            whatever the file is called. Events already in the store are counted as duplicates and not \
+            whatever the file is called. Each file's gateway is recognised from its first JSON message \
+            (attrib mappings lists the built-in mappings and how each is recognised; the router's is the \
+            default); --mapping reads every file with one mapping. Events already in the store are counted as duplicates and not \
             stored twice; a file whose exact content was ingested before is skipped. Lines that cannot be \
             read are rejects: counted, reported with their position, kept in the store, and the rest of \
             the input is still read. Between the documents of an envelope export (Firehose records, pages), \
@@ -44,6 +46,7 @@ struct Ingest: ParsableCommand {
               attrib ingest exports/
               aws logs filter-log-events --log-group-name /ecs/llm-router | attrib ingest -
               attrib ingest --strict logs.jsonl.zst
+              attrib ingest --mapping my-gateway.json gateway-logs/
             """
     )
 
@@ -51,6 +54,13 @@ struct Ingest: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Force the input shape instead of detecting it.", valueName: "shape"))
     var format: ShapeArgument?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read every file with this field mapping: a built-in one's name (attrib mappings) or a mapping file.",
+            valueName: "name|file"))
+    var mapping: String?
 
     @Flag(name: .long, help: "Exit with status 65 if any line was rejected.")
     var strict = false
@@ -79,6 +89,7 @@ struct Ingest: ParsableCommand {
         try usageChecked {
             guard batchSize >= 1 else { throw ReportError.usage("--batch-size must be at least 1") }
             if let threads, threads < 1 { throw ReportError.usage("--threads must be at least 1") }
+            if let mapping { _ = try FieldMapping.named(mapping) }
         }
     }
 
@@ -89,7 +100,8 @@ struct Ingest: ParsableCommand {
         }
         try runCommand {
             let store = try global.openStore(forWriting: true)
-            let ingestor = try IngestWorker(store: store, batchSize: batchSize)
+            let forced = try mapping.map { name throws(MappingError) in try FieldMapping.named(name) }
+            let ingestor = try IngestWorker(store: store, mapping: forced, batchSize: batchSize)
             ingestor.shouldStop = { interruptRequested != 0 }
             if !global.quiet {
                 ingestor.onReject = { line in
@@ -146,6 +158,11 @@ struct Ingest: ParsableCommand {
         if c.skippedFiles > 0 { files += ", \(withSeparators(c.skippedFiles)) already ingested (skipped)" }
         if c.unrecognizedFiles > 0 { files += ", \(withSeparators(c.unrecognizedFiles)) not recognized" }
         lines.append("ingest: \(files) in \(String(format: "%.2f", o.elapsedSeconds)) s")
+        // Which mapping read the files, when any but the router's did (the router-only summary is unchanged).
+        if c.filesByMapping.keys.contains(where: { $0 != FieldMapping.router.name }) {
+            let byMapping = c.filesByMapping.sorted { $0.key < $1.key }.map { "\($0.key) \(withSeparators($0.value))" }
+            lines.append("  mappings: " + byMapping.joined(separator: ", "))
+        }
         lines.append(
             "  events: \(withSeparators(c.events)) (\(withSeparators(c.newEvents)) new, \(withSeparators(c.duplicates)) duplicates)"
         )

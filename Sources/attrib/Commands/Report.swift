@@ -7,7 +7,9 @@ struct Report: StoreDocumentCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tokens and cost grouped by user, model, time or any other dimension.",
         discussion: """
-            Counts model requests (requests that named a model or carried usage); each request once, \
+            Counts model requests (requests that named a model or carried usage; --requests all counts \
+            every request, e.g. audit events, and adds latency columns: nearest-rank p50 and p95 and the \
+            max, in ms, over the requests that logged one); each request once, \
             whichever files its lines came from. Cost is computed now from the price table (bundled \
             LiteLLM snapshot, or --prices); a model without a price has an empty cost, never $0, and \
             is named on stderr with its tokens.
@@ -15,7 +17,8 @@ struct Report: StoreDocumentCommand {
             DIMENSIONS: user_email, user_sub, user (email, else sub, else api key, else user id), \
             auth_source, api_key_id, user_id, project, modelId (as logged), model (price-table key), \
             route (mantle/bedrock), status, path, user_agent, log_group, log_stream, hour, day, week \
-            (the Monday), month.
+            (the Monday), month, source (the mapping that read the request: router, aura, ...), \
+            principal (the caller's IAM principal ARN), client_ip.
 
             EXAMPLES:
               attrib report --by user_email,modelId
@@ -29,6 +32,13 @@ struct Report: StoreDocumentCommand {
 
     @Option(name: .long, help: ArgumentHelp("Dimensions to group by, comma-separated.", valueName: "dims"))
     var by: String = "user_email,modelId"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Which requests to count: model (named a model or carried usage) or all (also audit events, requests without usage; adds latency p50/p95/max columns).",
+            valueName: "model|all"))
+    var requests: RequestsArgument = .model
 
     @OptionGroup var options: QueryOptions
     @OptionGroup var output: OutputOptions
@@ -55,10 +65,24 @@ struct Report: StoreDocumentCommand {
     }
 
     func document(store: Store) throws -> Document {
-        let query = try options.query(
+        var query = try options.query(
             dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
+        if requests == .all {
+            query.scope = .all
+            query.measures.append(.latencies)
+        }
         let result = try Reports.run(query, store: store, prices: try costOptions.priceTable())
         warnUnpriced(result.unpriced, quiet: global.quiet)
+        if !global.quiet, try Reports.addsGatewaysToBedrock(query, store: store) {
+            Terminal.warn(
+                "this report adds Bedrock's invocation logs to other gateways' logs: a gateway's own Bedrock calls are in both and may be counted twice (--by source shows each; --where source=NAME picks one)"
+            )
+        }
         return Reports.document(result, bars: bars ? ShareBar(plain: Terminal.plainCharacters) : nil)
     }
+}
+
+/// `--requests`: model requests (the default) or every request.
+enum RequestsArgument: String, ExpressibleByArgument, CaseIterable {
+    case model, all
 }

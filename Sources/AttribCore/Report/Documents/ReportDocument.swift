@@ -14,6 +14,11 @@ extension Reports {
             Column("total_tokens", .count), Column("cost_usd", .cost),
         ]
         if share { columns.append(Column("share", .share)) }
+        if r.showsLatency {
+            columns += [
+                Column("latency_p50_ms", .count), Column("latency_p95_ms", .count), Column("latency_max_ms", .count),
+            ]
+        }
         if bars != nil { columns.append(Column("share_of_cost", .dimension)) }
         func metrics(_ row: ReportRow) -> [Cell] {
             var cells: [Cell] = [
@@ -23,6 +28,9 @@ extension Reports {
             if share {
                 let total = r.totals.costUSD ?? 0
                 cells.append(.number(row.costUSD.flatMap { total > 0 ? $0 / total : nil }))
+            }
+            if r.showsLatency {
+                cells += [0.5, 0.95, 1].map { q in .int(row.latencyPercentile(q)) }
             }
             return cells
         }

@@ -92,6 +92,12 @@ public struct ReportDimension: Hashable, Sendable, CustomStringConvertible {
         "log_group", .dictionary("log_group"), rollup: false, "the CloudWatch log group")
     public static let logStream = ReportDimension(
         "log_stream", .dictionary("log_stream"), rollup: false, "the CloudWatch log stream")
+    public static let source = ReportDimension(
+        "source", .dictionary("source"), rollup: false, "the mapping that read the request (router, aura, ...)")
+    public static let principal = ReportDimension(
+        "principal", .dictionary("principal"), identity: true, rollup: false, "the caller's IAM principal ARN")
+    public static let clientIp = ReportDimension(
+        "client_ip", .dictionary("client_ip"), identity: true, rollup: false, "the caller's IP address")
     public static let hour = ReportDimension("hour", .bucket(.hour), rollup: false, "the hour the request started")
     public static let day = ReportDimension("day", .bucket(.day), rollup: true, "the day the request started")
     public static let week = ReportDimension("week", .bucket(.week), rollup: true, "the week (its Monday)")
@@ -103,7 +109,7 @@ public struct ReportDimension: Hashable, Sendable, CustomStringConvertible {
     /// Every dimension users can name, in the order of SPEC §4.
     public static let all: [ReportDimension] = [
         .userEmail, .userSub, .user, .authSource, .apiKeyId, .userId, .project, .modelId, .model, .route, .status,
-        .path, .userAgent, .logGroup, .logStream, .hour, .day, .week, .month,
+        .path, .userAgent, .logGroup, .logStream, .hour, .day, .week, .month, .source, .principal, .clientIp,
     ]
 
     /// A dimension by its exact name.

@@ -49,6 +49,8 @@ public enum Measure: Sendable, Equatable {
     case conflicts
     /// Usage lines without a request_id (each a request of its own).
     case orphanUsage
+    /// Each request's latency (ms), for percentiles: `report --requests all`.
+    case latencies
 
     /// What `report` and `mantle` show.
     public static let standard: [Measure] = [

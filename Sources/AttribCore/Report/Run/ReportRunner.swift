@@ -11,6 +11,9 @@ public struct ReportRow: Sendable, Equatable {
     public var tokens = TokenUsage()
     /// Nil when some of the row's tokens have no price (never a silent $0).
     public var costUSD: Double? = 0
+    /// The latencies (ms) of the row's requests that logged one, when the query measures them, sorted by
+    /// the document (percentiles).
+    public var latencies: [Int64] = []
 
     public init(values: [String?]) { self.values = values }
 
@@ -20,6 +23,16 @@ public struct ReportRow: Sendable, Equatable {
         requests += o.requests
         tokens += o.tokens
         costUSD = costUSD.flatMap { a in o.costUSD.map { a + $0 } }
+        latencies += o.latencies
+    }
+
+    /// The nearest-rank percentile `q` (0 < q ≤ 1) of the row's latencies: the smallest latency that at
+    /// least q of them do not exceed; nil when none was logged.
+    public func latencyPercentile(_ q: Double) -> Int64? {
+        guard !latencies.isEmpty else { return nil }
+        let sorted = latencies.sorted()
+        let rank = Int((q * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
     }
 }
 
@@ -29,6 +42,8 @@ public struct ReportResult: Sendable {
     public var totals: ReportRow
     public var unpriced: [UnpricedModel]
     public var priceSource: String
+    /// `report --requests all`: latency p50 / p95 / max columns.
+    public var showsLatency = false
 }
 
 /// One group of a query's SQL: the dimension values, the model, whether its cost was logged, the measures.
@@ -38,6 +53,7 @@ struct QueryGroup {
     var hasLogged: Bool
     var counts: [Int64]
     var loggedCost: Double?
+    var latencies: [Int64] = []
     let measures: [Measure]
 
     subscript(_ m: Measure) -> Int64 {
@@ -89,6 +105,9 @@ extension Reports {
                 if m == .loggedCost {
                     g.loggedCost = s.optionalDouble(column)
                     g.counts.append(0)
+                } else if m == .latencies {
+                    g.latencies = (s.text(column) ?? "").split(separator: ",").compactMap { Int64($0) }
+                    g.counts.append(0)
                 } else {
                     g.counts.append(s.int(column))
                 }
@@ -109,6 +128,7 @@ extension Reports {
             var part = ReportRow(values: g.values)
             part.requests = g[.requests]
             part.tokens = g.tokens
+            part.latencies = g.latencies
             let computed = costing.cost(model: g.modelId, requests: part.requests, tokens: part.tokens)
             switch query.costMode {
             case .computed: part.costUSD = computed
@@ -128,7 +148,8 @@ extension Reports {
         if let limit = query.limit { rows = Array(rows.prefix(limit)) }
         return ReportResult(
             dimensions: query.dimensions, rows: rows, totals: totals,
-            unpriced: costing.unpricedModels, priceSource: prices.source)
+            unpriced: costing.unpricedModels, priceSource: prices.source,
+            showsLatency: query.measures.contains(.latencies))
     }
 
     /// Orders rows by `order` (default: cost descending with unpriced last, then total tokens descending).

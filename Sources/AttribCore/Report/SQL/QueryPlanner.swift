@@ -59,6 +59,7 @@ enum QueryPlanner {
     /// The rollup holds UTC days and the identity, model, route and status of requests: it answers a query
     /// that groups and filters on nothing else, in UTC, with day-aligned bounds, when it is fresh.
     static func usesRollup(_ query: ReportQuery, facts: StoreFacts) -> Bool {
+        if query.measures.contains(.latencies) { return false }  // the rollup holds no latencies
         let dimensions = query.dimensions + query.filters.map(\.dimension)
         for d in dimensions {
             guard d.inRollup else { return false }
@@ -70,6 +71,7 @@ enum QueryPlanner {
 
     /// The traffic rollup answers, on the same terms, a query that groups and filters only on what it holds.
     static func usesTrafficRollup(_ query: ReportQuery, facts: StoreFacts) -> Bool {
+        if query.measures.contains(.latencies) { return false }  // no rollup holds latencies
         for d in query.dimensions + query.filters.map(\.dimension) {
             guard d.inTrafficRollup else { return false }
             if d.bucket != nil && !query.window.isUTC { return false }

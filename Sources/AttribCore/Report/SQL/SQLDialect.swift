@@ -45,6 +45,12 @@ protocol SQLDialect {
     var parameter: String { get }
 }
 
+extension SQLDialect {
+    /// The non-null values of an integer expression over a group, as comma-separated text (latencies for
+    /// percentiles, which the runner computes). A dialect without `group_concat` overrides it.
+    func list(_ expression: String) -> String { "group_concat(\(expression))" }
+}
+
 struct SQLiteDialect: SQLDialect {
     func text(ofId expression: String) -> String { "(SELECT value FROM dict WHERE id = \(expression))" }
 

@@ -56,7 +56,9 @@ enum SQLGenerator {
                 labels.append("CASE WHEN \(column("(user_email IS NOT NULL OR user_sub IS NOT NULL)")) THEN 'yes' END")
             }
         }
-        let measures = query.measures.map { aggregate($0, rollup: rollup) }
+        let measures = query.measures.map {
+            $0 == .latencies ? dialect.list("latency_ms") : aggregate($0, rollup: rollup)
+        }
 
         var conditions: [String] = []
         switch query.scope {
@@ -106,7 +108,7 @@ enum SQLGenerator {
             + measures.indices.map { "g.m\($0)" }
         var sql = with.isEmpty ? "" : "WITH " + with.joined(separator: ",\n     ") + "\n"
         sql += """
-            SELECT \(keys)\(measures.indices.map { ", sum(m\($0))" }.joined())
+            SELECT \(keys)\(query.measures.indices.map { ", " + (query.measures[$0] == .latencies ? dialect.list("m\($0)") : "sum(m\($0))") }.joined())
             FROM (
               SELECT \(middle.joined(separator: ", "))
               FROM (
@@ -137,6 +139,7 @@ enum SQLGenerator {
         case .joinedRequests: return count(RequestFlag.usageWithoutIdentity)
         case .conflicts: return count(rollup ? RollupFlag.conflict : RequestFlag.anyConflict)
         case .orphanUsage: return count(RequestFlag.orphan)
+        case .latencies: return "NULL"  // not in the rollup (the planner reads requests); a list, see `generate`
         }
     }
 }
