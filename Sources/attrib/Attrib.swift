@@ -46,6 +46,9 @@ struct Attrib: ParsableCommand {
               1    anything else (the store cannot be opened, is busy, ...)
             """,
         version: version,
-        subcommands: [Ingest.self, Report.self, Mantle.self, Gaps.self, Show.self, Sources.self, Prices.self, Sql.self]
+        subcommands: [
+            Ingest.self, Lines.self, Report.self, Mantle.self, Gaps.self, Show.self, Sources.self, Prices.self,
+            Sql.self,
+        ]
     )
 }
