@@ -48,7 +48,7 @@ struct Attrib: ParsableCommand {
         version: version,
         subcommands: [
             Ingest.self, Lines.self, Report.self, Mantle.self, Gaps.self, Show.self, Sources.self, Prices.self,
-            Sql.self,
+            Sql.self, ClickHouse.self,
         ]
     )
 }

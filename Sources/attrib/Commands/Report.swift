@@ -3,7 +3,7 @@
 import ArgumentParser
 import AttribCore
 
-struct Report: StoreDocumentCommand {
+struct Report: StoreDocumentCommand, SQLPrintingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tokens and cost grouped by user, model, time or any other dimension.",
         discussion: """
@@ -33,9 +33,18 @@ struct Report: StoreDocumentCommand {
     @OptionGroup var options: QueryOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var costOptions: CostOptions
+    @OptionGroup var sqlOptions: SQLOptions
 
     func validate() throws {
-        try usageChecked { try options.checkSort(dimensions: try AttribCore.ReportDimension.parseList(by)) }
+        try usageChecked {
+            try options.checkSort(dimensions: try AttribCore.ReportDimension.parseList(by))
+            try checkTranslatable()
+        }
+    }
+
+    func clickHouseSQL() throws -> String {
+        ClickHouseSQL.report(
+            try options.query(dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost))
     }
 
     func document(store: Store) throws -> Document {

@@ -1,0 +1,40 @@
+// --sql clickhouse: print the query an invocation runs, for ClickHouse, instead of running it.
+
+import ArgumentParser
+import AttribCore
+
+enum SQLTarget: String, ExpressibleByArgument, CaseIterable {
+    case clickhouse
+}
+
+struct SQLOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Print this invocation's query for ClickHouse (the tables of attrib clickhouse schema) instead of running it.",
+            valueName: "dialect"))
+    var sql: SQLTarget?
+}
+
+/// A command that can print its query instead of running it.
+protocol SQLPrintingCommand: DocumentCommand {
+    var sqlOptions: SQLOptions { get }
+    var costOptions: CostOptions { get }
+    /// The statement; throws a usage error naming a flag it cannot translate.
+    func clickHouseSQL() throws -> String
+}
+
+extension SQLPrintingCommand {
+    /// Flags whose meaning a ClickHouse query cannot carry: one line naming the flag, exit 64.
+    func checkTranslatable() throws {
+        guard sqlOptions.sql != nil else { return }
+        if costOptions.prices != nil {
+            throw ReportError.usage(
+                "--prices cannot be translated for --sql: ClickHouse prices from attrib_prices and attrib_model_keys (load them with attrib clickhouse prices|keys --prices FILE)"
+            )
+        }
+        if output.format != nil {
+            throw ReportError.usage("--format cannot be translated for --sql: the query prints CSVWithNames")
+        }
+    }
+}
