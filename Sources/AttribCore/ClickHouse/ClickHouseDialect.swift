@@ -76,7 +76,9 @@ struct ClickHouseDialect: SQLDialect {
                     body.removeFirst()
                 }
                 var cls = ""
-                for ch in body { cls += ch == "\\" || ch == "]" || ch == "[" || ch == "^" ? "\\" + String(ch) : String(ch) }
+                for ch in body {
+                    cls += ch == "\\" || ch == "]" || ch == "[" || ch == "^" ? "\\" + String(ch) : String(ch)
+                }
                 out += "[" + (negate ? "^" : "") + cls + "]"
                 i = j + 1
             default:

@@ -11,7 +11,8 @@ public enum ClickHouseSQL {
     public static func report(_ query: ReportQuery, share: Bool = false) -> String {
         let generated = grouped(query)
         let dims = query.dimensions.indices.map { "v\($0)" }
-        let tokens = "(\(sumOf(query, .inputTokens)) + \(sumOf(query, .outputTokens)) + \(sumOf(query, .cacheReadTokens)) + \(sumOf(query, .cacheWriteTokens)))"
+        let tokens =
+            "(\(sumOf(query, .inputTokens)) + \(sumOf(query, .outputTokens)) + \(sumOf(query, .cacheReadTokens)) + \(sumOf(query, .cacheWriteTokens)))"
         var columns = zip(dims, query.dimensions).map { "\($0) AS \(quoted($1.name))" }
         columns += [
             "sum(\(sumOf(query, .requests))) AS requests", "sum(\(sumOf(query, .inputTokens))) AS input_tokens",
@@ -56,7 +57,8 @@ public enum ClickHouseSQL {
         let byDay = ReportQuery(
             scope: .modelRequests, dimensions: [.day, .attributed], window: window,
             measures: Measure.standard + [.joinedRequests])
-        let t = "(\(sumOf(byDay, .inputTokens)) + \(sumOf(byDay, .outputTokens)) + \(sumOf(byDay, .cacheReadTokens)) + \(sumOf(byDay, .cacheWriteTokens)))"
+        let t =
+            "(\(sumOf(byDay, .inputTokens)) + \(sumOf(byDay, .outputTokens)) + \(sumOf(byDay, .cacheReadTokens)) + \(sumOf(byDay, .cacheWriteTokens)))"
         return """
             SELECT e.requests, d.model_requests, d.attributed_requests, d.unattributed_requests,
                    d.unattributed_tokens, d.unattributed_cost_usd, d.joined_requests, e.conflicts,
@@ -154,7 +156,9 @@ public enum ClickHouseSQL {
     /// `order` over the report's output columns (for the outer query of `mantle`).
     static func outerOrder(_ query: ReportQuery) -> String {
         var o = order(query)
-        for (i, d) in query.dimensions.enumerated().reversed() { o = o.replacingOccurrences(of: "v\(i)", with: quoted(d.name)) }
+        for (i, d) in query.dimensions.enumerated().reversed() {
+            o = o.replacingOccurrences(of: "v\(i)", with: quoted(d.name))
+        }
         return o
     }
 

@@ -60,6 +60,11 @@ public enum ClickHouseSchema {
 
     static let version = "clickhouse-schema-1"
 
+    /// The sharding key of `attrib_lines` (docs/clickhouse.md): every line of a request has the same
+    /// request_id, so a request is assembled on one shard; a usage line without one is a request of its
+    /// own, placed by its event key (all copies of an event have the same key).
+    public static let shardKey = "cityHash64(ifNull(request_id, toString(event_key)))"
+
     /// One row per request, assembled from its distinct lines by `source` and `request_id` (a usage line
     /// without request_id is a request of its own), with `RequestDelta.merge`'s rules: identity fields,
     /// model, method, path, user agent, log group and stream are the byte-wise smallest non-empty value;
@@ -123,7 +128,8 @@ public enum ClickHouseSchema {
         for m in table.models {
             let p = m.price
             out += csvField(m.key) + ","
-            out += [p.inputPerToken, p.outputPerToken, p.cacheReadPerToken, p.cacheWritePerToken].map { "\($0)" }
+            out +=
+                [p.inputPerToken, p.outputPerToken, p.cacheReadPerToken, p.cacheWritePerToken].map { "\($0)" }
                 .joined(separator: ",") + "\n"
         }
         return out

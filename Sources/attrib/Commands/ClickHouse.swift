@@ -44,8 +44,10 @@ struct ClickHouse: ParsableCommand {
 
     struct Keys: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print each model id's price key (attrib's lookup rules), CSV with a header, for attrib_model_keys.",
-            discussion: "Model ids come from the arguments, else one per line on stdin; ids without a price are left out."
+            abstract:
+                "Print each model id's price key (attrib's lookup rules), CSV with a header, for attrib_model_keys.",
+            discussion:
+                "Model ids come from the arguments, else one per line on stdin; ids without a price are left out."
         )
 
         @OptionGroup var priceFile: PriceFileOption
