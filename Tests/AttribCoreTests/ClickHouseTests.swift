@@ -160,7 +160,9 @@ func sameCost(_ a: Double?, _ b: Double?) -> Bool {
 
 /// Every row equal, in the same order (attrib's and ClickHouse's); names the first differences.
 func expectSameRows(_ attribRows: [ComparableRow], _ clickhouse: [ComparableRow], _ what: String) {
-    #expect(attribRows.count == clickhouse.count, "\(what): \(attribRows.count) rows from attrib, \(clickhouse.count) from ClickHouse")
+    #expect(
+        attribRows.count == clickhouse.count,
+        "\(what): \(attribRows.count) rows from attrib, \(clickhouse.count) from ClickHouse")
     var shown = 0
     for (a, c) in zip(attribRows, clickhouse) where !a.matches(c) {
         Issue.record("\(what): attrib \(a), ClickHouse \(c)")
@@ -205,7 +207,9 @@ struct ClickHouseTests {
         ("mantle-user-email", ["mantle", "--by", "user_email"], 1),
     ]
 
-    @Test("20,000 requests in three overlapping groups of files: every report row, token count and cost equal attrib's; also split into three shards by the request-id hash")
+    @Test(
+        "20,000 requests in three overlapping groups of files: every report row, token count and cost equal attrib's; also split into three shards by the request-id hash"
+    )
     func corpusInThreeGroups() throws {
         let python: String
         switch chdbPython {
@@ -224,7 +228,10 @@ struct ClickHouseTests {
         // Three overlapping groups: the first two thirds, the last two thirds, every other file.
         let all = files(under: corpus.appendingPathComponent("exports"))
         let n = all.count
-        let groups = [Array(all[0..<(2 * n / 3)]), Array(all[(n / 3)..<n]), all.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)]
+        let groups = [
+            Array(all[0..<(2 * n / 3)]), Array(all[(n / 3)..<n]),
+            all.enumerated().filter { $0.offset % 2 == 0 }.map(\.element),
+        ]
         #expect(Set(groups.flatMap { $0 }) == Set(all))
         var lineFiles: [String] = []
         for (i, group) in groups.enumerated() {
@@ -242,7 +249,8 @@ struct ClickHouseTests {
             try Reports.run(ReportQuery(dimensions: [.userEmail, .modelId]), store: store, prices: table).rows
                 .map(ComparableRow.init),
             try Reports.run(
-                ReportQuery(dimensions: [.day, .route], window: TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!)),
+                ReportQuery(
+                    dimensions: [.day, .route], window: TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!)),
                 store: store, prices: table
             ).rows.map(ComparableRow.init),
             try {
@@ -275,7 +283,8 @@ struct ClickHouseTests {
             let path = dir.appendingPathComponent("chdb-\(name)").path
             var steps = ["--path", path, "--exec", schema.path]
             for f in lineFiles {
-                steps += condition.map { ["--insert-where", "attrib_lines", "JSONEachRow", f, $0] }
+                steps +=
+                    condition.map { ["--insert-where", "attrib_lines", "JSONEachRow", f, $0] }
                     ?? ["--insert", "attrib_lines", "JSONEachRow", f]
             }
             let models = try run(python, [chdbRun] + steps + ["--query", modelsQuery.path])
@@ -318,7 +327,9 @@ struct ClickHouseTests {
             shards.append(try answers("shard\(s)", condition: "\(ClickHouseSchema.shardKey) % 3 = \(s)"))
         }
         for (i, r) in Self.reports.enumerated() {
-            let parts = shards.map { parseClickHouseCSV($0[i]).rows.map { ComparableRow(clickhouse: $0, dimensions: r.dimensions) } }
+            let parts = shards.map {
+                parseClickHouseCSV($0[i]).rows.map { ComparableRow(clickhouse: $0, dimensions: r.dimensions) }
+            }
             #expect(parts.allSatisfy { !$0.isEmpty })
             expectSameRows(byValues(expected[i]), mergeShards(parts), "\(r.name), three shards")
         }
@@ -332,5 +343,30 @@ struct ClickHouseTests {
                 gaps.requests, gaps.modelRequests, gaps.attributedRequests, gaps.unattributedRequests,
                 gaps.unattributedTokens, 0, gaps.joinedRequests, gaps.conflicts, gaps.usageLinesWithoutRequestId,
             ])
+    }
+
+    @Test("Every golden ClickHouse query runs on the printed schema")
+    func goldensRun() throws {
+        let python: String
+        switch chdbPython {
+        case .success(let p): python = p
+        case .failure(let e):
+            Issue.record("\(e)")
+            return
+        }
+        let golden = fixturesURL.appendingPathComponent("golden/sql/clickhouse")
+        let dir = temporaryDirectory()
+        var steps = [
+            repositoryURL.appendingPathComponent("scripts/chdb-run").path, "--path",
+            dir.appendingPathComponent("db").path,
+            "--exec", golden.appendingPathComponent("schema.sql").path,
+        ]
+        let names = try FileManager.default.contentsOfDirectory(atPath: golden.path).filter { $0 != "schema.sql" }
+            .sorted()
+        #expect(names.count >= 6)
+        for name in names { steps += ["--query", golden.appendingPathComponent(name).path] }
+        let out = try run(python, steps)
+        // Each query prints its header (the database is empty: no rows, gaps one row of totals).
+        #expect(out.components(separatedBy: "\"requests\"").count - 1 == names.count)
     }
 }

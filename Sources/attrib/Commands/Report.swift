@@ -38,7 +38,8 @@ struct Report: StoreDocumentCommand, SQLPrintingCommand {
     func validate() throws {
         try usageChecked {
             try options.checkSort(dimensions: try AttribCore.ReportDimension.parseList(by))
-            try checkTranslatable()
+            try checkTranslatable(
+                dimensions: try AttribCore.ReportDimension.parseList(by), filters: options.filters)
         }
     }
 

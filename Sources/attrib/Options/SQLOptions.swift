@@ -26,8 +26,23 @@ protocol SQLPrintingCommand: DocumentCommand {
 
 extension SQLPrintingCommand {
     /// Flags whose meaning a ClickHouse query cannot carry: one line naming the flag, exit 64.
-    func checkTranslatable() throws {
+    func checkTranslatable(dimensions: [AttribCore.ReportDimension] = [], filters: [String] = []) throws {
         guard sqlOptions.sql != nil else { return }
+        // attrib lines writes the log group and stream of the copy of an event it reads first, where the
+        // store keeps the smallest over all copies: a report by them could differ, so it is not printed.
+        for d in dimensions where d == .logGroup || d == .logStream {
+            throw ReportError.usage(
+                "--by \(d.name) cannot be translated for --sql: attrib lines keeps the \(d.name) of the first copy of an event, attrib the smallest of all copies"
+            )
+        }
+        for f in filters {
+            let d = try Filter.parse(f).dimension
+            if d == .logGroup || d == .logStream {
+                throw ReportError.usage(
+                    "--where \(f) cannot be translated for --sql: attrib lines keeps the \(d.name) of the first copy of an event, attrib the smallest of all copies"
+                )
+            }
+        }
         if costOptions.prices != nil {
             throw ReportError.usage(
                 "--prices cannot be translated for --sql: ClickHouse prices from attrib_prices and attrib_model_keys (load them with attrib clickhouse prices|keys --prices FILE)"
