@@ -10,7 +10,9 @@ import Testing
 struct LinesTests {
     let exports = fixturesURL.appendingPathComponent("exports").path
 
-    @Test("Rows are JSON objects with the store's event keys; --db writes the same rows; any thread count gives the same rows")
+    @Test(
+        "Rows are JSON objects with the store's event keys; --db writes the same rows; any thread count gives the same rows"
+    )
     func sameRowsAsTheStore() throws {
         let live = try attrib(["lines", "-q", exports])
         #expect(live.status == 0)
@@ -98,8 +100,10 @@ struct ClickHouseSQLTests {
     @Test("A flag it cannot translate: one line naming the flag, exit 64, no SQL")
     func untranslatable() throws {
         for args in [
-            ["report", "--sql", "clickhouse", "--prices", "p.csv"], ["mantle", "--sql", "clickhouse", "--format", "json"],
-            ["gaps", "--sql", "clickhouse", "--prices", "p.csv"], ["report", "--sql", "clickhouse", "--by", "log_stream"],
+            ["report", "--sql", "clickhouse", "--prices", "p.csv"],
+            ["mantle", "--sql", "clickhouse", "--format", "json"],
+            ["gaps", "--sql", "clickhouse", "--prices", "p.csv"],
+            ["report", "--sql", "clickhouse", "--by", "log_stream"],
             ["mantle", "--sql", "clickhouse", "--where", "log_group=/ecs/x"],
         ] {
             let r = try attrib(args)
