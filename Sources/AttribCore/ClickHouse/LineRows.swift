@@ -105,6 +105,7 @@ final class LineRowEncoder {
     ) {
         parser.parse(message, into: line)
         first = true
+        column = 0
         begin()
         integer(.eventKey, key)
         integer(.timeMs, timeMs)
@@ -149,18 +150,19 @@ final class LineRowEncoder {
     }
 
     /// Each column's `"name":` in JSON, made once (appending a String's UTF-8 per field was 7% of a run).
-    private static let jsonNames: [LineColumn: [UInt8]] = Dictionary(
-        uniqueKeysWithValues: LineColumn.allCases.map { ($0, Array("\"\($0.rawValue)\":".utf8)) })
-    private let names: [[UInt8]] = LineColumn.allCases.map { LineRowEncoder.jsonNames[$0]! }
-    private static let ordinal: [LineColumn: Int] = Dictionary(
-        uniqueKeysWithValues: LineColumn.allCases.enumerated().map { ($1, $0) })
+    private static let jsonNames: [[UInt8]] = LineColumn.allCases.map { Array("\"\($0.rawValue)\":".utf8) }
+    /// The index of the column being written: a row writes every column in `LineColumn` order (looking a
+    /// column up by its String raw value hashed the string, 10% of a run).
+    private var column = 0
 
     /// Starts a present value: the separator, and in JSON its name.
     private func name(_ c: LineColumn) {
+        assert(LineColumn.allCases[column] == c, "columns are written in order")
+        defer { column += 1 }
         switch format {
         case .jsonEachRow:
             if !first { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: names[Self.ordinal[c]!])
+            out.append(contentsOf: Self.jsonNames[column])
         case .csv: if !first { out.append(UInt8(ascii: ",")) }
         case .tsv: if !first { out.append(0x09) }
         }
@@ -169,6 +171,8 @@ final class LineRowEncoder {
 
     /// An absent value: left out of a JSON row, empty in CSV, `\N` in TSV.
     private func null(_ c: LineColumn) {
+        assert(LineColumn.allCases[column] == c, "columns are written in order")
+        defer { column += 1 }
         switch format {
         case .jsonEachRow: return
         case .csv: if !first { out.append(UInt8(ascii: ",")) }
