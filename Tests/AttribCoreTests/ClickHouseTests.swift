@@ -369,4 +369,66 @@ struct ClickHouseTests {
         // Each query prints its header (the database is empty: no rows, gaps one row of totals).
         #expect(out.components(separatedBy: "\"requests\"").count - 1 == names.count)
     }
+
+    @Test("On the fixture exports, each invocation's printed query gives attrib's CSV rows")
+    func fixtureInvocations() throws {
+        let python: String
+        switch chdbPython {
+        case .success(let p): python = p
+        case .failure(let e):
+            Issue.record("\(e)")
+            return
+        }
+        let chdbRun = repositoryURL.appendingPathComponent("scripts/chdb-run").path
+        let bin = attribBinary.path
+        let exports = fixturesURL.appendingPathComponent("exports").path
+        let dir = temporaryDirectory()
+        let db = dir.appendingPathComponent("a.db").path
+        _ = try ingestPaths([exports], db: db)
+        let path = dir.appendingPathComponent("chdb").path
+        let file = { (name: String) in dir.appendingPathComponent(name) }
+        try run(bin, ["lines", "-q", exports], stdoutFile: file("lines.jsonl"))
+        try run(bin, ["clickhouse", "schema"], stdoutFile: file("schema.sql"))
+        try run(bin, ["clickhouse", "prices"], stdoutFile: file("prices.csv"))
+        let models = try Store(path: db, readOnly: true).query("SELECT DISTINCT model_id FROM requests").rows
+            .compactMap { row -> String? in if case .text(let v) = row[0] { return v } else { return nil } }
+        try run(bin, ["clickhouse", "keys"] + models, stdoutFile: file("keys.csv"))
+        try run(
+            python,
+            [
+                chdbRun, "--path", path, "--exec", file("schema.sql").path, "--insert", "attrib_lines", "JSONEachRow",
+                file("lines.jsonl").path, "--insert", "attrib_prices", "CSVWithNames", file("prices.csv").path,
+                "--insert", "attrib_model_keys", "CSVWithNames", file("keys.csv").path,
+            ])
+        let invocations: [[String]] = [
+            ["report", "--by", "status,path"], ["report", "--by", "model,week", "--where", "status=200"],
+            ["report", "--by", "user", "--cost", "auto", "--sort", "requests:asc", "--top", "3"],
+            ["report", "--by", "auth_source,user_agent,hour", "--tz", "Asia/Kolkata"],
+            [
+                "report", "--by", "user_sub,month", "--where", "modelId~*kimi*", "--where",
+                "user_email!=ana@example.com",
+            ],
+            ["report", "--by", "project,api_key_id,user_id", "--since", "2026-03-03T10:05:00Z", "--cost", "logged"],
+            ["mantle", "--by", "user,day", "--model", "*kimi*"], ["mantle", "--sort", "user"],
+        ]
+        for (i, args) in invocations.enumerated() {
+            let q = file("q\(i).sql")
+            try run(bin, args + ["--sql", "clickhouse"], stdoutFile: q)
+            let fromClickHouse = parseClickHouseCSV(try run(python, [chdbRun, "--path", path, "--query", q.path]))
+            let fromAttrib = parseClickHouseCSV(try run(bin, args + ["--db", db, "--format", "csv", "-q"]))
+            #expect(fromClickHouse.header == fromAttrib.header, "\(args)")
+            #expect(fromClickHouse.rows.count == fromAttrib.rows.count, "\(args)")
+            for (c, a) in zip(fromClickHouse.rows, fromAttrib.rows) {
+                // attrib's CSV: an absent value is empty, numbers have 6 decimals.
+                let same = zip(c, a).allSatisfy { x, y in
+                    let x = x ?? ""
+                    let y = y ?? ""
+                    if x == y { return true }
+                    guard let dx = Double(x), let dy = Double(y) else { return false }
+                    return abs(dx - dy) < 1e-6
+                }
+                #expect(same && c.count == a.count, "\(args): ClickHouse \(c), attrib \(a)")
+            }
+        }
+    }
 }

@@ -95,6 +95,9 @@ struct ClickHouseDialect: SQLDialect {
 
     var parameter: String { Self.marker }
 
+    /// `toString` keeps NULL (a CAST of a NULL to String fails in ClickHouse).
+    func text(ofInteger expression: String) -> String { "toString(\(expression))" }
+
     func table(_ table: SelectPlan.Table) -> String { "attrib_requests" }
 
     func bitAnd(_ expression: String, _ mask: Int64) -> String { "bitAnd(\(expression), \(mask))" }

@@ -15,7 +15,7 @@ SELECT *, if(joinGet('attrib_model_keys', 'key', ifNull(model_id, '')) != '' AND
 FROM (
 SELECT v0, v1, model_id, has_logged, sum(m0), sum(m1), sum(m2), sum(m3), sum(m4), sum(m5)
 FROM (
-  SELECT formatDateTime(toDateTime(g.c2 * 900, 'UTC'), '%Y-%m-%dT%H:00') AS v0, CAST(g.c3 AS TEXT) AS v1, g.c4 AS v2, g.c5 AS v3, g.c0 AS model_id, g.c1 AS has_logged, g.m0, g.m1, g.m2, g.m3, g.m4, g.m5
+  SELECT formatDateTime(toDateTime(g.c2 * 900, 'UTC'), '%Y-%m-%dT%H:00') AS v0, toString(g.c3) AS v1, g.c4 AS v2, g.c5 AS v3, g.c0 AS model_id, g.c1 AS has_logged, g.m0, g.m1, g.m2, g.m3, g.m4, g.m5
   FROM (
     SELECT model AS c0, (logged_cost IS NOT NULL) AS c1, intDiv(start_ms, 900000) AS c2, status AS c3, path AS c4, user_agent AS c5, count(*) AS m0, sum(input_tokens) AS m1, sum(output_tokens) AS m2, sum(cache_read_tokens) AS m3, sum(cache_write_tokens) AS m4, sum(logged_cost) AS m5
     FROM attrib_requests

@@ -43,6 +43,8 @@ protocol SQLDialect {
     func values(_ rows: [[SQLValue]]) -> String
     /// A parameter placeholder.
     var parameter: String { get }
+    /// An integer column as text (absent stays absent).
+    func text(ofInteger expression: String) -> String
     /// The table (or view) that holds what a plan's table stands for.
     func table(_ table: SelectPlan.Table) -> String
     /// `expression & mask` as an integer.
@@ -131,6 +133,8 @@ struct SQLiteDialect: SQLDialect {
     }
 
     var parameter: String { "?" }
+
+    func text(ofInteger expression: String) -> String { "CAST(\(expression) AS TEXT)" }
 
     func table(_ table: SelectPlan.Table) -> String { table.rawValue }
 

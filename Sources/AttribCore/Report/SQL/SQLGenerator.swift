@@ -36,7 +36,7 @@ enum SQLGenerator {
             case .firstOf(let names):
                 labels.append(dialect.text(ofId: column("coalesce(\(names.joined(separator: ", ")))")))
             case .integer(let name):
-                labels.append("CAST(\(column(name)) AS TEXT)")
+                labels.append(dialect.text(ofInteger: column(name)))
             case .route:
                 let bits = column(dialect.bitAnd("flags", RequestFlag.model | RequestFlag.mantle))
                 labels.append(
