@@ -47,8 +47,8 @@ struct Attrib: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            Ingest.self, Report.self, Mantle.self, Gaps.self, Html.self, Show.self, Sources.self, Prices.self,
-            Mappings.self, Sql.self,
+            Ingest.self, Lines.self, Report.self, Mantle.self, Gaps.self, Html.self, Show.self, Sources.self,
+            Prices.self, Mappings.self, Sql.self, ClickHouse.self,
         ]
     )
 }

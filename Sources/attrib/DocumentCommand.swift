@@ -13,6 +13,10 @@ protocol DocumentCommand: ParsableCommand {
 extension DocumentCommand {
     func run() throws {
         try runCommand {
+            if let command = self as? any SQLPrintingCommand, command.sqlOptions.sql != nil {
+                Terminal.write(try command.clickHouseSQL())
+                return
+            }
             let document = try document()
             let format = output.resolved
             Terminal.write(

@@ -47,9 +47,17 @@ public enum IngestRun {
         paths: [String], store: Store, options: IngestOptions = IngestOptions(),
         ingestor: IngestWorker, warn: @escaping (String) -> Void
     ) throws -> IngestOutcome {
-        let started = nowMillis()
         let storeFiles: Set<String> = [store.path, store.path + "-wal", store.path + "-shm", store.path + "-journal"]
-        var (files, errors) = expandPaths(paths, excluding: storeFiles)
+        return try run(paths: paths, excluding: storeFiles, options: options, ingestor: ingestor, warn: warn)
+    }
+
+    /// Reads `paths` into the worker's sink (the store, or `attrib lines`' rows), leaving out `excluded` files.
+    public static func run(
+        paths: [String], excluding excluded: Set<String>, options: IngestOptions = IngestOptions(),
+        ingestor: IngestWorker, warn: @escaping (String) -> Void
+    ) throws -> IngestOutcome {
+        let started = nowMillis()
+        var (files, errors) = expandPaths(paths, excluding: excluded)
         for error in errors { warn(error.description) }
         // Largest first: the last file to finish is a small one, so the workers end together.
         files = files.enumerated().sorted { a, b in

@@ -3,7 +3,7 @@
 import ArgumentParser
 import AttribCore
 
-struct Gaps: StoreDocumentCommand {
+struct Gaps: StoreDocumentCommand, SQLPrintingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Where identity is missing, and how much money that hides.",
         discussion: """
@@ -27,6 +27,18 @@ struct Gaps: StoreDocumentCommand {
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var costOptions: CostOptions
+
+    @OptionGroup var sqlOptions: SQLOptions
+
+    func validate() throws {
+        try usageChecked { try checkTranslatable() }
+    }
+
+    /// The totals; the cutover and the tables by day and by statement are not part of the query.
+    func clickHouseSQL() throws -> String {
+        let (zone, sinceMs, untilMs) = try time.resolve()
+        return ClickHouseSQL.gapsTotals(window: TimeWindow(since: sinceMs, until: untilMs, zone: zone))
+    }
 
     func document(store: Store) throws -> Document {
         let (zone, sinceMs, untilMs) = try time.resolve()

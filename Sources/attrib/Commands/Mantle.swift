@@ -3,7 +3,7 @@
 import ArgumentParser
 import AttribCore
 
-struct Mantle: StoreDocumentCommand {
+struct Mantle: StoreDocumentCommand, SQLPrintingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Who is behind the Bedrock Mantle (third-party model) spend.",
         discussion: """
@@ -31,12 +31,27 @@ struct Mantle: StoreDocumentCommand {
     @OptionGroup var options: QueryOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var costOptions: CostOptions
+    @OptionGroup var sqlOptions: SQLOptions
 
     func validate() throws {
-        try usageChecked { try options.checkSort(dimensions: try AttribCore.ReportDimension.parseList(by)) }
+        try usageChecked {
+            try options.checkSort(dimensions: try AttribCore.ReportDimension.parseList(by))
+            try checkTranslatable(
+                dimensions: try AttribCore.ReportDimension.parseList(by), filters: options.filters)
+        }
+    }
+
+    func clickHouseSQL() throws -> String {
+        ClickHouseSQL.report(try query(), share: true)
     }
 
     func document(store: Store) throws -> Document {
+        let result = try Reports.run(try query(), store: store, prices: try costOptions.priceTable())
+        warnUnpriced(result.unpriced, quiet: global.quiet)
+        return Reports.document(result, share: true)
+    }
+
+    func query() throws -> ReportQuery {
         var query = try options.query(
             dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
         query.scope = .mantle
@@ -45,8 +60,6 @@ struct Mantle: StoreDocumentCommand {
                 Filter(
                     dimension: .modelId, op: model.contains("*") || model.contains("?") ? .glob : .equal, value: model))
         }
-        let result = try Reports.run(query, store: store, prices: try costOptions.priceTable())
-        warnUnpriced(result.unpriced, quiet: global.quiet)
-        return Reports.document(result, share: true)
+        return query
     }
 }

@@ -3,7 +3,7 @@
 import ArgumentParser
 import AttribCore
 
-struct Report: StoreDocumentCommand {
+struct Report: StoreDocumentCommand, SQLPrintingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tokens and cost grouped by user, model, time or any other dimension.",
         discussion: """
@@ -43,6 +43,7 @@ struct Report: StoreDocumentCommand {
     @OptionGroup var options: QueryOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var costOptions: CostOptions
+    @OptionGroup var sqlOptions: SQLOptions
 
     @Flag(
         name: .long,
@@ -61,7 +62,18 @@ struct Report: StoreDocumentCommand {
                     "--bars draws in the table format; add --format table (output that is not a terminal is csv by default)"
                 )
             }
+            if sqlOptions.sql != nil && requests == .all {
+                throw ReportError.usage(
+                    "--requests all cannot be translated for --sql: attrib computes the latency percentiles itself")
+            }
+            try checkTranslatable(
+                dimensions: try AttribCore.ReportDimension.parseList(by), filters: options.filters)
         }
+    }
+
+    func clickHouseSQL() throws -> String {
+        ClickHouseSQL.report(
+            try options.query(dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost))
     }
 
     func document(store: Store) throws -> Document {

@@ -43,6 +43,18 @@ protocol SQLDialect {
     func values(_ rows: [[SQLValue]]) -> String
     /// A parameter placeholder.
     var parameter: String { get }
+    /// An integer column as text (absent stays absent).
+    func text(ofInteger expression: String) -> String
+    /// The table (or view) that holds what a plan's table stands for.
+    func table(_ table: SelectPlan.Table) -> String
+    /// `expression & mask` as an integer.
+    func bitAnd(_ expression: String, _ mask: Int64) -> String
+    /// True (in a CASE) when `expression` has any bit of `mask`.
+    func hasBits(_ expression: String, _ mask: Int64) -> String
+    /// The price-table key of the model whose text is `modelText` (the text itself when it has none).
+    func priceKey(ofModel modelText: String, _ plan: SelectPlan) -> String
+    /// True when the plan's constants (zone offsets, price keys) are declared as tables in a WITH clause.
+    var declaresConstantTables: Bool { get }
 }
 
 extension SQLDialect {
@@ -127,4 +139,19 @@ struct SQLiteDialect: SQLDialect {
     }
 
     var parameter: String { "?" }
+
+    func text(ofInteger expression: String) -> String { "CAST(\(expression) AS TEXT)" }
+
+    func table(_ table: SelectPlan.Table) -> String { table.rawValue }
+
+    func bitAnd(_ expression: String, _ mask: Int64) -> String { "(\(expression) & \(mask))" }
+
+    func hasBits(_ expression: String, _ mask: Int64) -> String { "\(expression) & \(mask)" }
+
+    func priceKey(ofModel modelText: String, _ plan: SelectPlan) -> String {
+        plan.priceKeys.isEmpty
+            ? modelText : "coalesce((SELECT key FROM price_key WHERE model_id = \(modelText)), \(modelText))"
+    }
+
+    var declaresConstantTables: Bool { true }
 }

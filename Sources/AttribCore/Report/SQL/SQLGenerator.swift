@@ -36,17 +36,14 @@ enum SQLGenerator {
             case .firstOf(let names):
                 labels.append(dialect.text(ofId: column("coalesce(\(names.joined(separator: ", ")))")))
             case .integer(let name):
-                labels.append("CAST(\(column(name)) AS TEXT)")
+                labels.append(dialect.text(ofInteger: column(name)))
             case .route:
-                let bits = column("(flags & \(RequestFlag.model | RequestFlag.mantle))")
+                let bits = column(dialect.bitAnd("flags", RequestFlag.model | RequestFlag.mantle))
                 labels.append(
-                    "CASE WHEN \(bits) & \(RequestFlag.mantle) THEN 'mantle' WHEN \(bits) & \(RequestFlag.model) THEN 'bedrock' END"
+                    "CASE WHEN \(dialect.hasBits(bits, RequestFlag.mantle)) THEN 'mantle' WHEN \(dialect.hasBits(bits, RequestFlag.model)) THEN 'bedrock' END"
                 )
             case .priceKey:
-                labels.append(
-                    plan.priceKeys.isEmpty
-                        ? modelText
-                        : "coalesce((SELECT key FROM price_key WHERE model_id = \(modelText)), \(modelText))")
+                labels.append(dialect.priceKey(ofModel: modelText, plan))
             case .bucket(let bucket):
                 let quarter = column(rollup ? "(day * 96)" : dialect.quarterHour(ofMillis: "start_ms"))
                 let seconds = "\(quarter) * 900"
@@ -57,16 +54,16 @@ enum SQLGenerator {
             }
         }
         let measures = query.measures.map {
-            $0 == .latencies ? dialect.list("latency_ms") : aggregate($0, rollup: rollup)
+            $0 == .latencies ? dialect.list("latency_ms") : aggregate($0, rollup: rollup, dialect)
         }
 
         var conditions: [String] = []
         switch query.scope {
         case .all: break
-        case .modelRequests: conditions.append("(flags & \(RequestFlag.modelRequest)) != 0")
+        case .modelRequests: conditions.append("\(dialect.bitAnd("flags", RequestFlag.modelRequest)) != 0")
         case .mantle:
-            conditions.append("(flags & \(RequestFlag.modelRequest)) != 0")
-            conditions.append("(flags & \(RequestFlag.mantle)) != 0")
+            conditions.append("\(dialect.bitAnd("flags", RequestFlag.modelRequest)) != 0")
+            conditions.append("\(dialect.bitAnd("flags", RequestFlag.mantle)) != 0")
         }
         if let since = query.window.since {
             conditions.append(rollup ? "day >= \(dialect.parameter)" : "start_ms >= \(dialect.parameter)")
@@ -90,11 +87,13 @@ enum SQLGenerator {
         }
 
         var with: [String] = []
-        if !plan.offsets.isFixed && plan.dimensions.contains(where: { $0.bucket != nil }) {
+        if dialect.declaresConstantTables && !plan.offsets.isFixed
+            && plan.dimensions.contains(where: { $0.bucket != nil })
+        {
             let rows = plan.offsets.changes.map { [SQLValue.int($0.fromSeconds), .int($0.offsetSeconds)] }
             with.append("zone_offset(from_s, offset_s) AS (\(dialect.values(rows)))")
         }
-        if plan.needsPriceKeys && !plan.priceKeys.isEmpty {
+        if dialect.declaresConstantTables && plan.needsPriceKeys && !plan.priceKeys.isEmpty {
             with.append(
                 "price_key(model_id, key) AS (\(dialect.values(plan.priceKeys.map { [.text($0.modelId), .text($0.key)] })))"
             )
@@ -113,7 +112,7 @@ enum SQLGenerator {
               SELECT \(middle.joined(separator: ", "))
               FROM (
                 SELECT \(inner.joined(separator: ", "))
-                FROM \(plan.table.rawValue)\(conditions.isEmpty ? "" : "\n    WHERE " + conditions.joined(separator: " AND "))
+                FROM \(dialect.table(plan.table))\(conditions.isEmpty ? "" : "\n    WHERE " + conditions.joined(separator: " AND "))
                 GROUP BY \(columns.indices.map { "c\($0)" }.joined(separator: ", "))
               ) AS g
             )\(predicates.isEmpty ? "" : "\nWHERE " + predicates.joined(separator: " AND "))
@@ -125,9 +124,10 @@ enum SQLGenerator {
 
     /// A measure's aggregate over the request table (one row per request) or the rollup (rows that
     /// count `requests` requests each).
-    static func aggregate(_ m: Measure, rollup: Bool) -> String {
+    static func aggregate(_ m: Measure, rollup: Bool, _ dialect: SQLDialect) -> String {
         func count(_ bits: Int64) -> String {
-            rollup ? "sum(((flags & \(bits)) != 0) * requests)" : "sum((flags & \(bits)) != 0)"
+            let test = "\(dialect.bitAnd("flags", bits)) != 0"
+            return rollup ? "sum((\(test)) * requests)" : "sum(\(test))"
         }
         switch m {
         case .requests: return rollup ? "sum(requests)" : "count(*)"
