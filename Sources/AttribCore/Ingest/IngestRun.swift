@@ -17,6 +17,23 @@ public struct IngestOutcome: Sendable {
     /// True when a stop was requested (Ctrl-C) and the run ended at a batch boundary.
     public var interrupted = false
     public var elapsedSeconds: Double = 0
+    /// The bill files of the run (CUR CSV): what was read, and what the store's bill became.
+    public var bill = BillIngestOutcome()
+}
+
+/// The bill part of a run (Input/Bill, Store/BillStore).
+public struct BillIngestOutcome: Sendable {
+    public var files: [BillFileSummary] = []
+    public var problems: [BillProblem] = []
+    /// Data files of an export folder that its manifests do not name (earlier deliveries): not read.
+    public var replacedFiles: [String] = []
+    /// Manifest problems (a named file that is missing), one line each.
+    public var manifestProblems: [String] = []
+    /// Parquet files met (not read: exit 65).
+    public var parquetFiles: [String] = []
+    public var written: BillWriteSummary?
+    /// Usage types of usage lines that name no token type (kept; reconcile shows them as unexplained).
+    public var unknownUsageTypes: [String] = []
 }
 
 public struct IngestOptions: Sendable {
@@ -42,13 +59,18 @@ public enum IngestRun {
         let storeFiles: Set<String> = [store.path, store.path + "-wal", store.path + "-shm", store.path + "-journal"]
         var (files, errors) = expandPaths(paths, excluding: storeFiles)
         for error in errors { warn(error.description) }
+        let selection = BillExport.select(files)
+        for problem in selection.problems { warn(problem) }
+        files = selection.files
+        let bill = BillCollector()
+        bill.onProblem = { p in warn("\(p.file): line \(p.line): \(p.reason)") }
         // Largest first: the last file to finish is a small one, so the workers end together.
         files = files.enumerated().sorted { a, b in
             let (x, y) = (a.element.size ?? .max, b.element.size ?? .max)
             return x != y ? x > y : a.offset < b.offset
         }.map(\.element)
 
-        let run = Run(files: files, options: options, warn: warn, primary: ingestor)
+        let run = Run(files: files, options: options, warn: warn, primary: ingestor, bill: bill)
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let count = max(1, min(options.workers ?? min(max(cores, 1), 4), files.count))
         let workers = [ingestor] + (1..<max(count, 1)).map { _ in ingestor.sibling() }
@@ -78,6 +100,30 @@ public enum IngestRun {
         total.requestsTouched = ingestor.counts.requestsTouched
         outcome.counts = total
         outcome.interrupted = run.interrupted || workers.contains { $0.stopped }
+        outcome.bill.files = bill.files
+        outcome.bill.problems = bill.problems
+        outcome.bill.replacedFiles = selection.replaced
+        outcome.bill.manifestProblems = selection.problems
+        outcome.bill.parquetFiles = run.parquetFiles
+        // Whole periods are replaced, so an interrupted run leaves the stored bill as it was.
+        if !outcome.interrupted && !bill.files.isEmpty {
+            let lines = bill.lines
+            outcome.bill.written = try store.replaceBillPeriods(lines)
+            // Kept, and counted as unexplained by reconcile; said once per usage type.
+            var unknown: [String: (file: String, line: Int, count: Int)] = [:]
+            for l in lines where l.kind == .usage && UsageType(l.usageType, productName: l.productName) == nil {
+                unknown[l.usageType, default: (l.file, l.line, 0)].count += 1
+            }
+            for (type, first) in unknown.sorted(by: { $0.key < $1.key }) {
+                warn(
+                    "\(first.file): line \(first.line): usage type '\(type)' names no token type attrib knows (\(first.count) line\(first.count == 1 ? "" : "s")); kept, and shown by reconcile as unexplained"
+                )
+            }
+            outcome.bill.unknownUsageTypes = unknown.keys.sorted()
+            for copy in bill.duplicates {
+                warn("\(copy): the same bill lines as another file of this run; counted once")
+            }
+        }
         outcome.elapsedSeconds = Double(nowMillis() - started) / 1000
         return outcome
     }
@@ -93,6 +139,8 @@ private final class Run: @unchecked Sendable {
     private(set) var openErrors: [InputError] = []
     private(set) var interrupted = false
     private(set) var failure: Error?
+    private(set) var parquetFiles: [String] = []
+    let bill: BillCollector
     // Progress across workers: bytes of finished files, and each worker's latest counts and bytes.
     private var doneBytes: Int64 = 0
     private var progress: [(IngestCounts, Int64)] = []
@@ -100,8 +148,12 @@ private final class Run: @unchecked Sendable {
     private let primaryStop: () -> Bool
     private let totalBytes: Int64?
 
-    init(files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: IngestWorker) {
+    init(
+        files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: IngestWorker,
+        bill: BillCollector
+    ) {
         self.files = files
+        self.bill = bill
         self.options = options
         self.warnBody = warn
         self.primaryProgress = primary.onProgress
@@ -184,8 +236,18 @@ private final class Run: @unchecked Sendable {
         do {
             let detected = try readInput(
                 opened.source, path: file.path, forced: options.forcedShape, sink: ingestor,
-                warn: { [unowned self] in self.warn("\(print): \($0)") })
+                warn: { [unowned self] in self.warn("\(print): \($0)") }, bill: bill)
             switch detected {
+            case .bill:
+                try ingestor.setAsideSource()
+                return true
+            case .parquet:
+                warn(
+                    "\(print): a Parquet file; attrib reads bills as CSV: convert it (duckdb -c \"COPY (SELECT * FROM '\(print)') TO 'bill.csv' (HEADER)\") or set the export's format to CSV (gzip)"
+                )
+                try ingestor.setAsideSource()
+                lock.locked { parquetFiles.append(print) }
+                return true
             case .empty:
                 warn("\(print): empty, skipped")
                 try ingestor.discardSource()
