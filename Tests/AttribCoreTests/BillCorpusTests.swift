@@ -34,11 +34,14 @@ struct BillTruth: Decodable {
     var gateway_principal: String
     var lost_day: String
     var exports: [String: String]
+    var legacy_cur: String
+    var cost_explorer: String
     var early_delivery: String
     var bill_usage_micros: Int64
     var bill_usage_micros_principals: Int64
     var mantle_usage_micros: Int64
     var reconcile_by_day_model: [BillTruthReconcileRow]
+    var reconcile_by_day_model_cost_explorer: [BillTruthReconcileRow]
     var split_by_user_email: [BillTruthSplitRow]
     var split_by_user_email_no_principal: [BillTruthSplitRow]
 }
@@ -51,7 +54,8 @@ func csvRows(_ text: String) -> [[String: String]] {
     }
     return lines.dropFirst().map { line in
         Dictionary(
-            uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+            uniqueKeysWithValues: zip(
+                header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
     }
 }
 
@@ -81,31 +85,31 @@ struct BillCorpusTests {
         }
     }
 
-    func store(export: String, extra: [String] = []) throws -> String {
+    func store(export: String) throws -> String {
+        try store(bill: try truth.exports[export]!)
+    }
+
+    func store(bill: String) throws -> String {
         let db = temporaryDirectory().appendingPathComponent("bill.db").path
         let r = try attrib(
-            ["ingest", "-q", "--db", db]
-                + extra.map { Self.corpus.appendingPathComponent($0).path } + [
-                    Self.corpus.appendingPathComponent("exports").path,
-                    Self.corpus.appendingPathComponent(try truth.exports[export]!).path,
-                ])
+            [
+                "ingest", "-q", "--db", db, Self.corpus.appendingPathComponent("exports").path,
+                Self.corpus.appendingPathComponent(bill).path,
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         return db
     }
 
     var prices: String { Self.corpus.appendingPathComponent("prices.csv").path }
 
-    @Test("reconcile --by day,model --format csv equals the expectation, every cell, billed costs exact")
-    func reconcileByDayModel() throws {
-        let truth = try truth
-        let db = try store(export: "attrib-bedrock")
+    func checkReconcile(_ db: String, _ expected: [BillTruthReconcileRow]) throws -> [[String: String]] {
         let r = try attrib(["reconcile", "--db", db, "--prices", prices, "--by", "day,model", "--format", "csv"])
         #expect(r.status == 0)
         #expect(r.stderr.contains("billed model 'AcmeUnpriced'"))  // named, never dropped
         let rows = csvRows(r.stdout)
-        #expect(rows.count == truth.reconcile_by_day_model.count)
+        #expect(rows.count == expected.count)
         let byKey = Dictionary(uniqueKeysWithValues: rows.map { ("\($0["day"]!) \($0["model"]!)", $0) })
-        for e in truth.reconcile_by_day_model {
+        for e in expected {
             let g = try #require(byKey["\(e.day) \(e.model)"], "row \(e.day) \(e.model) missing")
             #expect(g["billed_tokens"] == String(e.billed_tokens), "\(e.day) \(e.model)")
             #expect(g["logged_tokens"] == String(e.logged_tokens), "\(e.day) \(e.model)")
@@ -124,6 +128,14 @@ struct BillCorpusTests {
                 #expect(g["list_cost_usd"] == "")
             }
         }
+        return rows
+    }
+
+    @Test("reconcile --by day,model --format csv equals the expectation, every cell, billed costs exact")
+    func reconcileByDayModel() throws {
+        let truth = try truth
+        let db = try store(export: "attrib-bedrock")
+        let rows = try checkReconcile(db, truth.reconcile_by_day_model)
         // The lost day: billed, not in the logs.
         #expect(rows.filter { $0["day"] == truth.lost_day }.allSatisfy { $0["status"] == "not in logs" })
         // JSON totals and the Mantle subtotal.
@@ -134,6 +146,13 @@ struct BillCorpusTests {
         let subtotals = try #require(object["subtotals"] as? [[String: Any]])
         let mantle = try #require(subtotals.first { $0["subtotal"] as? String == "mantle" })
         #expect(money(truth.mantle_usage_micros) == String(format: "%.6f", mantle["billed_cost_usd"] as! Double))
+    }
+
+    @Test("The same bill as legacy CUR gives the same reconcile; as Cost Explorer JSON, its own (costs summed per day)")
+    func legacyAndCostExplorer() throws {
+        let truth = try truth
+        _ = try checkReconcile(try store(bill: truth.legacy_cur), truth.reconcile_by_day_model)
+        _ = try checkReconcile(try store(bill: truth.cost_explorer), truth.reconcile_by_day_model_cost_explorer)
     }
 
     func checkSplit(_ stdout: String, _ expected: [BillTruthSplitRow], total: Int64) throws {
@@ -150,7 +169,9 @@ struct BillCorpusTests {
         #expect(sum == total)
     }
 
-    @Test("reconcile --split --by user_email: the gateway principal's lines among its users, the bypass principal by name")
+    @Test(
+        "reconcile --split --by user_email: the gateway principal's lines among its users, the bypass principal by name"
+    )
     func splitWithPrincipals() throws {
         let truth = try truth
         let db = try store(export: "attrib-bedrock-principals")

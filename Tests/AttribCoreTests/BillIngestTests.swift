@@ -16,7 +16,8 @@ struct StoredBillRow: Equatable {
 func storedBill(_ db: String) throws -> [StoredBillRow] {
     let store = try Store(path: db, readOnly: true)
     let s = try store.db.prepare(
-        "SELECT period, kind, usage_type, unblended_micros FROM bill_line ORDER BY period, usage_type, kind, unblended_micros")
+        "SELECT period, kind, usage_type, unblended_micros FROM bill_line ORDER BY period, usage_type, kind, unblended_micros"
+    )
     var rows: [StoredBillRow] = []
     while try s.step() {
         rows.append(StoredBillRow(period: s.text(0)!, kind: s.text(1)!, usageType: s.text(2)!, micros: s.int(3)))
@@ -34,7 +35,8 @@ func gzipFile(_ url: URL) throws -> URL {
 struct BillIngestTests {
     let bill = fixturesURL.appendingPathComponent("bill")
 
-    @Test("A CUR 2.0 CSV keeps Bedrock's lines: Bedrock, Bedrock Service, Bedrock-edition Marketplace; adjustments apart")
+    @Test(
+        "A CUR 2.0 CSV keeps Bedrock's lines: Bedrock, Bedrock Service, Bedrock-edition Marketplace; adjustments apart")
     func keepsBedrock() throws {
         let db = temporaryDirectory().appendingPathComponent("b.db").path
         let (outcome, warnings) = try ingestPaths([bill.appendingPathComponent("cur2-2026-03.csv").path], db: db)
@@ -47,11 +49,13 @@ struct BillIngestTests {
         #expect(
             rows.contains(
                 StoredBillRow(
-                    period: "2026-03", kind: "discount", usageType: "USE1-Claude4.5Sonnet-input-tokens", micros: -370_370)))
+                    period: "2026-03", kind: "discount", usageType: "USE1-Claude4.5Sonnet-input-tokens",
+                    micros: -370_370)))
         #expect(
             rows.contains(
                 StoredBillRow(
-                    period: "2026-03", kind: "usage", usageType: "USE1-MP:USE1_OutputTokenCount-Units", micros: 7_500_000)))
+                    period: "2026-03", kind: "usage", usageType: "USE1-MP:USE1_OutputTokenCount-Units",
+                    micros: 7_500_000)))
         #expect(!rows.contains { $0.usageType.contains("BoxUsage") })
     }
 
@@ -61,7 +65,9 @@ struct BillIngestTests {
         _ = try ingestPaths([bill.appendingPathComponent("legacy-2026-03.csv").path], db: db)
         #expect(
             try storedBill(db) == [
-                StoredBillRow(period: "2026-03", kind: "usage", usageType: "USE1-Claude4.5Sonnet-output-tokens", micros: 1_500_000)
+                StoredBillRow(
+                    period: "2026-03", kind: "usage", usageType: "USE1-Claude4.5Sonnet-output-tokens", micros: 1_500_000
+                )
             ])
     }
 
@@ -88,7 +94,8 @@ struct BillIngestTests {
             .split(separator: "\n")[0]
         func write(_ name: String, _ rows: [String]) throws -> String {
             let url = dir.appendingPathComponent(name)
-            try ([String(header)] + rows).joined(separator: "\n").appending("\n").write(to: url, atomically: true, encoding: .utf8)
+            try ([String(header)] + rows).joined(separator: "\n").appending("\n").write(
+                to: url, atomically: true, encoding: .utf8)
             return url.path
         }
         let row = { (period: String, cost: String) in
@@ -143,7 +150,8 @@ struct BillIngestTests {
         let dir = temporaryDirectory()
         var text = try String(contentsOf: bill.appendingPathComponent("cur2-2026-03.csv"), encoding: .utf8)
         for i in 0..<300 {  // enough lines that the cut falls in the middle of the file
-            text += "z\(i),2026-03-01T00:00:00.000Z,2026-03-05T00:00:00.000Z,2026-03-06T00:00:00.000Z,AmazonBedrock,USE1-Claude4.5Sonnet-output-tokens,InvokeModel,Usage,1,1K tokens,0.015,0.015,\"{}\",123456789012\n"
+            text +=
+                "z\(i),2026-03-01T00:00:00.000Z,2026-03-05T00:00:00.000Z,2026-03-06T00:00:00.000Z,AmazonBedrock,USE1-Claude4.5Sonnet-output-tokens,InvokeModel,Usage,1,1K tokens,0.015,0.015,\"{}\",123456789012\n"
         }
         let csv = dir.appendingPathComponent("long.csv")
         try text.write(to: csv, atomically: true, encoding: .utf8)
@@ -178,7 +186,9 @@ struct BillIngestUsageTypeTests {
         let dir = temporaryDirectory()
         let text = try String(
             contentsOf: fixturesURL.appendingPathComponent("bill/cur2-2026-03.csv"), encoding: .utf8
-        ).replacingOccurrences(of: "USE1-Claude4.5Sonnet-input-tokens,InvokeModel,Usage", with: "USE1-Claude4.5Sonnet-ModelUnits,InvokeModel,Usage")
+        ).replacingOccurrences(
+            of: "USE1-Claude4.5Sonnet-input-tokens,InvokeModel,Usage",
+            with: "USE1-Claude4.5Sonnet-ModelUnits,InvokeModel,Usage")
         let url = dir.appendingPathComponent("odd.csv")
         try text.write(to: url, atomically: true, encoding: .utf8)
         let db = dir.appendingPathComponent("b.db").path
@@ -192,6 +202,50 @@ struct BillIngestUsageTypeTests {
     }
 }
 
+@Suite("Cost Explorer answers as bills")
+struct CostExplorerTests {
+    let answer = """
+        {
+            "GroupDefinitions": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "USAGE_TYPE"}],
+            "ResultsByTime": [{"TimePeriod": {"Start": "2026-03-02", "End": "2026-03-03"}, "Total": {}, "Estimated": false,
+                "Groups": [
+                    {"Keys": ["Amazon Bedrock", "USE1-Claude4.5Sonnet-input-tokens"],
+                     "Metrics": {"UnblendedCost": {"Amount": "3.703701", "Unit": "USD"}, "UsageQuantity": {"Amount": "1234.567", "Unit": "1K tokens"}}},
+                    {"Keys": ["Amazon Elastic Compute Cloud - Compute", "USE1-BoxUsage:m5.large"],
+                     "Metrics": {"UnblendedCost": {"Amount": "2.304", "Unit": "USD"}, "UsageQuantity": {"Amount": "24", "Unit": "Hrs"}}},
+                    {"Keys": ["Amazon Bedrock Service", "USE1-moonshotai.kimi-k2.5-mantle-input-tokens-standard"],
+                     "Metrics": {"UnblendedCost": {"Amount": "COST", "Unit": "USD"}, "UsageQuantity": {"Amount": "2000", "Unit": "1K tokens"}}}
+                ]}]
+        }
+        """
+
+    @Test("get-cost-and-usage by SERVICE and USAGE_TYPE: Bedrock's groups become bill lines")
+    func read() throws {
+        let dir = temporaryDirectory()
+        let url = dir.appendingPathComponent("ce.json")
+        try answer.replacingOccurrences(of: "COST", with: "0.96").write(to: url, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("b.db").path
+        let (outcome, warnings) = try ingestPaths([url.path], db: db)
+        #expect(warnings.isEmpty)
+        #expect(outcome.bill.files.map(\.otherLines) == [1])
+        #expect(try storedBill(db).map(\.micros) == [3_703_701, 960_000])
+    }
+
+    @Test("A cost that is not a number names the group; the others are kept")
+    func badCost() throws {
+        let dir = temporaryDirectory()
+        let url = dir.appendingPathComponent("ce.json")
+        try answer.replacingOccurrences(of: "COST", with: "lots").write(to: url, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("b.db").path
+        let (_, warnings) = try ingestPaths([url.path], db: db)
+        #expect(
+            warnings == [
+                "\(url.path): ResultsByTime[0].Groups[2]: UnblendedCost.Amount 'lots' is not a number; skipped"
+            ])
+        #expect(try storedBill(db).count == 1)
+    }
+}
+
 @Suite("Reconcile on a hand-made bill")
 struct ReconcileFixtureTests {
     @Test("Token counts come from pricing_unit (1K tokens, 1M Units); an unknown usage type is a row of its own")
@@ -200,7 +254,8 @@ struct ReconcileFixtureTests {
         let text = try String(
             contentsOf: fixturesURL.appendingPathComponent("bill/cur2-2026-03.csv"), encoding: .utf8
         ).replacingOccurrences(
-            of: "USE1-Claude4.5Sonnet-input-tokens,InvokeModel,Usage", with: "USE1-Claude4.5Sonnet-ModelUnits,InvokeModel,Usage")
+            of: "USE1-Claude4.5Sonnet-input-tokens,InvokeModel,Usage",
+            with: "USE1-Claude4.5Sonnet-ModelUnits,InvokeModel,Usage")
         let odd = dir.appendingPathComponent("odd.csv")
         try text.write(to: odd, atomically: true, encoding: .utf8)
         let db = dir.appendingPathComponent("b.db").path

@@ -12,19 +12,34 @@ struct UsageTypeTests {
         "The usage types of the AWS documentation",
         arguments: [
             ("USE1-Claude4.5Sonnet-input-tokens", "USE1", "Claude4.5Sonnet", TokenType.input, nil, nil, false),
-            ("USW2-Claude4.5Sonnet-cache-write-input-token-count", "USW2", "Claude4.5Sonnet", .cacheWrite, nil, nil, false),
-            ("USE1-Claude4.5Sonnet-cache-read-input-token-count", "USE1", "Claude4.5Sonnet", .cacheRead, nil, nil, false),
-            ("USE1-Claude4Sonnet-input-tokens-cross-region-global", "USE1", "Claude4Sonnet", .input, nil, "global", false),
             (
-                "USW2-anthropic.claude-opus-4-8-mantle-cache-write-tokens-standard", "USW2", "anthropic.claude-opus-4-8",
+                "USW2-Claude4.5Sonnet-cache-write-input-token-count", "USW2", "Claude4.5Sonnet", .cacheWrite, nil, nil,
+                false
+            ),
+            (
+                "USE1-Claude4.5Sonnet-cache-read-input-token-count", "USE1", "Claude4.5Sonnet", .cacheRead, nil, nil,
+                false
+            ),
+            (
+                "USE1-Claude4Sonnet-input-tokens-cross-region-global", "USE1", "Claude4Sonnet", .input, nil, "global",
+                false
+            ),
+            (
+                "USW2-anthropic.claude-opus-4-8-mantle-cache-write-tokens-standard", "USW2",
+                "anthropic.claude-opus-4-8",
                 .cacheWrite, "standard", nil, true
             ),
             ("USE1-xai.grok-4.3-mantle-input-tokens-flex", "USE1", "xai.grok-4.3", .input, "flex", nil, true),
-            ("USE1-moonshotai.kimi-k2.5-mantle-output-tokens-standard", "USE1", "moonshotai.kimi-k2.5", .output, "standard", nil, true),
+            (
+                "USE1-moonshotai.kimi-k2.5-mantle-output-tokens-standard", "USE1", "moonshotai.kimi-k2.5", .output,
+                "standard", nil, true
+            ),
             ("EUC1-Claude3Haiku-batch-output-tokens", "EUC1", "Claude3Haiku", .output, "batch", nil, false),
         ] as [(String, String?, String, TokenType, String?, String?, Bool)])
     func documented(
-        _ c: (text: String, region: String?, model: String, type: TokenType, tier: String?, cross: String?, mantle: Bool)
+        _ c: (
+            text: String, region: String?, model: String, type: TokenType, tier: String?, cross: String?, mantle: Bool
+        )
     ) throws {
         let u = try #require(UsageType(c.text))
         #expect(u.region == c.region)
@@ -97,7 +112,9 @@ struct UsageTypeTests {
     func largestRemainder() {
         #expect(LargestRemainder.split(100, weights: [1, 1, 1]) == [34, 33, 33])
         #expect(LargestRemainder.split(-100, weights: [1, 1, 1]) == [-34, -33, -33])
-        #expect(LargestRemainder.split(38_500_000_000, weights: [3_000_000_000, 7_000_000_000]).reduce(0, +) == 38_500_000_000)
+        #expect(
+            LargestRemainder.split(38_500_000_000, weights: [3_000_000_000, 7_000_000_000]).reduce(0, +)
+                == 38_500_000_000)
         var rng = SplitMix(seed: 11)
         for _ in 0..<200 {
             let amount = Int64(rng.next() % 10_000_000_000)

@@ -63,7 +63,7 @@ public enum IngestRun {
         for problem in selection.problems { warn(problem) }
         files = selection.files
         let bill = BillCollector()
-        bill.onProblem = { p in warn("\(p.file): line \(p.line): \(p.reason)") }
+        bill.onProblem = { p in warn(p.line > 0 ? "\(p.file): line \(p.line): \(p.reason)" : "\(p.file): \(p.reason)") }
         // Largest first: the last file to finish is a small one, so the workers end together.
         files = files.enumerated().sorted { a, b in
             let (x, y) = (a.element.size ?? .max, b.element.size ?? .max)
@@ -238,7 +238,7 @@ private final class Run: @unchecked Sendable {
                 opened.source, path: file.path, forced: options.forcedShape, sink: ingestor,
                 warn: { [unowned self] in self.warn("\(print): \($0)") }, bill: bill)
             switch detected {
-            case .bill:
+            case .bill, .costExplorer:
                 try ingestor.setAsideSource()
                 return true
             case .parquet:

@@ -11,6 +11,8 @@ public enum Detected: Equatable, Sendable {
     case json, s3Export, insightsCSV
     /// A Cost and Usage Report CSV (a bill, read by CURReader into a BillSink).
     case bill
+    /// Cost Explorer's `get-cost-and-usage` JSON (a bill, read by CostExplorerReader).
+    case costExplorer
     /// A Parquet file (e.g. a CUR 2.0 export in Parquet), which attrib does not read.
     case parquet
     case empty
@@ -24,6 +26,7 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
     while i < count, isJSONSpace(p[i]) { i += 1 }
     if i >= count { return .empty }
     if count >= 4 && p[0] == 0x50 && p[1] == 0x41 && p[2] == 0x52 && p[3] == 0x31 { return .parquet }  // PAR1
+    if p[i] == 0x7B && looksLikeCostExplorer(p, i, count) { return .costExplorer }
     if p[i] == 0x7B || p[i] == 0x5B { return .json }
     // Examine the first lines: S3 export lines start with an ISO time; an Insights CSV starts with a
     // header naming @timestamp and @message; a JSON-lines file may start with plain-text noise, so it
@@ -95,6 +98,13 @@ public func readInput(
                 reason: "byte \(offset): \(reason); the lines before this one were kept, this one and the rest are lost"
             )
             return .bill
+        }
+    case .costExplorer:
+        guard let bill else { break }
+        try CostExplorerReader(cursor: cursor, file: path, sink: bill).run()
+        if case .corrupt(_, let offset, let reason)? = cursor.pendingError {
+            bill.billProblem(file: path, line: 0, reason: "byte \(offset): \(reason); the file was not read")
+            return .costExplorer
         }
     case .parquet, .empty, .unrecognized: break
     }

@@ -38,7 +38,10 @@ struct Ingest: ParsableCommand {
             and counts once (Lambda's END and REPORT lines end in \\n; an S3 export cannot carry it).
 
             BILLS: a Cost and Usage Report CSV (CUR 2.0 / Data Exports, or legacy CUR; .csv, .csv.gz, \
-            .csv.zst) is recognised by its header. Only Bedrock's lines are kept (AmazonBedrock, \
+            .csv.zst) is recognised by its header, and Cost Explorer's answer (aws ce get-cost-and-usage \
+            --granularity DAILY --group-by Type=DIMENSION,Key=SERVICE --group-by \
+            Type=DIMENSION,Key=USAGE_TYPE; without SERVICE only usage types that name tokens are kept) by its \
+            first keys. Only Bedrock's lines are kept (AmazonBedrock, \
             AmazonBedrockService, Marketplace models "(Amazon Bedrock Edition)"), with credits, \
             discounts, tax and refunds as their own kinds. Each billing period read replaces what the \
             store held for it, so ingest all the files of a period together (an export folder, whose \

@@ -58,7 +58,11 @@ public final class BillCollector: BillSink, @unchecked Sendable {
             let sorted = collected.sorted { ($0.file, $0.line) < ($1.file, $1.line) }
             var byFile: [(String, [BillLine])] = []
             for l in sorted {
-                if byFile.last?.0 == l.file { byFile[byFile.count - 1].1.append(l) } else { byFile.append((l.file, [l])) }
+                if byFile.last?.0 == l.file {
+                    byFile[byFile.count - 1].1.append(l)
+                } else {
+                    byFile.append((l.file, [l]))
+                }
             }
             var seen: [[BillLine]] = []
             var out: [BillLine] = []

@@ -36,7 +36,8 @@ enum BillExport {
             do {
                 names = try manifestDataFiles(path)
             } catch {
-                selection.problems.append("\(path): not a readable manifest (\(error)); its period's files are all read")
+                selection.problems.append(
+                    "\(path): not a readable manifest (\(error)); its period's files are all read")
                 continue
             }
             var set = current[dataFolder] ?? []

@@ -49,7 +49,7 @@ public struct BillLine: Sendable, Equatable {
 public protocol BillSink: AnyObject, Sendable {
     /// A Bedrock line of `file`.
     func billLine(_ line: BillLine)
-    /// A line that could not be taken (a cost that is not a number, a missing column): said once on stderr
+    /// A line that could not be taken (`line` 0: the reason names the position itself) (a cost that is not a number, a missing column): said once on stderr
     /// by the caller and counted; nothing of it is stored.
     func billProblem(file: String, line: Int, reason: String)
     /// A whole bill file was read: how many of its lines were not Bedrock's (skipped).

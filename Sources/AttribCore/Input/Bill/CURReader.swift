@@ -169,7 +169,8 @@ final class CURReader {
             }
             guard let micros = parseMicros(row[cost]) else {
                 sink.billProblem(
-                    file: file, line: at, reason: "line_item_unblended_cost '\(row[cost])' is not a number; line skipped")
+                    file: file, line: at,
+                    reason: "line_item_unblended_cost '\(row[cost])' is not a number; line skipped")
                 continue
             }
             var usageAmount = 0.0

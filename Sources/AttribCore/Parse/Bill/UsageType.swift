@@ -61,8 +61,9 @@ public struct UsageType: Sendable, Equatable {
             } else {
                 return nil
             }
-            guard let name = productName?.replacingOccurrences(of: "(Amazon Bedrock Edition)", with: "")
-                .trimmingSpaces(), !name.isEmpty
+            guard
+                let name = productName?.replacingOccurrences(of: "(Amazon Bedrock Edition)", with: "")
+                    .trimmingSpaces(), !name.isEmpty
             else { return nil }
             billedModel = name
             return
@@ -98,7 +99,9 @@ public struct UsageType: Sendable, Equatable {
             crossRegion = scope.isEmpty ? "yes" : scope
             suffix = Array(suffix[..<i])
         }
-        if !suffix.isEmpty { tier = tier.map { $0 + "-" + suffix.joined(separator: "-") } ?? suffix.joined(separator: "-") }
+        if !suffix.isEmpty {
+            tier = tier.map { $0 + "-" + suffix.joined(separator: "-") } ?? suffix.joined(separator: "-")
+        }
         guard !model.isEmpty else { return nil }
         billedModel = String(model)
     }

@@ -225,7 +225,9 @@ extension Reports {
             if scale == nil, let listRate, listRate > 0, line.usageAmount > 0 {
                 // No unit attrib knows: the scale whose rate is nearest the list price.
                 let rate = Double(line.micros) / 1e6 / line.usageAmount
-                scale = [1, 1000, 1_000_000].min { abs(log(rate / (listRate * Double($0)))) < abs(log(rate / (listRate * Double($1)))) }
+                scale = [1, 1000, 1_000_000].min {
+                    abs(log(rate / (listRate * Double($0)))) < abs(log(rate / (listRate * Double($1))))
+                }
                 unitWarnings.insert(
                     "bill: pricing_unit '\(line.pricingUnit ?? "")' of \(line.usageType) names no token count; \(scale!) tokens per unit inferred from cost ÷ amount"
                 )
@@ -273,7 +275,8 @@ extension Reports {
             for t in TokenType.allCases {
                 let n = t.count(g.tokens)
                 guard n != 0 else { continue }
-                logged[CellKey(day: day, model: model, tokenType: t, principal: nil), default: [:]][who, default: 0] += n
+                logged[CellKey(day: day, model: model, tokenType: t, principal: nil), default: [:]][who, default: 0] +=
+                    n
             }
         }
 

@@ -8,7 +8,9 @@ extension Reports {
         }
         return Document(
             Table(
-                columns: [Column("billed_model", .dimension), Column("price_key", .dimension), Column("priced", .dimension)],
+                columns: [
+                    Column("billed_model", .dimension), Column("price_key", .dimension), Column("priced", .dimension),
+                ],
                 rows: rows), extras: [("prices", .string(prices.source))])
     }
 }

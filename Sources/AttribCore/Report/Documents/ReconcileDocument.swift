@@ -15,16 +15,20 @@ extension Reports {
             }
             columns += [Column("source", .dimension), Column("tokens", .count), Column("billed_cost_usd", .cost)]
             let rows: [[Cell]] = split.map { row in
-                row.values.map { Cell.text($0) } + [.text(row.source), .int(row.tokens), .number(dollars(row.billedMicros))]
+                row.values.map { Cell.text($0) } + [
+                    .text(row.source), .int(row.tokens), .number(dollars(row.billedMicros)),
+                ]
             }
             let tokens = split.reduce(0) { $0 + $1.tokens }
             let micros = split.reduce(0) { $0 + $1.billedMicros }
-            let totals = columns.dropLast(3).map { _ in Cell.text(nil) } + [.text(nil), .int(tokens), .number(dollars(micros))]
+            let totals =
+                columns.dropLast(3).map { _ in Cell.text(nil) } + [.text(nil), .int(tokens), .number(dollars(micros))]
             return Document(
                 sections: [
                     Section(.table(Table(columns: columns, rows: rows, totals: totals))),
                     Section(
-                        title: "Bill adjustments (not split; --where does not apply)", .table(adjustments), json: .array("adjustments"), formats: people),
+                        title: "Bill adjustments (not split; --where does not apply)", .table(adjustments),
+                        json: .array("adjustments"), formats: people),
                 ], extras: extras)
         }
         let metrics: [Column] = [
@@ -51,7 +55,8 @@ extension Reports {
                 Section(.table(main)),
                 Section(title: "Subtotals", .table(subtotals), json: .array("subtotals"), formats: people),
                 Section(
-                    title: "Bill adjustments (the whole bill in the window; --where does not apply)", .table(adjustments), json: .array("adjustments"), formats: people),
+                    title: "Bill adjustments (the whole bill in the window; --where does not apply)",
+                    .table(adjustments), json: .array("adjustments"), formats: people),
             ], extras: extras)
     }
 }
