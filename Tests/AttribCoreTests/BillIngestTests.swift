@@ -276,6 +276,44 @@ struct ReconcileFixtureTests {
         )
     }
 
+    @Test("Logged above billed (the bill lags) is shown as such, never clipped; the split still adds up to the bill")
+    func loggedAboveBilled() throws {
+        let dir = temporaryDirectory()
+        let logs = dir.appendingPathComponent("logs.jsonl")
+        let lines = [
+            #"{"timestamp": "2026-03-02T09:00:00.000Z", "message": "Request started", "request_id": "r1", "user_email": "ana@example.com"}"#,
+            #"{"timestamp": "2026-03-02T09:00:01.000Z", "message": "Stream usage emitted", "request_id": "r1", "modelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "input_tokens": 1500000, "output_tokens": 0}"#,
+            #"{"timestamp": "2026-03-02T10:00:00.000Z", "message": "Request started", "request_id": "r2", "user_email": "bo@example.com"}"#,
+            #"{"timestamp": "2026-03-02T10:00:01.000Z", "message": "Stream usage emitted", "request_id": "r2", "modelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "input_tokens": 500000, "output_tokens": 0}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(to: logs, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("b.db").path
+        let bill = fixturesURL.appendingPathComponent("bill/cur2-2026-03.csv").path
+        #expect(try attrib(["ingest", "-q", "--db", db, logs.path, bill]).status == 0)
+        // The logs say us.anthropic.… (priced at its own regional list price, as `attrib report` does), the bill
+        // Claude4.5Sonnet: the same model.
+        let r = try attrib([
+            "reconcile", "--db", db, "--by", "day,model,token_type", "--where", "model~*sonnet*", "--format", "csv",
+        ])
+        #expect(
+            r.stdout.split(separator: "\n").contains(
+                "2026-03-02,anthropic.claude-sonnet-4-5-20250929-v1:0,input,1234567,2000000,1.620001,3.703701,6.600000,-765433,0.000000,logged above billed"
+            ))
+        let split = try attrib([
+            "reconcile", "--db", db, "--split", "--by", "user_email", "--where", "model~*sonnet*", "--format", "csv",
+        ])
+        // 3.703701 in proportion 3:1, to the micro-dollar: 2.77777575 and 0.92592525 floor to 2.777775 and 0.925925;
+        // the micro-dollar left goes to the larger remainder. The Marketplace output line has no logged output.
+        #expect(
+            split.stdout == """
+                user_email,source,tokens,billed_cost_usd
+                ,unexplained,500000,7.500000
+                ana@example.com,logs,1500000,2.777776
+                bo@example.com,logs,500000,0.925925
+
+                """)
+    }
+
     @Test("Flags: --split needs an identity, --where takes model only, --by knows its columns (exit 64)")
     func flags() throws {
         let db = temporaryDirectory().appendingPathComponent("none.db").path

@@ -14,8 +14,9 @@ struct Reconcile: DocumentCommand {
             attrib's list-price cost of the logged tokens, and what is unexplained. Logged above billed \
             (e.g. while the bill lags a day) shows as a negative unexplained_tokens and status "logged \
             above billed", never clipped. Usage types are read into model and token type; billed model \
-            names map to price-table keys through `attrib bill-models`; an unknown usage type or model \
-            is shown under its own name, all unexplained, and named on stderr. Credits, discounts, tax \
+            names map to price-table keys through `attrib bill-models`, and logged ids meet them without \
+            their ARN, provider or geo prefix (us.anthropic.claude-sonnet-4-5-... is Claude4.5Sonnet); an \
+            unknown usage type or model is shown under its own name, all unexplained, and named on stderr. Credits, discounts, tax \
             and refunds are listed apart (not in the table format's main table, not in CSV).
 
             --by: day, week or month; model; token_type (default day,model,token_type).

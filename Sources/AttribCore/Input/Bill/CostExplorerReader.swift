@@ -46,7 +46,8 @@ final class CostExplorerReader {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
             let results = object["ResultsByTime"] as? [[String: Any]]
         else {
-            sink.billProblem(file: file, line: 0, reason: "not a Cost Explorer answer (no ResultsByTime list); file skipped")
+            sink.billProblem(
+                file: file, line: 0, reason: "not a Cost Explorer answer (no ResultsByTime list); file skipped")
             sink.billFileRead(file: file, otherLines: 0, complete: false)
             return
         }
@@ -57,7 +58,9 @@ final class CostExplorerReader {
         guard let usageIndex else {
             sink.billProblem(
                 file: file, line: 0,
-                reason: "Cost Explorer answer not grouped by USAGE_TYPE (--group-by Type=DIMENSION,Key=USAGE_TYPE); file skipped")
+                reason:
+                    "Cost Explorer answer not grouped by USAGE_TYPE (--group-by Type=DIMENSION,Key=USAGE_TYPE); file skipped"
+            )
             sink.billFileRead(file: file, otherLines: 0, complete: false)
             return
         }
@@ -66,7 +69,8 @@ final class CostExplorerReader {
             let period = result["TimePeriod"] as? [String: Any]
             guard let startText = period?["Start"] as? String, let startMs = parseCURTime(startText + "T00:00:00Z")
             else {
-                sink.billProblem(file: file, line: 0, reason: "ResultsByTime[\(n)] has no TimePeriod.Start date; skipped")
+                sink.billProblem(
+                    file: file, line: 0, reason: "ResultsByTime[\(n)] has no TimePeriod.Start date; skipped")
                 continue
             }
             let endMs = (period?["End"] as? String).flatMap { parseCURTime($0 + "T00:00:00Z") } ?? startMs
@@ -92,13 +96,16 @@ final class CostExplorerReader {
                 guard let costText = cost?["Amount"] as? String, let micros = parseMicros(costText) else {
                     sink.billProblem(
                         file: file, line: 0,
-                        reason: "\(at): UnblendedCost.Amount '\(cost?["Amount"].map { "\($0)" } ?? "")' is not a number; skipped")
+                        reason:
+                            "\(at): UnblendedCost.Amount '\(cost?["Amount"].map { "\($0)" } ?? "")' is not a number; skipped"
+                    )
                     continue
                 }
                 let amountText = quantity?["Amount"] as? String ?? "0"
                 guard let amount = Double(amountText) else {
                     sink.billProblem(
-                        file: file, line: 0, reason: "\(at): UsageQuantity.Amount '\(amountText)' is not a number; skipped")
+                        file: file, line: 0,
+                        reason: "\(at): UsageQuantity.Amount '\(amountText)' is not a number; skipped")
                     continue
                 }
                 let record = recordIndex.flatMap { $0 < groupKeys.count ? groupKeys[$0] : nil } ?? "Usage"
@@ -106,9 +113,11 @@ final class CostExplorerReader {
                 sink.billLine(
                     BillLine(
                         period: monthLabel(startMs), startMs: startMs, endMs: endMs, account: nil,
-                        productCode: service ?? "AmazonBedrock", productName: service, kind: BillLineKind(lineItemType: itemType),
+                        productCode: service ?? "AmazonBedrock", productName: service,
+                        kind: BillLineKind(lineItemType: itemType),
                         lineItemType: itemType, usageType: usageType, operation: nil, usageAmount: amount,
-                        pricingUnit: quantity?["Unit"] as? String, unblendedMicros: micros, netMicros: nil, principal: nil,
+                        pricingUnit: quantity?["Unit"] as? String, unblendedMicros: micros, netMicros: nil,
+                        principal: nil,
                         file: file, line: n * 100_000 + g + 1))
             }
         }

@@ -212,11 +212,11 @@ extension Reports {
                 billed[key]!.status = .unknownUsageType
                 continue
             }
-            var model = usage.billedModel
+            let match = BillModels.priceKey(usage.billedModel, prices: prices)
+            let model = match.map { canonicalModel($0.key, prices: prices) } ?? usage.billedModel
             var status: ReconcileStatus?
-            if let match = BillModels.priceKey(usage.billedModel, prices: prices) { model = match.key }
             guard modelPasses(model) else { continue }
-            if model == usage.billedModel && BillModels.priceKey(model, prices: prices) == nil {
+            if match == nil {
                 unknownModels[usage.billedModel, default: 0] += 1
                 status = .unknownModel
             }
@@ -263,20 +263,30 @@ extension Reports {
         }
         warnings += unitWarnings.sorted()
 
-        // The logs: a query of the query model, by day, model and the split's identity.
-        var dimensions: [ReportDimension] = [.day, .model]
+        // The logs: a query of the query model, by day, model id and the split's identity. Logged ids and billed
+        // names meet in one canonical model (no ARN, provider or geo prefix); the list price is the logged id's,
+        // as `attrib report` prices it.
+        var dimensions: [ReportDimension] = [.day, .modelId]
         if let split = q.split { dimensions.append(split) }
         let logQuery = ReportQuery(dimensions: dimensions, window: q.window, measures: Measure.standard)
         // (day, model, token type) → identity → tokens
         var logged: [CellKey: [String?: Int64]] = [:]
+        var listCost: [CellKey: Double?] = [:]
+        var canonical: [String: String] = [:]
         for g in try groups(logQuery, store: store, prices: prices) {
-            guard let day = g.values[0], let model = g.values[1] ?? g.modelId, modelPasses(model) else { continue }
+            guard let day = g.values[0], let id = g.values[1] ?? g.modelId else { continue }
+            let model = canonical[id] ?? canonicalModel(id, prices: prices)
+            canonical[id] = model
+            guard modelPasses(model) else { continue }
             let who = q.split == nil ? nil : g.values[2]
+            let price = prices.resolve(id)?.price
             for t in TokenType.allCases {
                 let n = t.count(g.tokens)
                 guard n != 0 else { continue }
-                logged[CellKey(day: day, model: model, tokenType: t, principal: nil), default: [:]][who, default: 0] +=
-                    n
+                let key = CellKey(day: day, model: model, tokenType: t, principal: nil)
+                logged[key, default: [:]][who, default: 0] += n
+                let cost = price.map { Double(n) * perToken($0, t) }
+                listCost[key] = (listCost[key] ?? 0).flatMap { a in cost.map { a + $0 } }
             }
         }
 
@@ -308,13 +318,7 @@ extension Reports {
             cell.billedTokens = bill.tokens
             cell.billedMicros = bill.micros
             cell.loggedTokens = shares.values.reduce(0, +)
-            if cell.loggedTokens > 0 {
-                if let match = prices.resolve(key.model), let t = key.tokenType {
-                    cell.listCostUSD = Double(cell.loggedTokens) * perToken(match.price, t)
-                } else {
-                    cell.listCostUSD = nil
-                }
-            }
+            if cell.loggedTokens > 0 { cell.listCostUSD = listCost[key] ?? nil }
             // The cell's money: explained (the logged tokens' share) and unexplained (what is billed beyond
             // them), then the explained part among the identities by their tokens.
             let unexplainedWeight = max(0, cell.billedTokens - cell.loggedTokens)
@@ -414,6 +418,28 @@ private func splitValues(columns: [String], identity: String, who: String?, extr
 /// `assumed-role/AWSReservedSSO_.../alice@example.com`, the user in `user/bob`, a role's session).
 func principalName(_ arn: String) -> String {
     arn.split(separator: "/").last.map(String.init) ?? arn
+}
+
+/// The model a logged id or a billed model's key stands for in reconcile: without an ARN, a provider form or a
+/// geo prefix (a logged `us.anthropic.…` and a billed `Claude4.5Sonnet` are the same model), then the price
+/// table's key for it when that key is itself bare.
+func canonicalModel(_ id: String, prices: PriceTable) -> String {
+    var s = Substring(id)
+    if s.hasPrefix("arn:"), let slash = s.lastIndex(of: "/") { s = s[s.index(after: slash)...] }
+    for p in PriceTable.providerPrefixes where s.hasPrefix(p) {
+        s = s.dropFirst(p.count)
+        // bedrock/<region>/<model>
+        if let slash = s.firstIndex(of: "/"), s[..<slash].contains("-") { s = s[s.index(after: slash)...] }
+        break
+    }
+    for g in PriceTable.geoPrefixes where s.hasPrefix(g) {
+        s = s.dropFirst(g.count)
+        break
+    }
+    let bare = String(s)
+    guard let key = prices.resolve(bare)?.key else { return bare }
+    let prefixed = key.contains("/") || PriceTable.geoPrefixes.contains { key.hasPrefix($0) }
+    return prefixed ? bare : key
 }
 
 func perToken(_ p: ModelPrice, _ t: TokenType) -> Double {
