@@ -314,6 +314,18 @@ struct ReconcileFixtureTests {
                 """)
     }
 
+    @Test("A store without a bill: reconcile says so on stderr, and shows the logged side as not billed")
+    func noBill() throws {
+        let db = temporaryDirectory().appendingPathComponent("b.db").path
+        #expect(
+            try attrib(["ingest", "-q", "--db", db, fixturesURL.appendingPathComponent("exports").path]).status == 0)
+        let r = try attrib(["reconcile", "--db", db, "--format", "csv"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("no bill lines in the store: ingest a CUR 2.0"))
+        let rows = csvRows(r.stdout)
+        #expect(!rows.isEmpty && rows.allSatisfy { $0["status"] == "not billed" && $0["billed_tokens"] == "0" })
+    }
+
     @Test("Flags: --split needs an identity, --where takes model only, --by knows its columns (exit 64)")
     func flags() throws {
         let db = temporaryDirectory().appendingPathComponent("none.db").path

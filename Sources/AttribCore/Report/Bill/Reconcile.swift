@@ -182,7 +182,13 @@ extension Reports {
         var unitWarnings: Set<String> = []
         var parsed: [String: UsageType?] = [:]
         var otherPrincipalNames: [String: String] = [:]
-        for line in try store.billLines(since: q.window.since, until: q.window.until) {
+        let billLines = try store.billLines(since: q.window.since, until: q.window.until)
+        if billLines.isEmpty {
+            warnings.append(
+                "no bill lines in the store\(q.window.since != nil || q.window.until != nil ? " in this window" : ""): ingest a CUR 2.0 or legacy CUR CSV, an export folder or a Cost Explorer answer first"
+            )
+        }
+        for line in billLines {
             guard line.kind == BillLineKind.usage.rawValue else {
                 var a = adjustments[line.kind] ?? (0, 0)
                 a.0 += 1
