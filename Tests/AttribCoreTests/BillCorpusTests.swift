@@ -182,6 +182,14 @@ struct BillCorpusTests {
         #expect(r.status == 0)
         try checkSplit(r.stdout, truth.split_by_user_email, total: truth.bill_usage_micros_principals)
         #expect(r.stdout.contains("bob.direct@example.com,principal,"))
+        #expect(!r.stderr.contains("no gateway principal is known"))
+        // Without the principal the same bill is held whole against the logs, and stderr says why.
+        let fresh = try store(export: "attrib-bedrock-principals")
+        let whole = try attrib(["reconcile", "--db", fresh, "--prices", prices, "--split", "--by", "user_email"])
+        #expect(
+            whole.stderr.contains(
+                "its lines name 2 callers (line_item_iam_principal) and no gateway principal is known"))
+        #expect(!whole.stdout.contains(",principal,"))
         // The gateway principal is remembered in the store.
         let again = try attrib(["reconcile", "--db", db, "--prices", prices, "--split", "--by", "user_email"])
         #expect(again.stdout == r.stdout)

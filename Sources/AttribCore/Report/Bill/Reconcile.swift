@@ -188,6 +188,7 @@ extension Reports {
                 "no bill lines in the store\(q.window.since != nil || q.window.until != nil ? " in this window" : ""): ingest a CUR 2.0 or legacy CUR CSV, an export folder or a Cost Explorer answer first"
             )
         }
+        var principals: Set<String> = []
         for line in billLines {
             guard line.kind == BillLineKind.usage.rawValue else {
                 var a = adjustments[line.kind] ?? (0, 0)
@@ -204,6 +205,7 @@ extension Reports {
                 usage = UsageType(line.usageType, productName: line.productName)
                 parsed[cacheKey] = usage
             }
+            if line.principal != nil { principals.insert(line.principal!) }
             var principal: String?
             if let glob = q.gatewayPrincipal, let p = line.principal, fnmatch(glob, p, 0) != 0 {
                 principal = principalName(p)
@@ -256,6 +258,11 @@ extension Reports {
             billed[key]!.micros += line.micros
             if usage.mantle { billed[key]!.mantle = true }
             if let status { billed[key]!.status = status }
+        }
+        if q.gatewayPrincipal == nil && principals.count > 1 {
+            warnings.append(
+                "bill: its lines name \(principals.count) callers (line_item_iam_principal) and no gateway principal is known: every line is held against the gateway's logs; name the gateway's role with --gateway-principal GLOB so that other callers keep their lines"
+            )
         }
         for (t, n) in unknownTypes.sorted(by: { $0.key < $1.key }) {
             warnings.append(
