@@ -20,8 +20,9 @@ let package = Package(
         .target(
             name: "AttribCore",
             dependencies: ["CSQLite", "CZstd", "CZlib"],
-            // Mapping files are compiled in by scripts/embed-mappings (Parse/BuiltInMappings+Generated.swift).
-            exclude: ["Parse/Mappings"],
+            // Mapping files are compiled in by scripts/embed-mappings (Parse/BuiltInMappings+Generated.swift), the
+            // billed-model table by scripts/embed-bill-models (Parse/Bill/BillModels+Generated.swift).
+            exclude: ["Parse/Mappings", "Parse/Bill/bill-models.csv"],
             // Release builds skip dynamic exclusivity checks: they cost ~10% of ingest (callgrind,
             // swift_beginAccess on the reader's and ingestor's class fields); debug builds keep them.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]

@@ -23,6 +23,7 @@ struct Attrib: ParsableCommand {
               attrib report --format csv > usage.csv       # into a spreadsheet (CSV is the default when piped)
               attrib mantle                                # who is behind the Bedrock Mantle spend
               attrib gaps                                  # where identity is missing, and what it hides
+              attrib reconcile --split --by user_email     # the Bedrock bill against the logs, in billed dollars
 
             INPUT SHAPES (detected from content; gzip and zstd from magic bytes):
               filter-log-events   aws logs filter-log-events output, any size, pretty or compact
@@ -33,6 +34,7 @@ struct Attrib: ParsableCommand {
               insights-csv        the console's CSV export (@timestamp, @message, ...; BOM allowed)
               get-query-results   aws logs get-query-results output
               json-lines          a container's raw JSON lines (logs.jsonl)
+              bills               a Cost and Usage Report CSV (CUR 2.0 or legacy) or its export folder: see reconcile
 
             STORE: --db PATH, else $ATTRIB_DB, else ./attrib.db: one SQLite file (WAL). The views \
             requests and events are documented under attrib sql.
@@ -47,8 +49,8 @@ struct Attrib: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            Ingest.self, Lines.self, Report.self, Mantle.self, Gaps.self, Html.self, Show.self, Sources.self,
-            Prices.self, Mappings.self, Sql.self, ClickHouse.self,
+            Ingest.self, Lines.self, Report.self, Mantle.self, Gaps.self, Html.self, Reconcile.self, Show.self,
+            Sources.self, Prices.self, Mappings.self, BillModelsCommand.self, Sql.self, ClickHouse.self,
         ]
     )
 }

@@ -19,6 +19,23 @@ public struct IngestOutcome: Sendable {
     public var elapsedSeconds: Double = 0
     /// Events read by one thread and processed by another (EventExchange).
     public var eventsHelped = 0
+    /// The bill files of the run (CUR CSV): what was read, and what the store's bill became.
+    public var bill = BillIngestOutcome()
+}
+
+/// The bill part of a run (Input/Bill, Store/BillStore).
+public struct BillIngestOutcome: Sendable {
+    public var files: [BillFileSummary] = []
+    public var problems: [BillProblem] = []
+    /// Data files of an export folder that its manifests do not name (earlier deliveries): not read.
+    public var replacedFiles: [String] = []
+    /// Manifest problems (a named file that is missing), one line each.
+    public var manifestProblems: [String] = []
+    /// Parquet files met (not read: exit 65).
+    public var parquetFiles: [String] = []
+    public var written: BillWriteSummary?
+    /// Usage types of usage lines that name no token type (kept; reconcile shows them as unexplained).
+    public var unknownUsageTypes: [String] = []
 }
 
 public struct IngestOptions: Sendable {
@@ -48,24 +65,33 @@ public enum IngestRun {
         ingestor: IngestWorker, warn: @escaping (String) -> Void
     ) throws -> IngestOutcome {
         let storeFiles: Set<String> = [store.path, store.path + "-wal", store.path + "-shm", store.path + "-journal"]
-        return try run(paths: paths, excluding: storeFiles, options: options, ingestor: ingestor, warn: warn)
+        return try run(
+            paths: paths, excluding: storeFiles, billStore: store, options: options, ingestor: ingestor, warn: warn)
     }
 
     /// Reads `paths` into the worker's sink (the store, or `attrib lines`' rows), leaving out `excluded` files.
+    /// Bill files are written to `billStore` (without one, as for `attrib lines`, they are read and reported
+    /// but not kept).
     public static func run(
-        paths: [String], excluding excluded: Set<String>, options: IngestOptions = IngestOptions(),
+        paths: [String], excluding excluded: Set<String>, billStore: Store? = nil,
+        options: IngestOptions = IngestOptions(),
         ingestor: IngestWorker, warn: @escaping (String) -> Void
     ) throws -> IngestOutcome {
         let started = nowMillis()
         var (files, errors) = expandPaths(paths, excluding: excluded)
         for error in errors { warn(error.description) }
+        let selection = BillExport.select(files)
+        for problem in selection.problems { warn(problem) }
+        files = selection.files
+        let bill = BillCollector()
+        bill.onProblem = { p in warn(p.line > 0 ? "\(p.file): line \(p.line): \(p.reason)" : "\(p.file): \(p.reason)") }
         // Largest first: the last file to finish is a small one, so the workers end together.
         files = files.enumerated().sorted { a, b in
             let (x, y) = (a.element.size ?? .max, b.element.size ?? .max)
             return x != y ? x > y : a.offset < b.offset
         }.map(\.element)
 
-        let run = Run(files: files, options: options, warn: warn, primary: ingestor)
+        let run = Run(files: files, options: options, warn: warn, primary: ingestor, bill: bill)
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         // One thread per file, and more when a large file can use helpers (EventExchange).
         let wanted = options.workers ?? min(max(cores, 1), 4)
@@ -102,6 +128,34 @@ public enum IngestRun {
         total.requestsTouched = ingestor.counts.requestsTouched
         outcome.counts = total
         outcome.interrupted = run.interrupted || workers.contains { $0.stopped }
+        outcome.bill.files = bill.files
+        outcome.bill.problems = bill.problems
+        outcome.bill.replacedFiles = selection.replaced
+        outcome.bill.manifestProblems = selection.problems
+        outcome.bill.parquetFiles = run.parquetFiles
+        // Whole periods are replaced, so an interrupted run leaves the stored bill as it was.
+        if !outcome.interrupted && !bill.files.isEmpty {
+            let lines = bill.lines
+            if let billStore {
+                outcome.bill.written = try billStore.replaceBillPeriods(lines)
+            } else {
+                warn("\(bill.files.count) bill file(s) read but not written: bill lines are kept only by attrib ingest")
+            }
+            // Kept, and counted as unexplained by reconcile; said once per usage type.
+            var unknown: [String: (file: String, line: Int, count: Int)] = [:]
+            for l in lines where l.kind == .usage && UsageType(l.usageType, productName: l.productName) == nil {
+                unknown[l.usageType, default: (l.file, l.line, 0)].count += 1
+            }
+            for (type, first) in unknown.sorted(by: { $0.key < $1.key }) {
+                warn(
+                    "\(first.file): line \(first.line): usage type '\(type)' names no token type attrib knows (\(first.count) line\(first.count == 1 ? "" : "s")); kept, and shown by reconcile as unexplained"
+                )
+            }
+            outcome.bill.unknownUsageTypes = unknown.keys.sorted()
+            for copy in bill.duplicates {
+                warn("\(copy): the same bill lines as another file of this run; counted once")
+            }
+        }
         outcome.elapsedSeconds = Double(nowMillis() - started) / 1000
         outcome.eventsHelped = run.exchange?.eventsHelped ?? 0
         return outcome
@@ -118,6 +172,8 @@ private final class Run: @unchecked Sendable {
     private(set) var openErrors: [InputError] = []
     private(set) var interrupted = false
     private(set) var failure: Error?
+    private(set) var parquetFiles: [String] = []
+    let bill: BillCollector
     // Progress across workers, in bytes of the files as stored (compressed when they are): the sizes of
     // finished files, plus what each worker has read of its current file (never more than its size).
     private var doneBytes: Int64 = 0
@@ -129,8 +185,12 @@ private final class Run: @unchecked Sendable {
     /// Set when the run has several threads: those with no file left help those still reading.
     var exchange: EventExchange?
 
-    init(files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: IngestWorker) {
+    init(
+        files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: IngestWorker,
+        bill: BillCollector
+    ) {
         self.files = files
+        self.bill = bill
         self.options = options
         self.warnBody = warn
         self.primaryProgress = primary.onProgress
@@ -233,7 +293,7 @@ private final class Run: @unchecked Sendable {
             do {
                 detected = try readInput(
                     opened.source, path: file.path, forced: options.forcedShape, sink: chunking ?? ingestor,
-                    warn: { [unowned self] in self.warn("\(print): \($0)") })
+                    warn: { [unowned self] in self.warn("\(print): \($0)") }, bill: bill)
             } catch {
                 // The events handed to other threads are in before the source ends, whatever stopped it;
                 // a chunk that was interrupted or failed decides how (the source is then incomplete).
@@ -242,6 +302,16 @@ private final class Run: @unchecked Sendable {
             }
             if let failed = chunking?.drain() { throw failed }
             switch detected {
+            case .bill, .costExplorer:
+                try ingestor.setAsideSource()
+                return true
+            case .parquet:
+                warn(
+                    "\(print): a Parquet file; attrib reads bills as CSV: convert it (duckdb -c \"COPY (SELECT * FROM '\(print)') TO 'bill.csv' (HEADER)\") or set the export's format to CSV (gzip)"
+                )
+                try ingestor.setAsideSource()
+                lock.locked { parquetFiles.append(print) }
+                return true
             case .empty:
                 warn("\(print): empty, skipped")
                 try ingestor.discardSource()

@@ -172,6 +172,12 @@ public final class IngestWorker: EventSink {
         counts.unrecognizedFiles += 1
     }
 
+    /// Forgets the current source because it is not a log (a bill, read into its own sink): not counted.
+    public func setAsideSource() throws {
+        try shared.sinkLock.locked { try shared.sink.discardSource(source.id) }
+        counts.files -= 1
+    }
+
     /// Records a problem with a whole file (e.g. a truncated compressed stream) as a reject; the caller
     /// says it on stderr in its own words, so it is not announced through `onReject`.
     public func rejectSource(position: Position, reason: String) throws {

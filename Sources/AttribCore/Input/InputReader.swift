@@ -9,6 +9,12 @@ import Darwin
 /// What the first bytes of an input look like.
 public enum Detected: Equatable, Sendable {
     case json, s3Export, insightsCSV
+    /// A Cost and Usage Report CSV (a bill, read by CURReader into a BillSink).
+    case bill
+    /// Cost Explorer's `get-cost-and-usage` JSON (a bill, read by CostExplorerReader).
+    case costExplorer
+    /// A Parquet file (e.g. a CUR 2.0 export in Parquet), which attrib does not read.
+    case parquet
     case empty
     case unrecognized
 }
@@ -19,6 +25,8 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
     if count >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF { i = 3 }
     while i < count, isJSONSpace(p[i]) { i += 1 }
     if i >= count { return .empty }
+    if count >= 4 && p[0] == 0x50 && p[1] == 0x41 && p[2] == 0x52 && p[3] == 0x31 { return .parquet }  // PAR1
+    if p[i] == 0x7B && looksLikeCostExplorer(p, i, count) { return .costExplorer }
     if p[i] == 0x7B || p[i] == 0x5B { return .json }
     // Examine the first lines: S3 export lines start with an ISO time; an Insights CSV starts with a
     // header naming @timestamp and @message; a JSON-lines file may start with plain-text noise, so it
@@ -40,6 +48,7 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
             }
             let header = String(decoding: UnsafeBufferPointer(start: p + lineStart, count: min(n, 4096)), as: UTF8.self)
             if header.contains("@timestamp") && header.contains("@message") { return .insightsCSV }
+            if isCURHeader(header) { return .bill }
         }
         let line = JSONBytes(base: p, end: lineEnd)
         let k = line.skipSpace(lineStart)
@@ -57,10 +66,11 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
 
 /// Reads one input into `sink`. Returns what was detected; `.empty` and `.unrecognized` read nothing.
 /// A decompression error is thrown after every good event before it has been delivered. `warn` receives
-/// what the reader read leniently (one line per file, without the path).
+/// what the reader read leniently (one line per file, without the path). A bill goes to `bill` (without one,
+/// it is read as nothing); a damaged bill is one problem there, not an error.
 public func readInput(
     _ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink,
-    warn: ((String) -> Void)? = nil
+    warn: ((String) -> Void)? = nil, bill: BillSink? = nil
 ) throws -> Detected {
     let cursor = StreamCursor(source: source)
     while cursor.end < 65536, try cursor.fill() {}
@@ -78,7 +88,25 @@ public func readInput(
     case .json: try JSONStreamReader(cursor: cursor, sink: sink).run()
     case .s3Export: try S3ExportReader(cursor: cursor, sink: sink, stream: s3StreamName(path)).run()
     case .insightsCSV: try InsightsCSVReader(cursor: cursor, sink: sink, warn: warn).run()
-    case .empty, .unrecognized: break
+    case .bill:
+        guard let bill else { break }
+        let reader = CURReader(cursor: cursor, file: path, sink: bill)
+        try reader.run()
+        if case .corrupt(_, let offset, let reason)? = cursor.pendingError {
+            bill.billProblem(
+                file: path, line: reader.line,
+                reason: "byte \(offset): \(reason); the lines before this one were kept, this one and the rest are lost"
+            )
+            return .bill
+        }
+    case .costExplorer:
+        guard let bill else { break }
+        try CostExplorerReader(cursor: cursor, file: path, sink: bill).run()
+        if case .corrupt(_, let offset, let reason)? = cursor.pendingError {
+            bill.billProblem(file: path, line: 0, reason: "byte \(offset): \(reason); the file was not read")
+            return .costExplorer
+        }
+    case .parquet, .empty, .unrecognized: break
     }
     if let error = cursor.pendingError { throw error }
     return detected

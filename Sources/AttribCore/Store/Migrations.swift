@@ -230,5 +230,33 @@ extension Migration {
                        (SELECT value FROM dict WHERE id = r.client_ip) AS client_ip
                 FROM request r;
                 """),
+        // 8: Bedrock's lines of AWS bills (CUR 2.0, legacy CUR), whole billing periods replaced by each delivery,
+        //    money in integer micro-dollars; `bill_setting` remembers e.g. the gateway's own IAM principal.
+        Migration(
+            id: "8-bill-lines",
+            sql: """
+                CREATE TABLE bill_line(
+                    id INTEGER PRIMARY KEY,
+                    period TEXT NOT NULL,
+                    start_ms INTEGER NOT NULL,
+                    end_ms INTEGER NOT NULL,
+                    account TEXT,
+                    product_code TEXT NOT NULL,
+                    product_name TEXT,
+                    kind TEXT NOT NULL,
+                    line_item_type TEXT NOT NULL,
+                    usage_type TEXT NOT NULL,
+                    operation TEXT,
+                    usage_amount REAL NOT NULL,
+                    pricing_unit TEXT,
+                    unblended_micros INTEGER NOT NULL,
+                    net_micros INTEGER,
+                    principal TEXT,
+                    file TEXT NOT NULL,
+                    line INTEGER NOT NULL
+                );
+                CREATE INDEX bill_line_period ON bill_line(period);
+                CREATE TABLE bill_setting(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """),
     ]
 }

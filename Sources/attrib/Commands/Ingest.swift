@@ -39,6 +39,19 @@ struct Ingest: ParsableCommand {
             removed (all of them), in every shape, so that the same event looks the same in every export \
             and counts once (Lambda's END and REPORT lines end in \\n; an S3 export cannot carry it).
 
+            BILLS: a Cost and Usage Report CSV (CUR 2.0 / Data Exports, or legacy CUR; .csv, .csv.gz, \
+            .csv.zst) is recognised by its header, and Cost Explorer's answer (aws ce get-cost-and-usage \
+            --granularity DAILY --group-by Type=DIMENSION,Key=SERVICE --group-by \
+            Type=DIMENSION,Key=USAGE_TYPE; without SERVICE only usage types that name tokens are kept) by its \
+            first keys. Only Bedrock's lines are kept (AmazonBedrock, \
+            AmazonBedrockService, Marketplace models "(Amazon Bedrock Edition)"), with credits, \
+            discounts, tax and refunds as their own kinds. Each billing period read replaces what the \
+            store held for it, so ingest all the files of a period together (an export folder, whose \
+            manifests name the current files of each period: earlier deliveries beside them are not \
+            read). A Parquet export is not read (exit 65): convert it to CSV, e.g. with duckdb. A bill \
+            line with a cost that is not a number, and a truncated file's cut line, are skipped with one \
+            line on stderr; --strict makes them exit 65.
+
             Ctrl-C stops at the next batch boundary; run the same command again to finish. A second \
             ingest into the same store waits for the first to end.
 
@@ -140,12 +153,23 @@ struct Ingest: ParsableCommand {
             if !outcome.openErrors.isEmpty { throw ExitCode(Exit.noInput) }
             // A recognised file read without a reject is a success even with no events (a Firehose health
             // check, an empty page): nothing readable means no such file, no event, nothing skipped as known.
-            if outcome.counts.events == 0 && outcome.counts.skippedFiles == 0 && outcome.counts.cleanFiles == 0 {
+            if !outcome.bill.parquetFiles.isEmpty {
+                Terminal.error("\(outcome.bill.parquetFiles.count) Parquet file(s) not read; convert them to CSV")
+                throw ExitCode(Exit.data)
+            }
+            if outcome.counts.events == 0 && outcome.counts.skippedFiles == 0 && outcome.counts.cleanFiles == 0
+                && outcome.bill.files.isEmpty
+            {
                 Terminal.error("nothing readable in the inputs")
                 throw ExitCode(Exit.data)
             }
             if strict && outcome.counts.rejects > 0 {
                 Terminal.error("--strict: \(outcome.counts.rejects) rejected line(s)")
+                throw ExitCode(Exit.data)
+            }
+            let billProblems = outcome.bill.problems.count + outcome.bill.manifestProblems.count
+            if strict && billProblems > 0 {
+                Terminal.error("--strict: \(billProblems) bill problem(s)")
                 throw ExitCode(Exit.data)
             }
         }
@@ -175,6 +199,24 @@ struct Ingest: ParsableCommand {
             lines.append("  rejects: 0")
         }
         lines.append("  requests touched: \(withSeparators(c.requestsTouched))")
+        let b = o.bill
+        if !b.files.isEmpty {
+            let kept = b.files.reduce(0) { $0 + $1.lines }
+            let other = b.files.reduce(0) { $0 + $1.otherLines }
+            var text =
+                "  bill: \(b.files.count) file\(b.files.count == 1 ? "" : "s"), \(withSeparators(kept)) Bedrock line\(kept == 1 ? "" : "s") (\(withSeparators(other)) other lines skipped)"
+            if !b.problems.isEmpty { text += ", \(b.problems.count) problem\(b.problems.count == 1 ? "" : "s")" }
+            lines.append(text)
+            if let w = b.written, !w.periods.isEmpty {
+                lines.append(
+                    "  bill periods replaced: \(w.periods.joined(separator: ", ")) (\(withSeparators(w.replacedLines)) lines before, \(withSeparators(w.lines)) now)"
+                )
+            }
+        }
+        if !b.replacedFiles.isEmpty {
+            lines.append(
+                "  bill files not named by their manifest (earlier deliveries, not read): \(b.replacedFiles.count)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }
