@@ -297,7 +297,7 @@ public final class LinesSink: BatchSink {
         guard !batch.lines.isEmpty else { return }
         // Each block once: its bytes and where each message starts (no array per message).
         let blocks = batch.blocks.map { BlockCodec.decompress($0.data) ?? [] }
-        let offsets = blocks.map(Self.messageOffsets)
+        let offsets = blocks.map(BlockCodec.messageOffsets)
         for row in batch.lines {
             let b = Int(row.block)
             let slot = Int(row.slot)
@@ -316,27 +316,6 @@ public final class LinesSink: BatchSink {
             if encoder.pendingBytes >= 1 << 20 { try output(encoder.take()) }
         }
         if encoder.pendingBytes > 0 { try output(encoder.take()) }
-    }
-
-    /// Where each message of a decompressed block lies (each is prefixed by its LEB128 length).
-    static func messageOffsets(_ block: [UInt8]) -> [Range<Int>] {
-        var result: [Range<Int>] = []
-        var i = 0
-        while i < block.count {
-            var length = 0
-            var shift = 0
-            while i < block.count {
-                let b = block[i]
-                i += 1
-                length |= Int(b & 0x7F) << shift
-                shift += 7
-                if b & 0x80 == 0 { break }
-            }
-            guard i + length <= block.count else { break }
-            result.append(i..<(i + length))
-            i += length
-        }
-        return result
     }
 
     private func withString(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>?) -> Void) {

@@ -74,7 +74,8 @@ func parseISOTimestamp(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int) -> 
         if c == 0x5A || c == 0x7A {
             j += 1
         } else if c == 0x2B || c == 0x2D {
-            guard let oh = digits(p, j + 1, 2), j + 3 <= stop else { return nil }
+            // Bounds first: never read past `stop`.
+            guard j + 3 <= stop, let oh = digits(p, j + 1, 2) else { return nil }
             var k = j + 3
             if k < stop && p[k] == 0x3A { k += 1 }
             guard k + 2 <= stop, let om = digits(p, k, 2), oh < 24, om < 60 else { return nil }

@@ -37,9 +37,14 @@ enum BlockCodec {
         return ZSTD_isError(n) != 0 ? nil : out
     }
 
-    /// Splits a decompressed block into its messages (each prefixed by a LEB128 length).
+    /// Splits a decompressed block into its messages.
     static func messages(_ block: [UInt8]) -> [[UInt8]] {
-        var result: [[UInt8]] = []
+        messageOffsets(block).map { Array(block[$0]) }
+    }
+
+    /// Where each message of a decompressed block lies (each is prefixed by its LEB128 length).
+    static func messageOffsets(_ block: [UInt8]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
         var i = 0
         while i < block.count {
             var length = 0
@@ -52,7 +57,7 @@ enum BlockCodec {
                 if b & 0x80 == 0 { break }
             }
             guard i + length <= block.count else { break }
-            result.append(Array(block[i..<(i + length)]))
+            result.append(i..<(i + length))
             i += length
         }
         return result
