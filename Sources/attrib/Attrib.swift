@@ -15,7 +15,9 @@ struct Attrib: ParsableCommand {
             attrib ingests CloudWatch Logs exports of an LLM router's JSON logs (filter-log-events, \
             get-log-events, S3 export, Firehose, Logs Insights results, raw JSON lines; gzip or zstd) \
             into a local SQLite store, joins the lines of each request by request_id, and reports \
-            tokens and cost by user and model.
+            tokens and cost by user and model. Other gateways' logs (llm-proxy, mizan, budgateway, aura) \
+            and Bedrock's invocation logs are read through mappings (attrib mappings), each file's system \
+            recognised from its content.
 
             EXAMPLES:
               attrib ingest exports/                       # any mix of shapes, .gz/.zst, directories, - for stdin
