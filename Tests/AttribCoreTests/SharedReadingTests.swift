@@ -236,3 +236,42 @@ struct SharedReadingTests {
         #expect(same)
     }
 }
+
+@Suite("Events handed to another thread keep their file's mapping")
+struct SharedReadingMappingTests {
+    /// A large aura audit file (read by one thread, handed out event by event) beside small router files
+    /// (whose thread then helps): every aura request must be read with aura's mapping.
+    @Test("A gateway's events processed by a thread that last read the router's: the one-thread store")
+    func helperUsesTheFilesMapping() throws {
+        let template = GatewayLines.aura[0]
+        let aura = (0..<1500).map { i in
+            template.replacingOccurrences(of: #""request_id": "a-1""#, with: #""request_id": "a-\#(i)""#)
+                .replacingOccurrences(
+                    of: "10:00:00.123Z",
+                    with: "10:\(String(format: "%02d", i / 60 % 60)):\(String(format: "%02d", i % 60)).123Z")
+        }
+        var files: [String: [String]] = ["aura/audit.jsonl": aura]
+        for k in 0..<6 {
+            files["router/\(k).jsonl"] = GatewayLines.router.map {
+                $0.replacingOccurrences(of: #""r-1""#, with: #""r-\#(k)""#)
+            }
+        }
+        let dir = try folder(files)
+        func stored(_ db: String) throws -> [String] {
+            try sqlRows(
+                db,
+                "SELECT request_id, source, user_id, auth_source, status, latency_ms, user_email, model_id FROM requests ORDER BY request_id"
+            )
+        }
+        let one = temporaryDirectory().appendingPathComponent("one.db").path
+        _ = try SharedReadingTests.ingest(dir, db: one, threads: 1, chunkEvents: 256)
+        let expected = try stored(one)
+        #expect(expected.count == 1506)
+        #expect(expected.filter { $0.contains(",aura,u-1,api_key,200,12,") }.count == 1500)
+        for round in 0..<3 {
+            let two = temporaryDirectory().appendingPathComponent("two-\(round).db").path
+            let outcome = try SharedReadingTests.ingest(dir, db: two, threads: 2, chunkEvents: 1)
+            #expect(try stored(two) == expected, "round \(round): \(outcome.eventsHelped) events helped")
+        }
+    }
+}

@@ -31,6 +31,8 @@ final class EventChunk {
     var source = SourceUpdate(id: 0, path: "")
     var announced = RejectAnnouncements()
     var owner = 0
+    /// The parser (mapping) its file is read with, chosen by the reading thread.
+    var parser = 0
     var error: Error?
 
     init() {
@@ -87,13 +89,15 @@ extension IngestWorker {
             announced = savedAnnounced
         }
         do {
-            try chunk.bytes.withUnsafeBytes { raw in
-                for e in chunk.events {
-                    try event(
-                        EnvelopeEvent(
-                            timestampMs: e.timestampMs,
-                            message: UnsafeRawBufferPointer(rebasing: raw[e.start..<(e.start + e.count)]),
-                            logGroup: e.logGroup, logStream: e.logStream, position: e.position))
+            try withParser(chunk.parser) {
+                try chunk.bytes.withUnsafeBytes { raw in
+                    for e in chunk.events {
+                        try event(
+                            EnvelopeEvent(
+                                timestampMs: e.timestampMs,
+                                message: UnsafeRawBufferPointer(rebasing: raw[e.start..<(e.start + e.count)]),
+                                logGroup: e.logGroup, logStream: e.logStream, position: e.position))
+                    }
                 }
             }
         } catch {
@@ -257,8 +261,15 @@ final class ChunkingSink: EventSink {
                 return try worker.event(e)
             }
             building = exchange.newChunk(owner: owner, source: worker.source, announced: worker.announced)
+            building!.parser = worker.parserIndex
         }
         let chunk = building!
+        // The file's mapping is chosen by its first JSON message, here, before any of it leaves this thread
+        // (the plain-text events before it read alike with every mapping).
+        if worker.isRecognizing {
+            worker.recognizeBeforeHandingOut(e)
+            chunk.parser = worker.parserIndex
+        }
         chunk.append(e)
         if chunk.isFull(events: exchange.chunkEvents) {
             building = nil

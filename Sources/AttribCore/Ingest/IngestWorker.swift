@@ -314,6 +314,36 @@ public final class IngestWorker: EventSink {
         use(parser: index.map { $0 + 1 } ?? 0)
     }
 
+    /// Before an event of the file at hand goes to another thread: the file's mapping is chosen here, from
+    /// its first JSON message, so every thread parses the file's events with it.
+    /// Events before the first JSON message are plain text, which every mapping reads alike.
+    var isRecognizing: Bool { recognizing }
+
+    func recognizeBeforeHandingOut(_ e: EnvelopeEvent) {
+        guard recognizing else { return }
+        var n = e.message.count
+        while n > 0, let c = e.message.baseAddress?.load(fromByteOffset: n - 1, as: UInt8.self), c == 0x0A || c == 0x0D
+        {
+            n -= 1
+        }
+        recognize(UnsafeRawBufferPointer(start: e.message.baseAddress, count: n))
+    }
+
+    /// The parser the file at hand is read with (an index into `parsers`), for the events handed out.
+    var parserIndex: Int { parsers.firstIndex { $0 === parser } ?? 0 }
+
+    /// While the events of another thread's file are processed: that file's parser, then this one's again.
+    func withParser<T>(_ i: Int, _ body: () throws -> T) rethrows -> T {
+        let (saved, savedRecognizing) = (parserIndex, recognizing)
+        use(parser: i)
+        recognizing = false
+        defer {
+            use(parser: saved)
+            recognizing = savedRecognizing
+        }
+        return try body()
+    }
+
     /// Reads with parser `i` from here on.
     func use(parser i: Int) {
         guard parser !== parsers[i] else { return }
