@@ -88,11 +88,15 @@ enum Schema {
         """
 
     /// Rebuilds the rollup from the request table (its flags are `RollupFlag`'s).
+    /// A request's flags as both rollups keep them (`RequestDelta.rollupFlags` in SQL).
+    static let rollupFlagsSQL =
+        "(flags & \(RollupFlag.requestFlags)) | CASE WHEN flags & \(RequestFlag.anyConflict) THEN \(RollupFlag.conflict) ELSE 0 END"
+
     static let rebuildRollup = """
         DELETE FROM rollup;
         INSERT INTO rollup
         SELECT start_ms / 86400000, model, user_email, user_sub, auth_source, user_id, api_key_id, project,
-               (flags & \(RollupFlag.requestFlags)) | CASE WHEN flags & \(RequestFlag.anyConflict) THEN \(RollupFlag.conflict) ELSE 0 END, status,
+               \(rollupFlagsSQL), status,
                logged_cost IS NOT NULL, count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
                sum(cache_write_tokens), sum(logged_cost)
         FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11;

@@ -4,7 +4,12 @@
 // every request: a few thousand rows where the request table has hundreds of thousands.
 
 /// One row of `traffic_rollup`: the grouping columns of `Schema.rebuildTrafficRollup`, in its order.
-struct TrafficKey: Hashable, Comparable {
+struct TrafficKey: RollupTableKey {
+    static let table = "traffic_rollup"
+    static let columnNames = [
+        "day", "model", "method", "path", "user_agent", "log_group", "log_stream", "flags", "status", "has_logged",
+    ]
+
     var day: Int64?
     var model: Int64?
     var method: Int64?, path: Int64?, userAgent: Int64?, logGroup: Int64?, logStream: Int64?
@@ -13,20 +18,21 @@ struct TrafficKey: Hashable, Comparable {
     var hasLogged: Int64
 
     /// The request columns this rollup holds, as the dimension table names them.
-    static let columns: Set<String> = ["model", "method", "path", "user_agent", "log_group", "log_stream", "status"]
+    static let requestColumns: Set<String> = [
+        "model", "method", "path", "user_agent", "log_group", "log_stream", "status",
+    ]
 
     init(_ d: RequestDelta) {
-        func id(_ v: Int32) -> Int64? { v == 0 ? nil : Int64(v) }
-        day = d.startMs == .max ? nil : d.startMs / 86_400_000
-        model = id(d.model)
-        method = id(d.method)
-        path = id(d.path)
-        userAgent = id(d.userAgent)
-        logGroup = id(d.logGroup)
-        logStream = id(d.logStream)
-        flags = (d.flags & RollupFlag.requestFlags) | (d.flags & RequestFlag.anyConflict != 0 ? RollupFlag.conflict : 0)
-        status = d.status == .min ? nil : Int64(d.status)
-        hasLogged = d.loggedCost.isNaN ? 0 : 1
+        day = d.rollupDay
+        model = rollupId(d.model)
+        method = rollupId(d.method)
+        path = rollupId(d.path)
+        userAgent = rollupId(d.userAgent)
+        logGroup = rollupId(d.logGroup)
+        logStream = rollupId(d.logStream)
+        flags = d.rollupFlags
+        status = d.rollupStatus
+        hasLogged = d.rollupHasLogged
     }
 
     init(row s: Statement) {
@@ -59,49 +65,6 @@ struct TrafficKey: Hashable, Comparable {
     }
 
     var columns: [Int64?] { [day, model, method, path, userAgent, logGroup, logStream, flags, status, hasLogged] }
-
-    /// SQLite's order for integers and NULLs (NULL first), as RollupKey.
-    static func < (a: TrafficKey, b: TrafficKey) -> Bool {
-        for (x, y) in zip(a.columns, b.columns) where x != y {
-            guard let x else { return true }
-            guard let y else { return false }
-            return x < y
-        }
-        return false
-    }
-
-    /// Applies `changes` to the table (inside the caller's transaction): it is read whole, changed and
-    /// written back in key order, as the day rollup.
-    static func apply(_ changes: [TrafficKey: RollupSums], _ db: Connection) throws {
-        guard !changes.isEmpty else { return }
-        var rows: [TrafficKey: RollupSums] = [:]
-        let s = try db.prepare(
-            """
-            SELECT day, model, method, path, user_agent, log_group, log_stream, flags, status, has_logged,
-                   requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, logged_cost
-            FROM traffic_rollup
-            """)
-        while try s.step() {
-            rows[TrafficKey(row: s)] = RollupSums(
-                requests: s.int(10), input: s.int(11), output: s.int(12), cacheRead: s.int(13),
-                cacheWrite: s.int(14), logged: s.optionalDouble(15) ?? 0)
-        }
-        for (key, change) in changes { rows[key, default: RollupSums()].add(change) }
-        try db.execute("DELETE FROM traffic_rollup")
-        let insert = try db.prepare("INSERT INTO traffic_rollup VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-        for key in rows.keys.sorted() {
-            let v = rows[key]!
-            if v.requests == 0 { continue }
-            for (i, c) in key.columns.enumerated() { insert.bind(Int32(i + 1), c) }
-            insert.bind(11, v.requests)
-            insert.bind(12, v.input)
-            insert.bind(13, v.output)
-            insert.bind(14, v.cacheRead)
-            insert.bind(15, v.cacheWrite)
-            insert.bind(16, key.hasLogged == 1 ? v.logged : nil)
-            try insert.run()
-        }
-    }
 }
 
 extension Schema {
@@ -110,7 +73,7 @@ extension Schema {
         DELETE FROM traffic_rollup;
         INSERT INTO traffic_rollup
         SELECT start_ms / 86400000, model, method, path, user_agent, log_group, log_stream,
-               (flags & \(RollupFlag.requestFlags)) | CASE WHEN flags & \(RequestFlag.anyConflict) THEN \(RollupFlag.conflict) ELSE 0 END, status,
+               \(rollupFlagsSQL), status,
                logged_cost IS NOT NULL, count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
                sum(cache_write_tokens), sum(logged_cost)
         FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
