@@ -40,53 +40,21 @@ struct ClickHouseDialect: SQLDialect {
     /// `[...]`/`[!...]` a class, a backslash escapes; a `[` that never closes is a literal `[`, and a
     /// trailing lone backslash matches nothing, as in fnmatch.
     func globPattern(_ fnmatch: String) -> String {
-        let c = Array(fnmatch)
-        var out = "(?s)^"
+        guard let pieces = GlobPiece.parse(fnmatch) else { return "(?s)[^\\x00-\\x{10FFFF}]" }  // matches nothing
         func literal(_ ch: Character) -> String {
             "\\.+*?()|[]{}^$".contains(ch) ? "\\" + String(ch) : String(ch)
         }
-        var i = 0
-        while i < c.count {
-            switch c[i] {
-            case "\\" where i + 1 < c.count:
-                out += literal(c[i + 1])
-                i += 2
-            case "\\":
-                return "(?s)[^\\x00-\\x{10FFFF}]"  // matches nothing
-            case "*":
-                out += ".*"
-                i += 1
-            case "?":
-                out += "."
-                i += 1
-            case "[":
-                var j = i + 1
-                if j < c.count && (c[j] == "!" || c[j] == "^") { j += 1 }
-                if j < c.count && c[j] == "]" { j += 1 }
-                while j < c.count && c[j] != "]" { j += 1 }
-                guard j < c.count else {
-                    out += "\\["
-                    i += 1
-                    continue
-                }
-                var body = Array(c[(i + 1)..<j])
-                var negate = false
-                if let f = body.first, f == "!" || f == "^" {
-                    negate = true
-                    body.removeFirst()
-                }
-                var cls = ""
-                for ch in body {
-                    cls += ch == "\\" || ch == "]" || ch == "[" || ch == "^" ? "\\" + String(ch) : String(ch)
-                }
-                out += "[" + (negate ? "^" : "") + cls + "]"
-                i = j + 1
-            default:
-                out += literal(c[i])
-                i += 1
+        let body = pieces.map { piece in
+            switch piece {
+            case .anyRun: return ".*"
+            case .anyOne: return "."
+            case .literal(let c): return literal(c)
+            case .set(let negated, let members):
+                let escaped = members.map { "\\[]^".contains($0) ? "\\" + String($0) : String($0) }.joined()
+                return "[" + (negated ? "^" : "") + escaped + "]"
             }
-        }
-        return out + "$"
+        }.joined()
+        return "(?s)^" + body + "$"
     }
 
     func values(_ rows: [[SQLValue]]) -> String {

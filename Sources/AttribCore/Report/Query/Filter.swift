@@ -58,3 +58,56 @@ public struct Filter: Sendable, Equatable {
         }
     }
 }
+
+/// One piece of an fnmatch pattern (flags 0), as `--where DIM~GLOB` reads it; each SQL dialect renders the
+/// pieces in its own pattern language.
+enum GlobPiece: Equatable {
+    /// `*`
+    case anyRun
+    /// `?`
+    case anyOne
+    /// A character matched as itself (escaped with a backslash, or a `[` that never closes).
+    case literal(Character)
+    /// `[...]`, negated by a leading `!` or `^`; the body as written (`]` first is a member).
+    case set(negated: Bool, body: [Character])
+
+    /// The pieces of `pattern`; nil when it ends in a lone backslash (fnmatch matches nothing with it).
+    static func parse(_ pattern: String) -> [GlobPiece]? {
+        let c = Array(pattern)
+        var pieces: [GlobPiece] = []
+        var i = 0
+        while i < c.count {
+            switch c[i] {
+            case "\\":
+                guard i + 1 < c.count else { return nil }
+                pieces.append(.literal(c[i + 1]))
+                i += 2
+            case "*":
+                pieces.append(.anyRun)
+                i += 1
+            case "?":
+                pieces.append(.anyOne)
+                i += 1
+            case "[":
+                var j = i + 1
+                if j < c.count && (c[j] == "!" || c[j] == "^") { j += 1 }
+                if j < c.count && c[j] == "]" { j += 1 }
+                while j < c.count && c[j] != "]" { j += 1 }
+                guard j < c.count else {
+                    pieces.append(.literal("["))
+                    i += 1
+                    continue
+                }
+                var body = Array(c[(i + 1)..<j])
+                let negated = body.first == "!" || body.first == "^"
+                if negated { body.removeFirst() }
+                pieces.append(.set(negated: negated, body: body))
+                i = j + 1
+            default:
+                pieces.append(.literal(c[i]))
+                i += 1
+            }
+        }
+        return pieces
+    }
+}

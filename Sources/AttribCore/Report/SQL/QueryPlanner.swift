@@ -107,7 +107,7 @@ extension ReportDimension {
     /// The traffic rollup holds what this dimension needs (time buckets: days and coarser, in UTC).
     var inTrafficRollup: Bool {
         switch value {
-        case .dictionary(let column), .integer(let column): return TrafficKey.columns.contains(column)
+        case .dictionary(let column), .integer(let column): return TrafficKey.requestColumns.contains(column)
         case .route, .priceKey: return true
         case .bucket(let bucket): return bucket != .hour
         case .firstOf, .attributed: return false

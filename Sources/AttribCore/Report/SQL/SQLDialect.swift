@@ -90,39 +90,17 @@ struct SQLiteDialect: SQLDialect {
     /// a one-character class, `[!` becomes `[^`, a `[` that never closes is a literal `[`, and a
     /// trailing lone backslash matches nothing, as in fnmatch.
     func globPattern(_ fnmatch: String) -> String {
-        let c = Array(fnmatch)
-        var out = ""
-        var i = 0
-        while i < c.count {
-            switch c[i] {
-            case "\\" where i + 1 < c.count:
-                out += "*?[".contains(c[i + 1]) ? "[\(c[i + 1])]" : String(c[i + 1])
-                i += 2
-            case "[":
-                var j = i + 1
-                if j < c.count && (c[j] == "!" || c[j] == "^") { j += 1 }
-                if j < c.count && c[j] == "]" { j += 1 }
-                while j < c.count && c[j] != "]" { j += 1 }
-                guard j < c.count else {
-                    out += "[[]"
-                    i += 1
-                    continue
-                }
-                var body = String(c[(i + 1)..<j])
-                if body.hasPrefix("!") { body = "^" + body.dropFirst() }
-                out += "[\(body)]"
-                i = j + 1
-            case "\\":
-                // A pattern ending in a lone backslash is invalid and fnmatch matches nothing with it;
-                // neither does GLOB with an unclosed `[`.
-                out += "["
-                i += 1
-            default:
-                out.append(c[i])
-                i += 1
+        // A lone trailing backslash matches nothing; neither does GLOB with an unclosed `[`.
+        guard let pieces = GlobPiece.parse(fnmatch) else { return "[" }
+        return pieces.map { piece in
+            switch piece {
+            case .anyRun: return "*"
+            case .anyOne: return "?"
+            // GLOB has no escape character: a wildcard taken literally becomes a one-character class.
+            case .literal(let c): return "*?[".contains(c) ? "[\(c)]" : String(c)
+            case .set(let negated, let body): return "[" + (negated ? "^" : "") + String(body) + "]"
             }
-        }
-        return out
+        }.joined()
     }
 
     func values(_ rows: [[SQLValue]]) -> String {
