@@ -215,13 +215,7 @@ public final class IngestWorker: EventSink {
     static let rejectsShownPerFile = 10
 
     public func event(_ e: EnvelopeEvent) throws {
-        // The message text without the line end a container or export may leave on it.
-        var n = e.message.count
-        while n > 0, let c = e.message.baseAddress?.load(fromByteOffset: n - 1, as: UInt8.self), c == 0x0A || c == 0x0D
-        {
-            n -= 1
-        }
-        let message = UnsafeRawBufferPointer(start: e.message.baseAddress, count: n)
+        let message = e.messageWithoutLineEnd
         if recognizing { recognize(message) }
         if !keysLoaded {
             try shared.loadKeys()
@@ -321,12 +315,7 @@ public final class IngestWorker: EventSink {
 
     func recognizeBeforeHandingOut(_ e: EnvelopeEvent) {
         guard recognizing else { return }
-        var n = e.message.count
-        while n > 0, let c = e.message.baseAddress?.load(fromByteOffset: n - 1, as: UInt8.self), c == 0x0A || c == 0x0D
-        {
-            n -= 1
-        }
-        recognize(UnsafeRawBufferPointer(start: e.message.baseAddress, count: n))
+        recognize(e.messageWithoutLineEnd)
     }
 
     /// The parser the file at hand is read with (an index into `parsers`), for the events handed out.

@@ -37,6 +37,16 @@ public struct EnvelopeEvent {
     public var logGroup: String?
     public var logStream: String?
     public var position: Position
+
+    /// The message text without the line ends a container or export may leave on it (README: messages are
+    /// stored without them, so the same event is the same text in every shape).
+    @inline(__always) var messageWithoutLineEnd: UnsafeRawBufferPointer {
+        var n = message.count
+        while n > 0, let c = message.baseAddress?.load(fromByteOffset: n - 1, as: UInt8.self), c == 0x0A || c == 0x0D {
+            n -= 1
+        }
+        return UnsafeRawBufferPointer(start: message.baseAddress, count: n)
+    }
 }
 
 /// Something that could not be read; `raw` (valid only during the call) is kept for inspection.
