@@ -59,21 +59,22 @@ enum QueryPlanner {
     /// The rollup holds UTC days and the identity, model, route and status of requests: it answers a query
     /// that groups and filters on nothing else, in UTC, with day-aligned bounds, when it is fresh.
     static func usesRollup(_ query: ReportQuery, facts: StoreFacts) -> Bool {
-        if query.measures.contains(.latencies) { return false }  // the rollup holds no latencies
-        let dimensions = query.dimensions + query.filters.map(\.dimension)
-        for d in dimensions {
-            guard d.inRollup else { return false }
-            // The rollup's days are UTC days, and it has no hours.
-            if d.bucket != nil && !query.window.isUTC { return false }
-        }
-        return query.window.isDayAligned && facts.rollupIsFresh
+        answers(query, facts: facts) { $0.inRollup }
     }
 
-    /// The traffic rollup answers, on the same terms, a query that groups and filters only on what it holds.
+    /// The traffic rollup holds UTC days, the model, route and status, and method, path, agent, log group and
+    /// stream: the same conditions, over those.
     static func usesTrafficRollup(_ query: ReportQuery, facts: StoreFacts) -> Bool {
-        if query.measures.contains(.latencies) { return false }  // no rollup holds latencies
+        answers(query, facts: facts) { $0.inTrafficRollup }
+    }
+
+    /// Whether a rollup holding the dimensions `holds` accepts can answer `query`: every dimension and filter
+    /// held, time buckets only in UTC (rollup days are UTC days), bounds on UTC midnights, no latencies (no
+    /// rollup holds them), and the rollups fresh.
+    private static func answers(_ query: ReportQuery, facts: StoreFacts, _ holds: (ReportDimension) -> Bool) -> Bool {
+        if query.measures.contains(.latencies) { return false }
         for d in query.dimensions + query.filters.map(\.dimension) {
-            guard d.inTrafficRollup else { return false }
+            guard holds(d) else { return false }
             if d.bucket != nil && !query.window.isUTC { return false }
         }
         return query.window.isDayAligned && facts.rollupIsFresh
