@@ -16,8 +16,11 @@ protocol RollupTableKey: Hashable, Comparable {
 extension RollupTableKey {
     /// SQLite's order for integers and NULLs (NULL first), so the table's rows come out the same
     /// whichever way it was built.
-    static func < (a: Self, b: Self) -> Bool {
-        for (x, y) in zip(a.columns, b.columns) where x != y {
+    static func < (a: Self, b: Self) -> Bool { precedes(a.columns, b.columns) }
+
+    /// SQLite's order of two keys' columns.
+    static func precedes(_ a: [Int64?], _ b: [Int64?]) -> Bool {
+        for (x, y) in zip(a, b) where x != y {
             guard let x else { return true }
             guard let y else { return false }
             return x < y
@@ -42,10 +45,10 @@ extension RollupTableKey {
         try db.execute("DELETE FROM \(table)")
         let placeholders = Array(repeating: "?", count: columnNames.count + 6).joined(separator: ",")
         let insert = try db.prepare("INSERT INTO \(table) VALUES (\(placeholders))")
-        for key in rows.keys.sorted() {
-            let v = rows[key]!
+        // Each key's columns are made once (as `<` would make them twice a comparison).
+        let ordered = rows.map { (columns: $0.key.columns, sums: $0.value) }.sorted { precedes($0.columns, $1.columns) }
+        for (columns, v) in ordered {
             if v.requests == 0 { continue }
-            let columns = key.columns
             for (i, c) in columns.enumerated() { insert.bind(Int32(i + 1), c) }
             insert.bind(n + 1, v.requests)
             insert.bind(n + 2, v.input)

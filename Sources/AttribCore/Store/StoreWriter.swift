@@ -256,7 +256,23 @@ final class StoreWriter: BatchSink {
             }
             // Key order: the table's B-tree is filled left to right.
             let keys = requests.entryKeys
-            for i in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
+            let order = keys.indices.sorted(by: { keys[$0] < keys[$1] })
+            // With no request stored yet (a new store), every request with lines is a new row and its
+            // rollup change needs nothing from the store: the sums are made on a second thread, in the
+            // same order, while this one inserts (this is the serial end of a run).
+            let newStoreSums: SideThread<(RollupChanges, KeySet)>? =
+                storeHasRequests
+                ? nil
+                : SideThread { [rollup, touchedKeys, entries = requests.entries] in
+                    var sums = rollup
+                    var touched = touchedKeys
+                    for i in order where entries[i].lines > 0 {
+                        sums.replace(nil, with: entries[i])
+                        _ = touched.insert(keys[i])
+                    }
+                    return (sums, touched)
+                }
+            for i in order {
                 let key = keys[i]
                 let delta = requests.entries[i]
                 var merged = delta
@@ -284,8 +300,10 @@ final class StoreWriter: BatchSink {
                     if !final { requests.withRequestId(i) { carried.append(key, delta, requestId: $0) } }
                     continue
                 }
-                if !exists { rollup.replace(nil, with: merged) }
-                _ = touchedKeys.insert(key)
+                if newStoreSums == nil {
+                    if !exists { rollup.replace(nil, with: merged) }
+                    _ = touchedKeys.insert(key)
+                }
                 wroteNow = true
                 if !exists {
                     try newRows.add(i)  // a new request: its row is the run's delta as it is
@@ -303,6 +321,7 @@ final class StoreWriter: BatchSink {
                 try update.run()
             }
             try newRows.finish()
+            if let newStoreSums { (rollup, touchedKeys) = newStoreSums.join() }
             storeHasRequests = true
             if wroteNow {
                 // Reports read the rollup only while it matches the requests (see `finish`).
