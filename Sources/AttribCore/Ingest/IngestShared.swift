@@ -38,25 +38,33 @@ final class IngestShared: @unchecked Sendable {
     /// Writes a worker's batch, with the dictionary's new strings, and merges its request contributions
     /// into the run's, as one unit: the sink's mark of merged lines never passes lines whose
     /// contributions are not in the requests it holds or in memory.
+    ///
+    /// When the batch could take the run's requests past their capacity, they are written first, before
+    /// the batch's lines: the mark then stops at the lines before the batch, whose contributions are all
+    /// written, and the batch's contributions stay in memory with its lines after the mark. (Writing when
+    /// the table filled in the middle of a batch put the mark after lines whose contributions were still in
+    /// memory: a kill right then lost their tokens.) The table holds at most its capacity plus one batch.
     func commit(_ batch: inout IngestBatch) throws {
         try sinkLock.locked {
             try sink.atomically {
+                if requests.count > 0 && requests.count + batch.requests.count > requests.capacity {
+                    try writeRequests(final: false)
+                }
                 batch.strings = dictionary.takePending()
                 try sink.write(batch)
-                try mergeRequests(batch.requests)
+                mergeRequests(batch.requests)
             }
         }
     }
 
     /// Merges a worker's batch of request contributions (caller holds `sinkLock`, inside the sink's unit).
-    private func mergeRequests(_ batch: RequestBatch) throws {
+    private func mergeRequests(_ batch: RequestBatch) {
         // One look at the dictionary for the whole batch, not a lock per comparison.
         let less = dictionary.comparator()
         // swift-format-ignore: ReplaceForEachWithForLoop
         // (RequestBatch.forEach hands out each request id's bytes in place; it is not a Sequence.)
-        try batch.forEach { key, delta, requestId in
+        batch.forEach { key, delta, requestId in
             requests.merge(key, delta, requestId: requestId, less: less)
-            if requests.isFull { try writeRequests(final: false) }
         }
     }
 

@@ -123,19 +123,22 @@ struct RequestTable {
     private var idLength: [Int32] = []
     let capacity: Int
 
+    /// `capacity`: the requests held before they are written mid-run. The run writes them before a batch
+    /// that could pass it (`IngestShared.commit`), so the table holds up to one batch more: an eighth more
+    /// is reserved (a batch is at most 25,000 contributions; 500,000 is the run's default capacity).
     init(capacity: Int) {
         self.capacity = capacity
-        index = KeyTable(minimumCapacity: capacity, filler: 0)
+        let reserved = capacity + capacity / 8
+        index = KeyTable(minimumCapacity: reserved, filler: 0)
         // Reserved, not touched: pages are only used as requests arrive, and nothing is copied to grow.
-        entries.reserveCapacity(capacity)
-        entryKeys.reserveCapacity(capacity)
-        idBytes.reserveCapacity(capacity * 40)
-        idStart.reserveCapacity(capacity)
-        idLength.reserveCapacity(capacity)
+        entries.reserveCapacity(reserved)
+        entryKeys.reserveCapacity(reserved)
+        idBytes.reserveCapacity(reserved * 40)
+        idStart.reserveCapacity(reserved)
+        idLength.reserveCapacity(reserved)
     }
 
     var count: Int { entries.count }
-    var isFull: Bool { entries.count >= capacity }
 
     /// Merges `delta` into the request `key` (adding it, with its id's bytes, when new).
     mutating func merge(
@@ -184,6 +187,8 @@ struct RequestBatch {
     private var idStart: [Int32] = [0]
 
     var isEmpty: Bool { keys.isEmpty }
+    /// Contributions (at most one per event of the batch).
+    var count: Int { keys.count }
 
     mutating func append(_ key: Int64, _ delta: RequestDelta, requestId: UnsafeBufferPointer<UInt8>) {
         keys.append(key)
