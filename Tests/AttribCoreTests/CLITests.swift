@@ -34,6 +34,21 @@ struct CLITests {
                 == (try String(contentsOf: fixturesURL.appendingPathComponent("golden/exports.csv"), encoding: .utf8)))
     }
 
+    @Test("--quiet prints nothing on stderr but errors: no summary, no warning for a skipped file")
+    func quiet() throws {
+        let dir = temporaryDirectory()
+        // The sample holds an S3 export's aws-logs-write-test object, which is not an export: a warning.
+        let loud = try attrib(["ingest", "--db", dir.appendingPathComponent("loud.db").path, sample])
+        #expect(loud.status == 0)
+        #expect(loud.stderr.contains("aws-logs-write-test"))
+        let quiet = try attrib(["ingest", "-q", "--db", dir.appendingPathComponent("quiet.db").path, sample])
+        #expect(quiet.status == 0)
+        #expect(quiet.stderr == "")
+        let missing = try attrib(["ingest", "-q", "--db", dir.appendingPathComponent("quiet.db").path, "/nonexistent"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("/nonexistent"))
+    }
+
     @Test("ATTRIB_DB chooses the store; stdin is read with -")
     func envAndStdin() throws {
         let db = temporaryDirectory().appendingPathComponent("env.db").path

@@ -59,14 +59,16 @@ public struct IngestOptions: Sendable {
 }
 
 public enum IngestRun {
-    /// Ingests `paths` into `store`. `warn` receives one line per skipped or unreadable input.
+    /// Ingests `paths` into `store`. `warn` receives one line per unreadable input or problem; `note` one
+    /// line per file skipped as empty or not an export (default: `warn`; `--quiet` drops them).
     public static func run(
         paths: [String], store: Store, options: IngestOptions = IngestOptions(),
-        ingestor: IngestWorker, warn: @escaping (String) -> Void
+        ingestor: IngestWorker, warn: @escaping (String) -> Void, note: ((String) -> Void)? = nil
     ) throws -> IngestOutcome {
         let storeFiles: Set<String> = [store.path, store.path + "-wal", store.path + "-shm", store.path + "-journal"]
         return try run(
-            paths: paths, excluding: storeFiles, billStore: store, options: options, ingestor: ingestor, warn: warn)
+            paths: paths, excluding: storeFiles, billStore: store, options: options, ingestor: ingestor, warn: warn,
+            note: note)
     }
 
     /// Reads `paths` into the worker's sink (the store, or `attrib lines`' rows), leaving out `excluded` files.
@@ -75,7 +77,7 @@ public enum IngestRun {
     public static func run(
         paths: [String], excluding excluded: Set<String>, billStore: Store? = nil,
         options: IngestOptions = IngestOptions(),
-        ingestor: IngestWorker, warn: @escaping (String) -> Void
+        ingestor: IngestWorker, warn: @escaping (String) -> Void, note: ((String) -> Void)? = nil
     ) throws -> IngestOutcome {
         let started = nowMillis()
         var (files, errors) = expandPaths(paths, excluding: excluded)
@@ -91,7 +93,7 @@ public enum IngestRun {
             return x != y ? x > y : a.offset < b.offset
         }.map(\.element)
 
-        let run = Run(files: files, options: options, warn: warn, primary: ingestor, bill: bill)
+        let run = Run(files: files, options: options, warn: warn, note: note ?? warn, primary: ingestor, bill: bill)
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         // One thread per file, and more when a large file can use helpers (EventExchange).
         let wanted = options.workers ?? min(max(cores, 1), 4)
@@ -168,6 +170,7 @@ private final class Run: @unchecked Sendable {
     let options: IngestOptions
     let lock = Lock()
     private let warnBody: (String) -> Void
+    private let noteBody: (String) -> Void
     private var next = 0
     private(set) var openErrors: [InputError] = []
     private(set) var interrupted = false
@@ -186,13 +189,14 @@ private final class Run: @unchecked Sendable {
     var exchange: EventExchange?
 
     init(
-        files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void, primary: IngestWorker,
-        bill: BillCollector
+        files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void,
+        note: @escaping (String) -> Void, primary: IngestWorker, bill: BillCollector
     ) {
         self.files = files
         self.bill = bill
         self.options = options
         self.warnBody = warn
+        self.noteBody = note
         self.primaryProgress = primary.onProgress
         self.primaryStop = primary.shouldStop
         totalBytes = files.contains { $0.size == nil } ? nil : files.reduce(0) { $0 + ($1.size ?? 0) }
@@ -200,6 +204,8 @@ private final class Run: @unchecked Sendable {
     }
 
     func warn(_ message: String) { lock.locked { warnBody(message) } }
+    /// A file skipped as empty or not an export: a line the user may silence (`--quiet`).
+    func note(_ message: String) { lock.locked { noteBody(message) } }
 
     /// Makes a worker report progress and stop requests through the run (it may be on another thread).
     func instrument(_ w: IngestWorker, index: Int, of count: Int) {
@@ -313,11 +319,11 @@ private final class Run: @unchecked Sendable {
                 lock.locked { parquetFiles.append(print) }
                 return true
             case .empty:
-                warn("\(print): empty, skipped")
+                note("\(print): empty, skipped")
                 try ingestor.discardSource()
                 return true
             case .unrecognized:
-                warn("\(print): not a CloudWatch export or JSON log (shape not recognized), skipped")
+                note("\(print): not a CloudWatch export or JSON log (shape not recognized), skipped")
                 try ingestor.discardSource()
                 return true
             default: break

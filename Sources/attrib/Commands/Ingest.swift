@@ -142,6 +142,12 @@ struct Ingest: ParsableCommand {
                 warn: { message in
                     if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
                     Terminal.warn(message)
+                },
+                // --quiet: nothing on stderr but errors, and a file skipped as empty or not an export is not one.
+                note: { message in
+                    if global.quiet { return }
+                    if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
+                    Terminal.warn(message)
                 })
             if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
             if !global.quiet { Terminal.write(summary(outcome), to: 2) }
