@@ -78,7 +78,8 @@ extension BillCorpusTests {
         #expect(r.status == 0, "\(r.stderr)")
         let rows = csvRows(r.stdout)
         #expect(rows.count == expected.count)
-        let byKey = Dictionary(uniqueKeysWithValues: rows.map { ("\($0["day"]!) \($0["principal"]!) \($0["model"]!)", $0) })
+        let byKey = Dictionary(
+            uniqueKeysWithValues: rows.map { ("\($0["day"]!) \($0["principal"]!) \($0["model"]!)", $0) })
         for e in expected {
             let name = "\(e.day) \(e.principal) \(e.model)"
             let g = try #require(byKey[name], "row \(name) missing")
@@ -118,7 +119,8 @@ extension BillCorpusTests {
         let split = try attrib(["reconcile", "--db", db, "--witnesses", "--split", "--by", "user"])
         #expect(split.status == 64)
         let hourly = try attrib([
-            "reconcile", "--db", db, "--prices", prices, "--witnesses", "--gateway-principal", try truth.gateway_principal,
+            "reconcile", "--db", db, "--prices", prices, "--witnesses", "--gateway-principal",
+            try truth.gateway_principal,
             "--by", "hour,principal", "--format", "csv",
         ])
         #expect(hourly.status == 0)
@@ -130,7 +132,9 @@ extension BillCorpusTests {
         #expect(invocations == w.gateway_invocation_tokens + w.bypass_invocation_tokens)
     }
 
-    @Test("The router role's invocation records are the router's requests: left out of report, mantle and gaps unless asked")
+    @Test(
+        "The router role's invocation records are the router's requests: left out of report, mantle and gaps unless asked"
+    )
     func gatewayInvocationsCountedOnce() throws {
         let truth = try truth
         let w = try witnessTruth
@@ -174,7 +178,9 @@ extension BillCorpusTests {
         #expect(try total(mantle.stdout) == total(asIs.stdout))
     }
 
-    @Test("reconcile with Bedrock's invocation logs: the bypass's records explain its usage, the router role's are not added")
+    @Test(
+        "reconcile with Bedrock's invocation logs: the bypass's records explain its usage, the router role's are not added"
+    )
     func reconcileWithInvocations() throws {
         let truth = try truth
         let db = try storeWithInvocations(export: "attrib-bedrock")

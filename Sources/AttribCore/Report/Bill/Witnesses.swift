@@ -33,15 +33,18 @@ public struct WitnessQuery: Sendable {
             case "principal", "model", "token_type": break
             default:
                 throw .usage(
-                    "reconcile --witnesses --by '\(name)': expected hour, day, week or month, principal, model, token_type")
+                    "reconcile --witnesses --by '\(name)': expected hour, day, week or month, principal, model, token_type"
+                )
             }
             if q.columnOrder.contains(name) { continue }
             q.columnOrder.append(name)
         }
         q.bucket = bucket ?? .day
-        for f in filters where !(f.dimension == .model || f.dimension == .day || f.dimension == .week || f.dimension == .month) {
+        for f in filters
+        where !(f.dimension == .model || f.dimension == .day || f.dimension == .week || f.dimension == .month) {
             throw .usage(
-                "reconcile --witnesses --where '\(f.dimension.name)': only model, day, week and month are on all three witnesses")
+                "reconcile --witnesses --where '\(f.dimension.name)': only model, day, week and month are on all three witnesses"
+            )
         }
         return q
     }

@@ -22,7 +22,9 @@ extension Reports {
         if let g = r.byPrincipal.first(where: { $0.values.first == r.gatewayPrincipal }), let share = g.gatewayShare {
             footer =
                 "The gateway logged \(percent(share)) of the tokens Bedrock saw from its principal \(r.gatewayPrincipal)"
-                + (g.invocationShare.map { "; Bedrock's invocation logs hold \(percent($0)) of the tokens billed to it." }
+                + (g.invocationShare.map {
+                    "; Bedrock's invocation logs hold \(percent($0)) of the tokens billed to it."
+                }
                     ?? ".")
         }
         let byPrincipal = Table(
