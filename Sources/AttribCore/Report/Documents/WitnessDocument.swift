@@ -30,12 +30,16 @@ extension Reports {
         let byPrincipal = Table(
             columns: [Column("principal", .identity)] + metrics,
             rows: r.byPrincipal.map { $0.values.map { Cell.text($0) } + cells($0) }, footer: footer)
-        return Document(
-            sections: [
-                Section(.table(main)),
+        var sections = [Section(.table(main))]
+        if r.columns != ["principal"] {
+            sections.append(
                 Section(
                     title: "By principal", .table(byPrincipal), json: .array("by_principal"),
-                    formats: [.table, .markdown, .json]),
-            ], extras: [("gateway_principal", .string(r.gatewayPrincipal))])
+                    formats: [.table, .markdown, .json]))
+        } else {
+            sections[0] = Section(
+                .table(Table(columns: main.columns, rows: main.rows, totals: main.totals, footer: footer)))
+        }
+        return Document(sections: sections, extras: [("gateway_principal", .string(r.gatewayPrincipal))])
     }
 }
