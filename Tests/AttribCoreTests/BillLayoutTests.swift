@@ -43,7 +43,9 @@ struct BillLayoutTests {
         try legacyCSV(period.appendingPathComponent("\(old)/bedrock-cur-1.csv.gz"), costs: ["1.0", "2.0"])
         try legacyCSV(period.appendingPathComponent("\(current)/bedrock-cur-1.csv.gz"), costs: ["3.0", "4.0"])
         try legacyCSV(period.appendingPathComponent("\(current)/bedrock-cur-2.csv.gz"), costs: ["5.0"])
-        let key = { (assembly: String, n: Int) in "cur/bedrock-cur/20260301-20260401/\(assembly)/bedrock-cur-\(n).csv.gz" }
+        let key = { (assembly: String, n: Int) in
+            "cur/bedrock-cur/20260301-20260401/\(assembly)/bedrock-cur-\(n).csv.gz"
+        }
         try manifest(
             period.appendingPathComponent("\(old)/bedrock-cur-Manifest.json"), assembly: old, keys: [key(old, 1)])
         try manifest(
@@ -56,7 +58,10 @@ struct BillLayoutTests {
         for _ in 0..<2 {
             let (outcome, warnings) = try ingestPaths([report.path], db: db)
             #expect(warnings.isEmpty, "\(warnings)")
-            #expect(outcome.bill.replacedFiles.map { URL(fileURLWithPath: $0).deletingLastPathComponent().lastPathComponent } == [old])
+            #expect(
+                outcome.bill.replacedFiles.map {
+                    URL(fileURLWithPath: $0).deletingLastPathComponent().lastPathComponent
+                } == [old])
             #expect(try storedBill(db).map(\.micros) == [3_000_000, 4_000_000, 5_000_000])
         }
         // The period's manifest names a file that is not here: one line; the others are read.
@@ -83,11 +88,13 @@ struct BillLayoutTests {
         """
     }
 
-    @Test("Cost Explorer pages appended in one file are each read; a page met again (in the file or another) counts once")
+    @Test(
+        "Cost Explorer pages appended in one file are each read; a page met again (in the file or another) counts once")
     func costExplorerPages() throws {
         let dir = temporaryDirectory()
         let appended = dir.appendingPathComponent("ce-appended.json")
-        try (page(day: 1, cost: "1.5", next: true) + page(day: 2, cost: "2.5", next: true)
+        try
+            (page(day: 1, cost: "1.5", next: true) + page(day: 2, cost: "2.5", next: true)
             + page(day: 3, cost: "3.5", next: false)).write(to: appended, atomically: true, encoding: .utf8)
         let db = dir.appendingPathComponent("b.db").path
         let (_, quiet) = try ingestPaths([appended.path], db: db)
@@ -95,14 +102,17 @@ struct BillLayoutTests {
         #expect(try storedBill(db).map(\.micros) == [1_500_000, 2_500_000, 3_500_000])
 
         // Page 2 again: appended twice to the file, and as a file of its own (compact, as --output json writes).
-        try (page(day: 1, cost: "1.5", next: true) + page(day: 2, cost: "2.5", next: true)
+        try
+            (page(day: 1, cost: "1.5", next: true) + page(day: 2, cost: "2.5", next: true)
             + page(day: 2, cost: "2.5", next: true) + page(day: 3, cost: "3.5", next: false)).write(
                 to: appended, atomically: true, encoding: .utf8)
         let alone = dir.appendingPathComponent("ce-page-2.json")
         try page(day: 2, cost: "2.5", next: true).replacingOccurrences(of: "\n", with: "").write(
             to: alone, atomically: true, encoding: .utf8)
         let (_, warnings) = try ingestPaths([appended.path, alone.path], db: db)
-        #expect(warnings == ["Cost Explorer: 2 groups met again (the same day and keys on a page read twice); counted once"])
+        #expect(
+            warnings == ["Cost Explorer: 2 groups met again (the same day and keys on a page read twice); counted once"]
+        )
         #expect(try storedBill(db).map(\.micros) == [1_500_000, 2_500_000, 3_500_000])
     }
 
@@ -110,7 +120,8 @@ struct BillLayoutTests {
     func costExplorerBrokenPage() throws {
         let dir = temporaryDirectory()
         let url = dir.appendingPathComponent("ce.json")
-        try (page(day: 1, cost: "1.5", next: true) + "{\"ResultsByTime\": 7}\n" + page(day: 3, cost: "3.5", next: false)
+        try
+            (page(day: 1, cost: "1.5", next: true) + "{\"ResultsByTime\": 7}\n" + page(day: 3, cost: "3.5", next: false)
             + "garbage").write(to: url, atomically: true, encoding: .utf8)
         let db = dir.appendingPathComponent("b.db").path
         let (_, warnings) = try ingestPaths([url.path], db: db)

@@ -229,5 +229,17 @@ extension BillCorpusTests {
         #expect(bypass.status == 0)
         let principalRow = try #require(truth.split_by_user_email.first { $0.source == "principal" })
         try checkSplit(bypass.stdout, [principalRow], total: principalRow.billed_micros)
+        // The gateway's principal: its lines, held against the router's requests (which carry no principal).
+        let gateway = try attrib([
+            "reconcile", "--db", db, "--prices", prices, "--format", "json", "--where", "principal~*llm-router-task*",
+        ])
+        #expect(gateway.status == 0)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(gateway.stdout.utf8)) as? [String: Any])
+        let totals = try #require(object["totals"] as? [String: Any])
+        #expect(
+            money(truth.bill_usage_micros_principals - principalRow.billed_micros)
+                == String(format: "%.6f", totals["billed_cost_usd"] as! Double))
+        let router = try corpusTruth.by_user_model.reduce(Int64(0)) { $0 + $1.total_tokens }
+        #expect((totals["logged_tokens"] as? NSNumber)?.int64Value == router)
     }
 }

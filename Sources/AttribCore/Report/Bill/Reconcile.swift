@@ -213,19 +213,26 @@ extension Reports {
         // The logs: a query of the query model, by day, model id and the split's identity; by principal when
         // the bill names callers (an invocation record of another principal meets that principal's lines); by
         // the dimensions the bill lacks that --where names with --split (the split rows are filtered by them).
-        // The --where filters the bill has (day, week, month, principal) filter the query; the model filters the
-        // canonical model both sides share. Logged ids and billed names meet in one canonical model (no ARN,
+        // The --where filters on day, week and month filter the query; the model filters the canonical model
+        // both sides share; the principal filters each group's principal, where the gateway's own requests (which
+        // carry none) are its principal's calls. Logged ids and billed names meet in one canonical model (no ARN,
         // provider or geo prefix); the list price is the logged id's, as `attrib report` prices it.
         let principalCells = q.gatewayPrincipal != nil && !reading.principals.isEmpty
+        let principalFilters = onBill.filter { $0.dimension == .principal }
+        let gatewayARNs = reading.principals.filter(isGateway)
         var dimensions: [ReportDimension] = [.day, .modelId]
         if let split = q.split { dimensions.append(split) }
-        if principalCells { dimensions.append(.principal) }
+        if (principalCells || !principalFilters.isEmpty) && !dimensions.contains(.principal) {
+            dimensions.append(.principal)
+        }
+        let principalIndex = dimensions.firstIndex(of: .principal)
         let extraStart = dimensions.count
         for f in q.filters where !ReconcileQuery.billHas(f.dimension) && !dimensions.contains(f.dimension) {
             dimensions.append(f.dimension)
         }
         var logQuery = ReportQuery(
-            dimensions: dimensions, filters: onBill.filter { $0.dimension != .model }, window: q.window,
+            dimensions: dimensions,
+            filters: onBill.filter { $0.dimension != .model && $0.dimension != .principal }, window: q.window,
             measures: Measure.standard)
         logQuery.includesGatewayInvocations = q.includesGatewayInvocations
         /// An identity of the split and the values of the dimensions only --where names.
@@ -255,8 +262,13 @@ extension Reports {
             guard modelPasses(model) else { continue }
             let share = Share(
                 who: q.split == nil ? nil : g.values[2], extras: Array(g.values[extraStart...]))
-            let principal =
-                principalCells ? g.values[extraStart - 1].flatMap { isGateway($0) ? nil : principalName($0) } : nil
+            let arn = principalIndex.flatMap { g.values[$0] }
+            let principalPasses = principalFilters.allSatisfy { f in
+                arn.map { f.matches($0) }
+                    ?? (gatewayARNs.isEmpty ? f.matches(nil) : gatewayARNs.contains { f.matches($0) })
+            }
+            guard principalPasses else { continue }
+            let principal = principalCells ? arn.flatMap { isGateway($0) ? nil : principalName($0) } : nil
             let price = prices.resolve(id)?.price
             for t in TokenType.allCases {
                 let n = t.count(g.tokens)
