@@ -8,7 +8,7 @@ struct Reconcile: DocumentCommand {
         abstract: "Hold the Bedrock bill against the logs: what the logs explain, and whose it is in billed dollars.",
         discussion: """
             Needs a bill in the store: `attrib ingest` a CUR 2.0 (Data Exports) or legacy CUR CSV, or its \
-            export folder. Each billed cell (day × model × token type, in --tz) is held against the \
+            export folder. Each billed cell (day, model and token type, in --tz) is held against the \
             model requests the logs hold for it: billed tokens, logged tokens, the share the logs explain, \
             the billed cost (what AWS charged: discounts, tiers, cross-region and Mantle rates included), \
             attrib's list-price cost of the logged tokens, and what is unexplained. Logged above billed \
@@ -34,13 +34,13 @@ struct Reconcile: DocumentCommand {
             SSO user's email), source "principal".
 
             --witnesses: when the store also holds Bedrock's invocation logs (mapping bedrock-invocations), \
-            the three witnesses side by side per principal × model × hour, day, week or month (--by, default \
+            the three witnesses side by side per principal, model and hour, day, week or month (--by, default \
             day,principal,model; token_type may be added): invocation_tokens (what Bedrock's invocation logs \
             saw from the principal), gateway_tokens (the gateway's logs: every other source, on the gateway \
             principal's rows), billed_tokens (the bill's lines of that principal; (none) when the bill names \
             no callers; empty when its lines are longer than the bucket, e.g. daily lines --by hour), \
-            gateway_share (gateway ÷ invocation: "the router logged 98.7% of the tokens Bedrock saw from \
-            its role") and invocation_share (invocation ÷ billed). The gateway's principal shows as its glob; \
+            gateway_share (gateway / invocation: "the router logged 98.7% of the tokens Bedrock saw from \
+            its role") and invocation_share (invocation / billed). The gateway's principal shows as its glob; \
             another principal as invocation logs name it. Needs --gateway-principal (or a remembered one).
 
             Bedrock invocation records made by the gateway's own principal are the gateway's requests \
@@ -74,7 +74,7 @@ struct Reconcile: DocumentCommand {
 
     @Flag(
         name: .long,
-        help: "Bedrock's invocation logs, the gateway's logs and the bill side by side, per principal × model × time.")
+        help: "Bedrock's invocation logs, the gateway's logs and the bill side by side, per principal, model and time.")
     var witnesses = false
 
     @Flag(name: .long, help: "Split the billed dollars among the identities the logs hold for each cell.")
