@@ -130,6 +130,19 @@ extension BillCorpusTests {
         let invocations = rows.reduce(Int64(0)) { $0 + Int64($1["invocation_tokens"]!)! }
         let w = try witnessTruth
         #expect(invocations == w.gateway_invocation_tokens + w.bypass_invocation_tokens)
+        // A bill without callers: its tokens on rows of principal (none), and stderr says why.
+        let plain = try storeWithInvocations(export: "attrib-bedrock")
+        let r = try attrib([
+            "reconcile", "--db", plain, "--prices", prices, "--witnesses", "--gateway-principal",
+            try truth.gateway_principal, "--by", "principal", "--format", "csv",
+        ])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("the bill names no callers"))
+        let byPrincipal = Dictionary(uniqueKeysWithValues: csvRows(r.stdout).map { ($0["principal"]!, $0) })
+        let billed = w.witnesses_by_day_principal_model.reduce(Int64(0)) { $0 + $1.billed_tokens }
+        #expect(byPrincipal[""]?["billed_tokens"] == String(billed))
+        #expect(byPrincipal[""]?["invocation_tokens"] == "0")
+        #expect(byPrincipal[try truth.gateway_principal]?["billed_tokens"] == "0")
     }
 
     @Test(
