@@ -69,12 +69,12 @@ struct BillCorpusTests {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [
             "python3", repositoryURL.appendingPathComponent("scripts/gen-corpus").path, "--requests", "3000", "--seed",
-            "5", "--out", out.path, "--bill",
+            "5", "--out", out.path, "--bill", "--invocations",
         ]
         p.standardError = FileHandle.nullDevice
         try! p.run()
         p.waitUntilExit()
-        precondition(p.terminationStatus == 0, "scripts/gen-corpus --bill failed")
+        precondition(p.terminationStatus == 0, "scripts/gen-corpus --bill --invocations failed")
         return out
     }()
 

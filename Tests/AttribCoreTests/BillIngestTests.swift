@@ -326,7 +326,9 @@ struct ReconcileFixtureTests {
         #expect(!rows.isEmpty && rows.allSatisfy { $0["status"] == "not billed" && $0["billed_tokens"] == "0" })
     }
 
-    @Test("Flags: --split needs an identity, --where takes model only, --by knows its columns (exit 64)")
+    @Test(
+        "Flags: --split needs an identity, --where on a dimension the bill lacks needs --split, --by knows its columns (exit 64)"
+    )
     func flags() throws {
         let db = temporaryDirectory().appendingPathComponent("none.db").path
         for args in [["--split", "--by", "day"], ["--where", "user=a"], ["--by", "route"], ["--by", "day,week"]] {

@@ -157,6 +157,11 @@ public enum IngestRun {
             for copy in bill.duplicates {
                 warn("\(copy): the same bill lines as another file of this run; counted once")
             }
+            if bill.repeatedCells > 0 {
+                warn(
+                    "Cost Explorer: \(bill.repeatedCells) group\(bill.repeatedCells == 1 ? "" : "s") met again (the same day and keys on a page read twice); counted once"
+                )
+            }
         }
         outcome.elapsedSeconds = Double(nowMillis() - started) / 1000
         outcome.eventsHelped = run.exchange?.eventsHelped ?? 0

@@ -37,19 +37,23 @@ public struct GapsResult: Sendable {
 }
 
 extension Reports {
-    public static func gaps(store: Store, prices: PriceTable, window: TimeWindow = TimeWindow()) throws -> GapsResult {
+    public static func gaps(
+        store: Store, prices: PriceTable, window: TimeWindow = TimeWindow(), includesGatewayInvocations: Bool = false
+    ) throws -> GapsResult {
         var r = GapsResult()
-        let everything = ReportQuery(
+        var everything = ReportQuery(
             scope: .all, dimensions: [], window: window, measures: [.requests, .conflicts, .orphanUsage])
+        everything.includesGatewayInvocations = includesGatewayInvocations
         for g in try groups(everything, store: store, prices: prices) {
             r.requests += g[.requests]
             r.conflicts += g[.conflicts]
             r.usageLinesWithoutRequestId += g[.orphanUsage]
         }
 
-        let byDay = ReportQuery(
+        var byDay = ReportQuery(
             scope: .modelRequests, dimensions: [.day, .attributed], window: window,
             measures: Measure.standard + [.joinedRequests])
+        byDay.includesGatewayInvocations = includesGatewayInvocations
         var costing = Costing(prices: prices)
         var days: [GapsDay] = []
         for g in try groups(byDay, store: store, prices: prices) {

@@ -76,6 +76,7 @@ extension Store {
 /// A stored bill line, as reconcile reads it.
 struct StoredBillLine {
     var startMs: Int64
+    var endMs: Int64
     var kind: String
     var usageType: String
     var productName: String?
@@ -90,7 +91,7 @@ extension Store {
     func billLines(since: Int64?, until: Int64?) throws -> [StoredBillLine] {
         let s = try db.prepare(
             """
-            SELECT start_ms, kind, usage_type, product_name, usage_amount, pricing_unit, unblended_micros, principal
+            SELECT start_ms, kind, usage_type, product_name, usage_amount, pricing_unit, unblended_micros, principal, end_ms
             FROM bill_line WHERE start_ms >= ? AND start_ms < ?
             ORDER BY start_ms, usage_type, coalesce(principal, ''), id
             """)
@@ -100,7 +101,8 @@ extension Store {
         while try s.step() {
             out.append(
                 StoredBillLine(
-                    startMs: s.int(0), kind: s.text(1) ?? "", usageType: s.text(2) ?? "", productName: s.text(3),
+                    startMs: s.int(0), endMs: s.int(8), kind: s.text(1) ?? "", usageType: s.text(2) ?? "",
+                    productName: s.text(3),
                     usageAmount: s.double(4), pricingUnit: s.text(5), micros: s.int(6), principal: s.text(7)))
         }
         return out

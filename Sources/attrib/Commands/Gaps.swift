@@ -30,6 +30,8 @@ struct Gaps: StoreDocumentCommand, SQLPrintingCommand {
 
     @OptionGroup var sqlOptions: SQLOptions
 
+    @OptionGroup var invocations: InvocationOptions
+
     func validate() throws {
         try usageChecked { try checkTranslatable() }
     }
@@ -42,10 +44,14 @@ struct Gaps: StoreDocumentCommand, SQLPrintingCommand {
 
     func document(store: Store) throws -> Document {
         let (zone, sinceMs, untilMs) = try time.resolve()
+        let window = TimeWindow(since: sinceMs, until: untilMs, zone: zone)
         let g = try Reports.gaps(
-            store: store, prices: try costOptions.priceTable(),
-            window: TimeWindow(since: sinceMs, until: untilMs, zone: zone))
+            store: store, prices: try costOptions.priceTable(), window: window,
+            includesGatewayInvocations: invocations.includeGatewayInvocations)
         warnUnpriced(g.unpriced, quiet: global.quiet)
+        var query = ReportQuery(dimensions: [], window: window)
+        query.includesGatewayInvocations = invocations.includeGatewayInvocations
+        try invocations.warnOverlap(query, store: store, quiet: global.quiet)
         return Reports.document(g)
     }
 }

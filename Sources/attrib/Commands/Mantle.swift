@@ -32,6 +32,7 @@ struct Mantle: StoreDocumentCommand, SQLPrintingCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var costOptions: CostOptions
     @OptionGroup var sqlOptions: SQLOptions
+    @OptionGroup var invocations: InvocationOptions
 
     func validate() throws {
         try usageChecked {
@@ -46,8 +47,10 @@ struct Mantle: StoreDocumentCommand, SQLPrintingCommand {
     }
 
     func document(store: Store) throws -> Document {
-        let result = try Reports.run(try query(), store: store, prices: try costOptions.priceTable())
+        let query = try query()
+        let result = try Reports.run(query, store: store, prices: try costOptions.priceTable())
         warnUnpriced(result.unpriced, quiet: global.quiet)
+        try invocations.warnOverlap(query, store: store, quiet: global.quiet)
         return Reports.document(result, share: true)
     }
 
@@ -55,6 +58,7 @@ struct Mantle: StoreDocumentCommand, SQLPrintingCommand {
         var query = try options.query(
             dimensions: try AttribCore.ReportDimension.parseList(by), costMode: costOptions.cost)
         query.scope = .mantle
+        query.includesGatewayInvocations = invocations.includeGatewayInvocations
         if let model {
             query.filters.append(
                 Filter(

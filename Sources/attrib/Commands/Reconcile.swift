@@ -8,7 +8,7 @@ struct Reconcile: DocumentCommand {
         abstract: "Hold the Bedrock bill against the logs: what the logs explain, and whose it is in billed dollars.",
         discussion: """
             Needs a bill in the store: `attrib ingest` a CUR 2.0 (Data Exports) or legacy CUR CSV, or its \
-            export folder. Each billed cell (day × model × token type, in --tz) is held against the \
+            export folder. Each billed cell (day, model and token type, in --tz) is held against the \
             model requests the logs hold for it: billed tokens, logged tokens, the share the logs explain, \
             the billed cost (what AWS charged: discounts, tiers, cross-region and Mantle rates included), \
             attrib's list-price cost of the logged tokens, and what is unexplained. Logged above billed \
@@ -33,12 +33,33 @@ struct Reconcile: DocumentCommand {
             principal keeps its lines as a row of its own, named as the invocation logs name it (the \
             SSO user's email), source "principal".
 
+            --witnesses: when the store also holds Bedrock's invocation logs (mapping bedrock-invocations), \
+            the three witnesses side by side per principal, model and hour, day, week or month (--by, default \
+            day,principal,model; token_type may be added): invocation_tokens (what Bedrock's invocation logs \
+            saw from the principal), gateway_tokens (the gateway's logs: every other source, on the gateway \
+            principal's rows), billed_tokens (the bill's lines of that principal; (none) when the bill names \
+            no callers; empty when its lines are longer than the bucket, e.g. daily lines --by hour), \
+            gateway_share (gateway / invocation: "the router logged 98.7% of the tokens Bedrock saw from \
+            its role") and invocation_share (invocation / billed). The gateway's principal shows as its glob; \
+            another principal as invocation logs name it. Needs --gateway-principal (or a remembered one).
+
+            Bedrock invocation records made by the gateway's own principal are the gateway's requests \
+            again: report, mantle, gaps and reconcile leave them out of every total \
+            (--include-gateway-invocations counts them too). Other principals' records (callers that \
+            bypass the gateway) count, as their own principal's usage.
+
+            --where: model, principal, day, week and month filter the logs and the bill alike; with \
+            --split any other dimension (user_email, source, ...) filters the split rows (each cell is \
+            still split over all its logged requests); without --split such a filter is refused (exit 64).
+
             EXAMPLES:
               attrib ingest logs/ cur-export/
               attrib reconcile --by day,model
               attrib reconcile --where model~'*kimi*' --by day
               attrib reconcile --split --by user_email --where model=moonshotai.kimi-k2.5
               attrib reconcile --split --by user --gateway-principal '*:assumed-role/llm-router-task/*'
+              attrib reconcile --witnesses --by day,principal,model
+              attrib reconcile --split --by user_email --where user_email~'*@example.com'
             """
     )
 
@@ -47,9 +68,14 @@ struct Reconcile: DocumentCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Columns, comma-separated: day|week|month, model, token_type; with --split one identity dimension.",
+            "Columns, comma-separated: day|week|month, model, token_type (default day,model,token_type); with --split one identity dimension; with --witnesses hour|day|week|month, principal, model, token_type (default day,principal,model).",
             valueName: "dims"))
-    var by: String = "day,model,token_type"
+    var by: String?
+
+    @Flag(
+        name: .long,
+        help: "Bedrock's invocation logs, the gateway's logs and the bill side by side, per principal, model and time.")
+    var witnesses = false
 
     @Flag(name: .long, help: "Split the billed dollars among the identities the logs hold for each cell.")
     var split = false
@@ -65,7 +91,9 @@ struct Reconcile: DocumentCommand {
 
     @Option(
         name: .customLong("where"),
-        help: ArgumentHelp("Filter on model: model=VALUE, model!=VALUE or model~GLOB; repeatable.", valueName: "expr"))
+        help: ArgumentHelp(
+            "Filter: DIM=VALUE, DIM!=VALUE or DIM~GLOB on model, principal, day, week, month (any dimension with --split); repeatable.",
+            valueName: "expr"))
     var filters: [String] = []
 
     @Option(
@@ -75,15 +103,32 @@ struct Reconcile: DocumentCommand {
             valueName: "file"))
     var prices: String?
 
+    @OptionGroup var invocations: InvocationOptions
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        try usageChecked { _ = try query(window: TimeWindow()) }
+        try usageChecked {
+            if witnesses {
+                if split { throw ReportError.usage("--witnesses and --split are two views: choose one") }
+                _ = try witnessQuery(window: TimeWindow(), gatewayPrincipal: "*")
+            } else {
+                _ = try query(window: TimeWindow())
+            }
+        }
     }
 
     func query(window: TimeWindow) throws -> ReconcileQuery {
-        try ReconcileQuery.parse(
-            by: by, split: split, window: window, filters: try filters.map { try Filter.parse($0) },
+        var q = try ReconcileQuery.parse(
+            by: by ?? "day,model,token_type", split: split, window: window,
+            filters: try filters.map { try Filter.parse($0) }, gatewayPrincipal: gatewayPrincipal)
+        q.includesGatewayInvocations = invocations.includeGatewayInvocations
+        return q
+    }
+
+    func witnessQuery(window: TimeWindow, gatewayPrincipal: String) throws -> WitnessQuery {
+        try WitnessQuery.parse(
+            by: by ?? WitnessQuery.defaultBy, window: window, filters: try filters.map { try Filter.parse($0) },
             gatewayPrincipal: gatewayPrincipal)
     }
 
@@ -95,14 +140,30 @@ struct Reconcile: DocumentCommand {
             throw ReportError.data("\(error)")
         }
         let (zone, since, until) = try time.resolve()
-        var q = try query(window: TimeWindow(since: since, until: until, zone: zone))
+        let window = TimeWindow(since: since, until: until, zone: zone)
         let store = try global.openStore()  // first: a missing store is an error, never created here
         if let glob = gatewayPrincipal {
             try global.openStore(forWriting: true).setBillSetting("gateway_principal", glob)
         }
-        if q.gatewayPrincipal == nil { q.gatewayPrincipal = try store.billSetting("gateway_principal") }
+        let glob = try gatewayPrincipal ?? store.billSetting("gateway_principal")
+        if witnesses {
+            guard let glob else {
+                throw ReportError.usage(
+                    "reconcile --witnesses needs the gateway's own IAM principal: --gateway-principal GLOB (remembered in the store)"
+                )
+            }
+            let result = try Reports.witnesses(
+                try witnessQuery(window: window, gatewayPrincipal: glob), store: store, prices: table)
+            if !global.quiet { for w in result.warnings { Terminal.warn(w) } }
+            return Reports.document(result)
+        }
+        var q = try query(window: window)
+        q.gatewayPrincipal = glob
         let result = try Reports.reconcile(q, store: store, prices: table)
         if !global.quiet { for w in result.warnings { Terminal.warn(w) } }
+        var overlap = ReportQuery(dimensions: [], filters: q.filters.filter { $0.dimension == .source }, window: window)
+        overlap.includesGatewayInvocations = q.includesGatewayInvocations
+        try invocations.warnOverlap(overlap, store: store, quiet: global.quiet)
         return Reports.document(result)
     }
 }

@@ -44,6 +44,7 @@ struct Report: StoreDocumentCommand, SQLPrintingCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var costOptions: CostOptions
     @OptionGroup var sqlOptions: SQLOptions
+    @OptionGroup var invocations: InvocationOptions
 
     @Flag(
         name: .long,
@@ -83,13 +84,10 @@ struct Report: StoreDocumentCommand, SQLPrintingCommand {
             query.scope = .all
             query.measures.append(.latencies)
         }
+        query.includesGatewayInvocations = invocations.includeGatewayInvocations
         let result = try Reports.run(query, store: store, prices: try costOptions.priceTable())
         warnUnpriced(result.unpriced, quiet: global.quiet)
-        if !global.quiet, try Reports.addsGatewaysToBedrock(query, store: store) {
-            Terminal.warn(
-                "this report adds Bedrock's invocation logs to other gateways' logs: a gateway's own Bedrock calls are in both and may be counted twice (--by source shows each; --where source=NAME picks one)"
-            )
-        }
+        try invocations.warnOverlap(query, store: store, quiet: global.quiet)
         return Reports.document(result, bars: bars ? ShareBar(plain: Terminal.plainCharacters) : nil)
     }
 }

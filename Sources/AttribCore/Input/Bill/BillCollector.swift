@@ -66,6 +66,8 @@ public final class BillCollector: BillSink, @unchecked Sendable {
             }
             var seen: [[BillLine]] = []
             var out: [BillLine] = []
+            var cells: Set<String> = []
+            repeatedCellCount = 0
             for (_, lines) in byFile {
                 let content = lines.map { l -> BillLine in
                     var c = l
@@ -77,7 +79,13 @@ public final class BillCollector: BillSink, @unchecked Sendable {
                     continue
                 }
                 seen.append(content)
-                out += lines
+                for l in lines {
+                    if let cell = l.cell, !cells.insert(cell).inserted {
+                        repeatedCellCount += 1
+                        continue
+                    }
+                    out.append(l)
+                }
             }
             return out
         }
@@ -85,6 +93,9 @@ public final class BillCollector: BillSink, @unchecked Sendable {
     /// Files left out by `lines` as copies of another file of the run.
     public var duplicates: [String] { lock.locked { duplicateFiles.sorted() } }
     private var duplicateFiles: Set<String> = []
+    /// Cost Explorer groups left out by `lines` as a cell already read (a page met twice).
+    public var repeatedCells: Int { lock.locked { repeatedCellCount } }
+    private var repeatedCellCount = 0
     public var files: [BillFileSummary] { lock.locked { fileSummaries.values.sorted { $0.file < $1.file } } }
     public var problems: [BillProblem] { lock.locked { problemList } }
 }

@@ -1,6 +1,9 @@
-// A CUR 2.0 / legacy CUR export folder: `<export>/metadata/BILLING_PERIOD=P/<export>-Manifest.json` names the
-// current data files of period P under `<export>/data/BILLING_PERIOD=P/`. Files there that the manifest does
-// not name are earlier deliveries (replaced with "overwrite", or older versions): never read.
+// A CUR 2.0 / legacy CUR export folder. CUR 2.0: `<export>/metadata/BILLING_PERIOD=P/<export>-Manifest.json`
+// names the current data files of period P under `<export>/data/BILLING_PERIOD=P/`. Legacy CUR:
+// `<report>/<YYYYMMDD-YYYYMMDD>/<report>-Manifest.json` names in `reportKeys` the current assembly's files,
+// `<report>/<YYYYMMDD-YYYYMMDD>/<assemblyId>/<report>-N.csv.gz` (each assembly folder also holds a copy of its
+// own manifest, which is not the period's). Files there that the period's manifest does not name are earlier
+// deliveries (replaced with "overwrite", or older assemblies): never read.
 
 import Foundation
 
@@ -27,11 +30,30 @@ enum BillExport {
         var exportRoots: [String: String] = [:]
         for manifest in manifests {
             let path = manifest.path
-            guard let range = path.range(of: "/metadata/", options: .backwards) else { continue }
-            let root = String(path[..<range.lowerBound])
-            let rest = path[range.upperBound...]
-            let period = rest.split(separator: "/").first.map(String.init) ?? ""
-            let dataFolder = root + "/data/" + period + "/"
+            // The export's root (names are relative to it), the folder of the period's data, the period's name,
+            // and how a named file's path continues after the root.
+            let root: String
+            let dataFolder: String
+            let period: String
+            let relativePath: (String) -> String?
+            if let range = path.range(of: "/metadata/", options: .backwards) {
+                root = String(path[..<range.lowerBound])
+                period = path[range.upperBound...].split(separator: "/").first.map(String.init) ?? ""
+                dataFolder = root + "/data/" + period + "/"
+                relativePath = { name in
+                    (name.range(of: "/data/", options: .backwards) ?? name.range(of: "data/")).map {
+                        "data/" + name[$0.upperBound...]
+                    }
+                }
+            } else {
+                // Legacy CUR: only the period folder's manifest says which assembly is current.
+                let folder = (path as NSString).deletingLastPathComponent
+                period = (folder as NSString).lastPathComponent
+                guard isLegacyPeriod(period) else { continue }
+                root = folder
+                dataFolder = folder + "/"
+                relativePath = { name in name.range(of: "/" + period + "/").map { String(name[$0.upperBound...]) } }
+            }
             let names: [String]
             do {
                 names = try manifestDataFiles(path)
@@ -42,8 +64,7 @@ enum BillExport {
             }
             var set = current[dataFolder] ?? []
             for name in names {
-                guard let r = name.range(of: "/data/", options: .backwards) ?? name.range(of: "data/") else { continue }
-                let relative = "data/" + name[r.upperBound...]
+                guard let relative = relativePath(name) else { continue }
                 set.insert(relative)
                 if !FileManager.default.fileExists(atPath: root + "/" + relative) {
                     selection.problems.append(
@@ -67,8 +88,19 @@ enum BillExport {
         return selection
     }
 
+    /// A CUR 2.0 manifest (under `metadata/`), or a legacy one: in a period folder, or a copy in an assembly folder.
     static func isManifest(_ path: String) -> Bool {
-        path.hasSuffix("-Manifest.json") && path.contains("/metadata/")
+        guard path.hasSuffix("-Manifest.json") else { return false }
+        if path.contains("/metadata/") { return true }
+        let folders = path.split(separator: "/").dropLast().suffix(2).map(String.init)
+        return folders.contains { isLegacyPeriod($0) }
+    }
+
+    /// A legacy CUR period folder's name: `20260301-20260401`.
+    static func isLegacyPeriod(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return bytes.count == 17
+            && bytes.enumerated().allSatisfy { i, b in i == 8 ? b == UInt8(ascii: "-") : (48...57).contains(b) }
     }
 
     /// CUR 2.0 manifests list `dataFiles`; legacy CUR manifests `reportKeys`. Either as S3 URIs or keys.

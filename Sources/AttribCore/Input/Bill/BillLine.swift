@@ -42,6 +42,9 @@ public struct BillLine: Sendable, Equatable {
     /// The file and line it came from, for messages.
     public var file: String
     public var line: Int
+    /// A Cost Explorer group's cell (its time period and keys): the same cell met again, on a page read twice,
+    /// is the same money, counted once. Nil for CUR lines (several lines of one cell are the bill's own).
+    public var cell: String? = nil
 }
 
 /// Where a bill reader puts what it reads. One file at a time; lines of several files may arrive from

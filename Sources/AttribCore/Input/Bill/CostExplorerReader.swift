@@ -1,5 +1,7 @@
 // Reads `aws ce get-cost-and-usage` output (grouped by USAGE_TYPE, and optionally SERVICE or RECORD_TYPE) into
-// bill lines: the bill for someone without a CUR export. One JSON document; the output of each page in a file.
+// bill lines: the bill for someone without a CUR export. A file holds one answer, or several one after another
+// (pages appended with `>>`); a group is one cell of the answer (its time period and keys), so a page met twice,
+// in one file or two, is counted once (BillCollector drops a repeated cell).
 
 import Foundation
 
@@ -43,14 +45,39 @@ final class CostExplorerReader {
             sink.billFileRead(file: file, otherLines: 0, complete: false)
             return
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-            let results = object["ResultsByTime"] as? [[String: Any]]
-        else {
-            sink.billProblem(
-                file: file, line: 0, reason: "not a Cost Explorer answer (no ResultsByTime list); file skipped")
-            sink.billFileRead(file: file, otherLines: 0, complete: false)
-            return
+        let documents = jsonDocuments(data)
+        var other = 0
+        var complete = true
+        for (page, range) in documents.ranges.enumerated() {
+            let at = documents.ranges.count > 1 ? "document \(page + 1) (byte \(range.lowerBound)): " : ""
+            guard let object = (try? JSONSerialization.jsonObject(with: data[range])) as? [String: Any],
+                let results = object["ResultsByTime"] as? [[String: Any]]
+            else {
+                sink.billProblem(
+                    file: file, line: 0,
+                    reason:
+                        "\(at)not a Cost Explorer answer (no ResultsByTime list); \(at.isEmpty ? "file" : "document") skipped"
+                )
+                complete = false
+                continue
+            }
+            guard read(object, results, page: page, at: at, other: &other) else {
+                complete = false
+                continue
+            }
         }
+        if let junk = documents.trailing {
+            sink.billProblem(
+                file: file, line: 0, reason: "byte \(junk): not the start of a JSON document; the rest is skipped")
+            complete = false
+        }
+        sink.billFileRead(file: file, otherLines: other, complete: complete)
+    }
+
+    /// One answer's groups into bill lines; false when the answer is not grouped by usage type.
+    private func read(
+        _ object: [String: Any], _ results: [[String: Any]], page: Int, at prefix: String, other: inout Int
+    ) -> Bool {
         let keys = (object["GroupDefinitions"] as? [[String: Any]] ?? []).map { ($0["Key"] as? String) ?? "" }
         let usageIndex = keys.firstIndex(of: "USAGE_TYPE")
         let serviceIndex = keys.firstIndex(of: "SERVICE")
@@ -59,18 +86,16 @@ final class CostExplorerReader {
             sink.billProblem(
                 file: file, line: 0,
                 reason:
-                    "Cost Explorer answer not grouped by USAGE_TYPE (--group-by Type=DIMENSION,Key=USAGE_TYPE); file skipped"
+                    "\(prefix)Cost Explorer answer not grouped by USAGE_TYPE (--group-by Type=DIMENSION,Key=USAGE_TYPE); \(prefix.isEmpty ? "file" : "document") skipped"
             )
-            sink.billFileRead(file: file, otherLines: 0, complete: false)
-            return
+            return false
         }
-        var other = 0
         for (n, result) in results.enumerated() {
             let period = result["TimePeriod"] as? [String: Any]
             guard let startText = period?["Start"] as? String, let startMs = parseCURTime(startText + "T00:00:00Z")
             else {
                 sink.billProblem(
-                    file: file, line: 0, reason: "ResultsByTime[\(n)] has no TimePeriod.Start date; skipped")
+                    file: file, line: 0, reason: "\(prefix)ResultsByTime[\(n)] has no TimePeriod.Start date; skipped")
                 continue
             }
             let endMs = (period?["End"] as? String).flatMap { parseCURTime($0 + "T00:00:00Z") } ?? startMs
@@ -92,7 +117,7 @@ final class CostExplorerReader {
                 let metrics = group["Metrics"] as? [String: Any] ?? [:]
                 let cost = metrics["UnblendedCost"] as? [String: Any]
                 let quantity = metrics["UsageQuantity"] as? [String: Any]
-                let at = "ResultsByTime[\(n)].Groups[\(g)]"
+                let at = "\(prefix)ResultsByTime[\(n)].Groups[\(g)]"
                 guard let costText = cost?["Amount"] as? String, let micros = parseMicros(costText) else {
                     sink.billProblem(
                         file: file, line: 0,
@@ -118,9 +143,64 @@ final class CostExplorerReader {
                         lineItemType: itemType, usageType: usageType, operation: nil, usageAmount: amount,
                         pricingUnit: quantity?["Unit"] as? String, unblendedMicros: micros, netMicros: nil,
                         principal: nil,
-                        file: file, line: n * 100_000 + g + 1))
+                        file: file, line: page * 1_000_000_000 + n * 100_000 + g + 1,
+                        cell: "\(startMs) \(endMs) \(groupKeys.joined(separator: "\u{1}"))"))
             }
         }
-        sink.billFileRead(file: file, otherLines: other, complete: true)
+        return true
     }
+}
+
+/// The byte ranges of the JSON documents of `data`, one after another (whitespace between them), and where
+/// something that is not a document starts, if anything does. Strings and escapes are followed, so braces in
+/// a string do not count; a document is a top-level object or array.
+func jsonDocuments(_ data: Data) -> (ranges: [Range<Int>], trailing: Int?) {
+    var ranges: [Range<Int>] = []
+    var depth = 0
+    var start = 0
+    var inString = false
+    var escaped = false
+    var trailing: Int?
+    data.withUnsafeBytes { (p: UnsafeRawBufferPointer) in
+        for i in 0..<p.count {
+            let b = p[i]
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if depth == 0 { start = i }
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { ranges.append(start..<(i + 1)) }
+                if depth < 0 {
+                    trailing = i
+                    return
+                }
+            case UInt8(ascii: "\""):
+                inString = true
+                if depth == 0 {
+                    trailing = i
+                    return
+                }
+            case 0x20, 0x09, 0x0A, 0x0D:
+                break
+            default:
+                if depth == 0 {
+                    trailing = i
+                    return
+                }
+            }
+        }
+        if depth > 0 { trailing = start }
+    }
+    return (ranges, trailing)
 }

@@ -14,25 +14,33 @@ public struct ReconcileQuery: Sendable {
     /// The order of the grouping columns as given with `--by`.
     public var columnOrder: [String]
     public var window: TimeWindow
-    /// `--where` on `model` (both sides).
-    public var modelFilters: [Filter]
+    /// `--where`: model, principal, day, week and month filter both sides (the bill has them); any other
+    /// dimension filters the split rows (with `--split`; without, parse refuses it).
+    public var filters: [Filter]
     /// `--split --by <identity>`: the identity dimension billed dollars are split by.
     public var split: ReportDimension?
     /// Bill lines of principals matching this glob are the gateway's; others keep their lines.
     public var gatewayPrincipal: String?
+    /// Count the gateway principal's own Bedrock invocation records beside its logs (`--include-gateway-invocations`).
+    public var includesGatewayInvocations = false
 
     public init(
         bucket: TimeBucket?, byModel: Bool, byTokenType: Bool, columnOrder: [String], window: TimeWindow,
-        modelFilters: [Filter] = [], split: ReportDimension? = nil, gatewayPrincipal: String? = nil
+        filters: [Filter] = [], split: ReportDimension? = nil, gatewayPrincipal: String? = nil
     ) {
         self.bucket = bucket
         self.byModel = byModel
         self.byTokenType = byTokenType
         self.columnOrder = columnOrder
         self.window = window
-        self.modelFilters = modelFilters
+        self.filters = filters
         self.split = split
         self.gatewayPrincipal = gatewayPrincipal
+    }
+
+    /// The dimensions a bill line has: its model, its caller and its time.
+    static func billHas(_ d: ReportDimension) -> Bool {
+        d == .model || d == .principal || d == .day || d == .week || d == .month
     }
 
     /// Parses reconcile's `--by`: a time bucket (day, week, month), `model`, `token_type`, and with `--split`
@@ -72,10 +80,12 @@ public struct ReconcileQuery: Sendable {
         if split && q.split == nil {
             throw .usage("--split needs an identity dimension in --by (e.g. --by user or --by user_email)")
         }
-        for f in filters where f.dimension != .model {
-            throw .usage("reconcile --where '\(f.dimension.name)': only model can be filtered (it is on both sides)")
+        for f in filters where !split && !billHas(f.dimension) {
+            throw .usage(
+                "reconcile --where '\(f.dimension.name)': the bill has no \(f.dimension.name) (it has model, principal, day, week and month); with --split, --where \(f.dimension.name) filters the split rows"
+            )
         }
-        q.modelFilters = filters
+        q.filters = filters
         return q
     }
 }
@@ -152,14 +162,16 @@ public struct ReconcileResult: Sendable {
 
 extension Reports {
     public static func reconcile(_ q: ReconcileQuery, store: Store, prices: PriceTable) throws -> ReconcileResult {
-        var warnings: [String] = []
         let zone = q.window.zone
-        func dayLabel(_ ms: Int64) -> String {
-            let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000)))
-            let local = ms / 1000 + offset
-            return isoDate(daysSinceEpoch: Int64((Double(local) / 86_400).rounded(.down)))
+        let onBill = q.filters.filter { ReconcileQuery.billHas($0.dimension) }
+        let modelFilters = onBill.filter { $0.dimension == .model }
+        func modelPasses(_ m: String) -> Bool { modelFilters.allSatisfy { $0.matches(m) } }
+        func timePasses(_ day: String) -> Bool {
+            onBill.allSatisfy { f in
+                guard let bucket = f.dimension.bucket else { return true }
+                return f.matches(bucketLabel(day: day, bucket))
+            }
         }
-        func modelPasses(_ m: String) -> Bool { q.modelFilters.allSatisfy { $0.matches(m) } }
 
         // The bill: usage lines into cells; adjustments by kind.
         struct CellKey: Hashable {
@@ -175,115 +187,72 @@ extension Reports {
             var mantle = false
             var status: ReconcileStatus?
         }
+        func isGateway(_ arn: String) -> Bool { q.gatewayPrincipal.map { fnmatch($0, arn, 0) == 0 } ?? true }
+        let reading = try readBill(store, window: q.window, prices: prices) { line in
+            modelPasses(line.model) && timePasses(dayLabel(line.startMs, zone: zone))
+                && onBill.allSatisfy { $0.dimension != .principal || $0.matches(line.principal) }
+        }
         var billed: [CellKey: BilledCell] = [:]
-        var adjustments: [String: (Int, Int64)] = [:]
-        var unknownTypes: [String: Int] = [:]
-        var unknownModels: [String: Int] = [:]
-        var unitWarnings: Set<String> = []
-        var parsed: [String: UsageType?] = [:]
-        var otherPrincipalNames: [String: String] = [:]
-        let billLines = try store.billLines(since: q.window.since, until: q.window.until)
-        if billLines.isEmpty {
-            warnings.append(
-                "no bill lines in the store\(q.window.since != nil || q.window.until != nil ? " in this window" : ""): ingest a CUR 2.0 or legacy CUR CSV, an export folder or a Cost Explorer answer first"
-            )
-        }
-        var principals: Set<String> = []
-        for line in billLines {
-            guard line.kind == BillLineKind.usage.rawValue else {
-                var a = adjustments[line.kind] ?? (0, 0)
-                a.0 += 1
-                a.1 += line.micros
-                adjustments[line.kind] = a
-                continue
-            }
-            let cacheKey = line.usageType + "\u{0}" + (line.productName ?? "")
-            let usage: UsageType?
-            if let cached = parsed[cacheKey] {
-                usage = cached
-            } else {
-                usage = UsageType(line.usageType, productName: line.productName)
-                parsed[cacheKey] = usage
-            }
-            if line.principal != nil { principals.insert(line.principal!) }
-            var principal: String?
-            if let glob = q.gatewayPrincipal, let p = line.principal, fnmatch(glob, p, 0) != 0 {
-                principal = principalName(p)
-                otherPrincipalNames[p] = principal
-            }
-            let day = dayLabel(line.startMs)
-            guard let usage else {
-                let key = CellKey(day: day, model: line.usageType, tokenType: nil, principal: principal)
-                guard modelPasses(key.model) else { continue }
-                unknownTypes[line.usageType, default: 0] += 1
-                billed[key, default: BilledCell()].micros += line.micros
-                billed[key]!.status = .unknownUsageType
-                continue
-            }
-            let match = BillModels.priceKey(usage.billedModel, prices: prices)
-            let model = match.map { canonicalModel($0.key, prices: prices) } ?? usage.billedModel
-            var status: ReconcileStatus?
-            guard modelPasses(model) else { continue }
-            if match == nil {
-                unknownModels[usage.billedModel, default: 0] += 1
-                status = .unknownModel
-            }
-            var scale = tokensPerUnit(line.pricingUnit)
-            let listRate = prices.resolve(model).map { perToken($0.price, usage.tokenType) }
-            if scale == nil, let listRate, listRate > 0, line.usageAmount > 0 {
-                // No unit attrib knows: the scale whose rate is nearest the list price.
-                let rate = Double(line.micros) / 1e6 / line.usageAmount
-                scale = [1, 1000, 1_000_000].min {
-                    abs(log(rate / (listRate * Double($0)))) < abs(log(rate / (listRate * Double($1))))
-                }
-                unitWarnings.insert(
-                    "bill: pricing_unit '\(line.pricingUnit ?? "")' of \(line.usageType) names no token count; \(scale!) tokens per unit inferred from cost ÷ amount"
-                )
-            } else if let s = scale, let listRate, listRate > 0, line.usageAmount > 0, line.micros > 0 {
-                let ratio = Double(line.micros) / 1e6 / (line.usageAmount * Double(s)) / listRate
-                if ratio > 30 || ratio < 1.0 / 30 {
-                    unitWarnings.insert(
-                        "bill: \(line.usageType): pricing_unit '\(line.pricingUnit ?? "")' gives \(String(format: "%.3g", ratio))× the list price per token; check the unit"
-                    )
-                }
-            }
-            let tokens = Int64((line.usageAmount * Double(scale ?? 1)).rounded())
-            if scale == nil {
-                unitWarnings.insert(
-                    "bill: pricing_unit '\(line.pricingUnit ?? "")' of \(line.usageType) names no token count and the model has no list price; amounts read as tokens"
-                )
-            }
-            let key = CellKey(day: day, model: model, tokenType: usage.tokenType, principal: principal)
-            billed[key, default: BilledCell()].tokens += tokens
+        for line in reading.usage {
+            let principal = line.principal.flatMap { isGateway($0) ? nil : principalName($0) }
+            let key = CellKey(
+                day: dayLabel(line.startMs, zone: zone), model: line.model, tokenType: line.tokenType,
+                principal: principal)
+            billed[key, default: BilledCell()].tokens += line.tokens
             billed[key]!.micros += line.micros
-            if usage.mantle { billed[key]!.mantle = true }
-            if let status { billed[key]!.status = status }
+            if line.mantle { billed[key]!.mantle = true }
+            if let status = line.status { billed[key]!.status = status }
         }
-        if q.gatewayPrincipal == nil && principals.count > 1 {
-            warnings.append(
-                "bill: its lines name \(principals.count) callers (line_item_iam_principal) and no gateway principal is known: every line is held against the gateway's logs; name the gateway's role with --gateway-principal GLOB so that other callers keep their lines"
-            )
+        var warnings = reading.warnings
+        if q.gatewayPrincipal == nil && reading.principals.count > 1 {
+            warnings.insert(
+                "bill: its lines name \(reading.principals.count) callers (line_item_iam_principal) and no gateway principal is known: every line is held against the gateway's logs; name the gateway's role with --gateway-principal GLOB so that other callers keep their lines",
+                at: 0)
         }
-        for (t, n) in unknownTypes.sorted(by: { $0.key < $1.key }) {
-            warnings.append(
-                "bill: usage type '\(t)' (\(n) line\(n == 1 ? "" : "s")) names no token type attrib knows; its cost is shown under that name, all unexplained"
-            )
-        }
-        for (m, n) in unknownModels.sorted(by: { $0.key < $1.key }) {
-            warnings.append(
-                "bill: billed model '\(m)' (\(n) line\(n == 1 ? "" : "s")) is not in the billed-model table (attrib bill-models) nor the price table; shown under that name"
-            )
-        }
-        warnings += unitWarnings.sorted()
 
-        // The logs: a query of the query model, by day, model id and the split's identity. Logged ids and billed
-        // names meet in one canonical model (no ARN, provider or geo prefix); the list price is the logged id's,
-        // as `attrib report` prices it.
+        // The logs: a query of the query model, by day, model id and the split's identity; by principal when
+        // the bill names callers (an invocation record of another principal meets that principal's lines); by
+        // the dimensions the bill lacks that --where names with --split (the split rows are filtered by them).
+        // The --where filters on day, week and month filter the query; the model filters the canonical model
+        // both sides share; the principal filters each group's principal, where the gateway's own requests (which
+        // carry none) are its principal's calls. Logged ids and billed names meet in one canonical model (no ARN,
+        // provider or geo prefix); the list price is the logged id's, as `attrib report` prices it.
+        let principalCells = q.gatewayPrincipal != nil && !reading.principals.isEmpty
+        let principalFilters = onBill.filter { $0.dimension == .principal }
+        let gatewayARNs = reading.principals.filter(isGateway)
         var dimensions: [ReportDimension] = [.day, .modelId]
         if let split = q.split { dimensions.append(split) }
-        let logQuery = ReportQuery(dimensions: dimensions, window: q.window, measures: Measure.standard)
-        // (day, model, token type) → identity → tokens
-        var logged: [CellKey: [String?: Int64]] = [:]
+        if (principalCells || !principalFilters.isEmpty) && !dimensions.contains(.principal) {
+            dimensions.append(.principal)
+        }
+        let principalIndex = dimensions.firstIndex(of: .principal)
+        let extraStart = dimensions.count
+        for f in q.filters where !ReconcileQuery.billHas(f.dimension) && !dimensions.contains(f.dimension) {
+            dimensions.append(f.dimension)
+        }
+        var logQuery = ReportQuery(
+            dimensions: dimensions,
+            filters: onBill.filter { $0.dimension != .model && $0.dimension != .principal }, window: q.window,
+            measures: Measure.standard)
+        logQuery.includesGatewayInvocations = q.includesGatewayInvocations
+        /// An identity of the split and the values of the dimensions only --where names.
+        struct Share: Hashable {
+            var who: String?
+            var extras: [String?]
+        }
+        func sharePasses(_ share: Share) -> Bool {
+            q.filters.allSatisfy { f in
+                guard !ReconcileQuery.billHas(f.dimension) else { return true }
+                if f.dimension == q.split { return f.matches(share.who) }
+                return dimensions[extraStart...].firstIndex(of: f.dimension).map {
+                    f.matches(share.extras[$0 - extraStart])
+                }
+                    ?? f.matches(nil)
+            }
+        }
+        let noExtras = [String?](repeating: nil, count: dimensions.count - extraStart)
+        // (day, model, token type) → share → tokens
+        var logged: [CellKey: [Share: Int64]] = [:]
         var listCost: [CellKey: Double?] = [:]
         var canonical: [String: String] = [:]
         for g in try groups(logQuery, store: store, prices: prices) {
@@ -291,13 +260,21 @@ extension Reports {
             let model = canonical[id] ?? canonicalModel(id, prices: prices)
             canonical[id] = model
             guard modelPasses(model) else { continue }
-            let who = q.split == nil ? nil : g.values[2]
+            let share = Share(
+                who: q.split == nil ? nil : g.values[2], extras: Array(g.values[extraStart...]))
+            let arn = principalIndex.flatMap { g.values[$0] }
+            let principalPasses = principalFilters.allSatisfy { f in
+                arn.map { f.matches($0) }
+                    ?? (gatewayARNs.isEmpty ? f.matches(nil) : gatewayARNs.contains { f.matches($0) })
+            }
+            guard principalPasses else { continue }
+            let principal = principalCells ? arn.flatMap { isGateway($0) ? nil : principalName($0) } : nil
             let price = prices.resolve(id)?.price
             for t in TokenType.allCases {
                 let n = t.count(g.tokens)
                 guard n != 0 else { continue }
-                let key = CellKey(day: day, model: model, tokenType: t, principal: nil)
-                logged[key, default: [:]][who, default: 0] += n
+                let key = CellKey(day: day, model: model, tokenType: t, principal: principal)
+                logged[key, default: [:]][share, default: 0] += n
                 let cost = price.map { Double(n) * perToken($0, t) }
                 listCost[key] = (listCost[key] ?? 0).flatMap { a in cost.map { a + $0 } }
             }
@@ -342,7 +319,7 @@ extension Reports {
             cell.unexplainedMicros = key.principal == nil ? parts[1] : 0
             cell.statuses = [
                 bill.status
-                    ?? (key.principal != nil
+                    ?? (key.principal != nil && cell.loggedTokens == 0
                         ? .notInLogs
                         : cell.billedTokens == 0 && bill.micros == 0
                             ? .notBilled
@@ -360,10 +337,9 @@ extension Reports {
             }
 
             guard let split = q.split else { continue }
-            _ = split
             let extra = cell.values
             func credit(_ who: String?, _ source: String, tokens: Int64, micros: Int64) {
-                let values = splitValues(columns: q.columnOrder, identity: q.split!.name, who: who, extra: extra)
+                let values = splitValues(columns: q.columnOrder, identity: split.name, who: who, extra: extra)
                 let id = values.map { $0 ?? "\u{0}" }.joined(separator: "\u{1}") + "\u{1}" + source
                 var row = splitRows[id] ?? SplitRow(values: values, source: source)
                 row.tokens += tokens
@@ -371,13 +347,21 @@ extension Reports {
                 splitRows[id] = row
             }
             if let principal = key.principal {
-                credit(principal, "principal", tokens: bill.tokens, micros: bill.micros)
+                if (bill.tokens != 0 || bill.micros != 0) && sharePasses(Share(who: principal, extras: noExtras)) {
+                    credit(principal, "principal", tokens: bill.tokens, micros: bill.micros)
+                }
                 continue
             }
-            let who = shares.keys.sorted(by: identityOrder)
+            let who = shares.keys.sorted { a, b in
+                a.who != b.who
+                    ? identityOrder(a.who, b.who)
+                    : a.extras.map { $0 ?? "" }.lexicographicallyPrecedes(b.extras.map { $0 ?? "" })
+            }
             let explained = LargestRemainder.split(parts[0], weights: who.map { shares[$0]! })
-            for (w, m) in zip(who, explained) { credit(w, "logs", tokens: shares[w]!, micros: m) }
-            if unexplainedWeight > 0 || parts[1] != 0 {
+            for (w, m) in zip(who, explained) where sharePasses(w) {
+                credit(w.who, "logs", tokens: shares[w]!, micros: m)
+            }
+            if (unexplainedWeight > 0 || parts[1] != 0) && sharePasses(Share(who: nil, extras: noExtras)) {
                 credit(nil, "unexplained", tokens: unexplainedWeight, micros: parts[1])
             }
         }
@@ -398,7 +382,9 @@ extension Reports {
         if q.split == nil { splitList = [] }
         return ReconcileResult(
             columns: columns, rows: ordered, totals: totals, subtotals: subtotals,
-            adjustments: adjustments.sorted { $0.key < $1.key }.map { ($0.key, $0.value.0, $0.value.1) },
+            adjustments: reading.adjustments.sorted { $0.key < $1.key }.map {
+                ($0.key, $0.value.lines, $0.value.micros)
+            },
             splitRows: q.split == nil ? nil : splitList, splitColumns: q.columnOrder,
             splitIdentityIndex: q.split.flatMap { q.columnOrder.firstIndex(of: $0.name) }, warnings: warnings,
             priceSource: prices.source)

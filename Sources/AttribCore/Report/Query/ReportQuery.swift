@@ -116,6 +116,9 @@ public struct ReportQuery: Sendable {
     /// Only the first N rows (totals still cover every row).
     public var limit: Int?
     public var costMode: CostMode
+    /// Count the Bedrock invocation records the gateway's own principal made (the same calls as the gateway's
+    /// requests, so counted twice); by default they are left out when the store knows that principal.
+    public var includesGatewayInvocations = false
 
     public init(
         scope: RequestScope = .modelRequests, dimensions: [ReportDimension] = [.userEmail, .modelId],

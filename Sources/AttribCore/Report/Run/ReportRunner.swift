@@ -70,7 +70,9 @@ struct QueryGroup {
 extension Reports {
     /// What the planner needs to know about the store.
     static func facts(_ store: Store) throws -> StoreFacts {
-        StoreFacts(rollupIsFresh: try store.rollupIsFresh(), timeRange: try store.eventTimeRange())
+        StoreFacts(
+            rollupIsFresh: try store.rollupIsFresh(), timeRange: try store.eventTimeRange(),
+            gatewayPrincipal: try gatewayInvocationPrincipal(store))
     }
 
     /// The plan for `query` on this store, with the price keys it needs.

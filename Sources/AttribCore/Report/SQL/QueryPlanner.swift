@@ -9,6 +9,9 @@ struct StoreFacts: Sendable {
     var rollupIsFresh: Bool
     /// The earliest and latest event times in the store (nil when it holds none).
     var timeRange: ClosedRange<Int64>?
+    /// The gateway's own IAM principal (a glob), when the store holds Bedrock invocation logs and remembers it:
+    /// invocation records it made are the gateway's requests again.
+    var gatewayPrincipal: String? = nil
 }
 
 /// A query made concrete: the table it reads and every constant its SQL needs.
@@ -31,11 +34,17 @@ struct SelectPlan: Sendable {
     var offsets: ZoneOffsets
     /// Model id → price-table key, for the models that have a price (only when the query uses `model`).
     var priceKeys: [(modelId: String, key: String)] = []
+    /// Leave out invocation records (source `bedrock-invocations`) whose principal matches this glob.
+    var excludedInvocationPrincipal: String? = nil
 
-    /// Dimensions of the output first, then those only filtered on; each once.
+    /// Dimensions of the output first, then those only filtered on (or needed to leave gateway invocation
+    /// records out); each once.
     var dimensions: [ReportDimension] {
         var all = query.dimensions
         for f in query.filters where !all.contains(f.dimension) { all.append(f.dimension) }
+        if excludedInvocationPrincipal != nil {
+            for d in [ReportDimension.source, .principal] where !all.contains(d) { all.append(d) }
+        }
         return all
     }
 
@@ -44,16 +53,20 @@ struct SelectPlan: Sendable {
 
 enum QueryPlanner {
     static func plan(_ query: ReportQuery, facts: StoreFacts) -> SelectPlan {
+        // No rollup holds the source or the principal: leaving the gateway's invocation records out reads requests.
+        let excluded = query.includesGatewayInvocations ? nil : facts.gatewayPrincipal
         let table: SelectPlan.Table =
-            usesRollup(query, facts: facts)
-            ? .rollup : usesTrafficRollup(query, facts: facts) ? .trafficRollup : .request
+            excluded != nil
+            ? .request
+            : usesRollup(query, facts: facts)
+                ? .rollup : usesTrafficRollup(query, facts: facts) ? .trafficRollup : .request
         var offsets = ZoneOffsets(changes: [(Int64.min, 0)])
         if query.dimensions.contains(where: { $0.bucket != nil })
             || query.filters.contains(where: { $0.dimension.bucket != nil })
         {
             offsets = zoneOffsets(query.window, facts.timeRange)
         }
-        return SelectPlan(table: table, query: query, offsets: offsets)
+        return SelectPlan(table: table, query: query, offsets: offsets, excludedInvocationPrincipal: excluded)
     }
 
     /// The rollup holds UTC days and the identity, model, route and status of requests: it answers a query

@@ -85,6 +85,14 @@ enum SQLGenerator {
             }
             arguments.append(.text(f.op == .glob ? dialect.globPattern(f.value) : f.value))
         }
+        if let glob = plan.excludedInvocationPrincipal {
+            let source = "v\(plan.dimensions.firstIndex(of: .source)!)"
+            let principal = "v\(plan.dimensions.firstIndex(of: .principal)!)"
+            predicates.append(
+                "NOT (coalesce(\(source), '') = \(dialect.parameter) AND \(dialect.glob("coalesce(\(principal), '')", pattern: dialect.parameter)))"
+            )
+            arguments += [.text(Reports.bedrockSource), .text(dialect.globPattern(glob))]
+        }
 
         var with: [String] = []
         if dialect.declaresConstantTables && !plan.offsets.isFixed
