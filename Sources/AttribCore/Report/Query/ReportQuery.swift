@@ -116,6 +116,8 @@ public struct ReportQuery: Sendable {
     /// Only the first N rows (totals still cover every row).
     public var limit: Int?
     public var costMode: CostMode
+    /// Answer from the request table even when a rollup could (tests compare the two answers).
+    var readsRequests = false
 
     public init(
         scope: RequestScope = .modelRequests, dimensions: [ReportDimension] = [.userEmail, .modelId],

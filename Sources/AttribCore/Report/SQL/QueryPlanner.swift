@@ -21,9 +21,23 @@ struct SelectPlan: Sendable {
         /// Requests added up by UTC day and model × method × path × user agent × log group × log stream ×
         /// route × status (TrafficRollup.swift).
         case trafficRollup = "traffic_rollup"
+        /// Requests added up by UTC day and model × source × principal × client address × route × status
+        /// (CallerRollup.swift).
+        case callerRollup = "caller_rollup"
+        /// Requests added up by UTC quarter hour and model × identified × route × status (QuarterRollup.swift).
+        case quarterRollup = "quarter_rollup"
 
-        /// One of the rollups: rows that count `requests` requests each, by UTC day.
+        /// One of the rollups: rows that count `requests` requests each, by UTC day or quarter hour.
         var isRollup: Bool { self != .request }
+
+        /// The column that places a row in time, and the milliseconds one unit of it spans.
+        var time: (column: String, unitMs: Int64) {
+            switch self {
+            case .request: return ("start_ms", 1)
+            case .quarterRollup: return ("quarter", 900_000)
+            case .rollup, .trafficRollup, .callerRollup: return ("day", 86_400_000)
+            }
+        }
     }
     var table: Table
     var query: ReportQuery
@@ -44,16 +58,37 @@ struct SelectPlan: Sendable {
 
 enum QueryPlanner {
     static func plan(_ query: ReportQuery, facts: StoreFacts) -> SelectPlan {
-        let table: SelectPlan.Table =
-            usesRollup(query, facts: facts)
-            ? .rollup : usesTrafficRollup(query, facts: facts) ? .trafficRollup : .request
         var offsets = ZoneOffsets(changes: [(Int64.min, 0)])
         if query.dimensions.contains(where: { $0.bucket != nil })
             || query.filters.contains(where: { $0.dimension.bucket != nil })
         {
             offsets = zoneOffsets(query.window, facts.timeRange)
         }
+        let table: SelectPlan.Table
+        if query.readsRequests {
+            table = .request
+        } else if usesRollup(query, facts: facts) {
+            table = .rollup
+        } else if usesTrafficRollup(query, facts: facts) {
+            table = .trafficRollup
+        } else if answers(query, facts: facts, { $0.inCallerRollup }) {
+            table = .callerRollup
+        } else if usesQuarterRollup(query, facts: facts, offsets: offsets) {
+            table = .quarterRollup
+        } else {
+            table = .request
+        }
         return SelectPlan(table: table, query: query, offsets: offsets)
+    }
+
+    /// The quarter-hour rollup answers buckets in any zone whose offsets, and the times they change, are
+    /// whole quarter hours (every zone today), with bounds on UTC quarter hours.
+    static func usesQuarterRollup(_ query: ReportQuery, facts: StoreFacts, offsets: ZoneOffsets) -> Bool {
+        let quarters = offsets.changes.allSatisfy {
+            $0.offsetSeconds % 900 == 0 && ($0.fromSeconds == .min || $0.fromSeconds % 900 == 0)
+        }
+        return quarters
+            && answers(query, facts: facts, unitMs: 900_000, bucketsInAnyZone: true) { $0.inQuarterRollup }
     }
 
     /// The rollup holds UTC days and the identity, model, route and status of requests: it answers a query
@@ -69,15 +104,18 @@ enum QueryPlanner {
     }
 
     /// Whether a rollup holding the dimensions `holds` accepts can answer `query`: every dimension and filter
-    /// held, time buckets only in UTC (rollup days are UTC days), bounds on UTC midnights, no latencies (no
-    /// rollup holds them), and the rollups fresh.
-    private static func answers(_ query: ReportQuery, facts: StoreFacts, _ holds: (ReportDimension) -> Bool) -> Bool {
+    /// held, time buckets only in UTC (rollup days are UTC days) unless `bucketsInAnyZone`, bounds on its
+    /// units (UTC midnights), no latencies (no rollup holds them), and the rollups fresh.
+    private static func answers(
+        _ query: ReportQuery, facts: StoreFacts, unitMs: Int64 = 86_400_000, bucketsInAnyZone: Bool = false,
+        _ holds: (ReportDimension) -> Bool
+    ) -> Bool {
         if query.measures.contains(.latencies) { return false }
         for d in query.dimensions + query.filters.map(\.dimension) {
             guard holds(d) else { return false }
-            if d.bucket != nil && !query.window.isUTC { return false }
+            if d.bucket != nil && !bucketsInAnyZone && !query.window.isUTC { return false }
         }
-        return query.window.isDayAligned && facts.rollupIsFresh
+        return query.window.isAligned(to: unitMs) && facts.rollupIsFresh
     }
 
     /// The offsets of the window's zone from the start to the end of the data (clipped to the window).

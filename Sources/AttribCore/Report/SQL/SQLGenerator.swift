@@ -45,12 +45,19 @@ enum SQLGenerator {
             case .priceKey:
                 labels.append(dialect.priceKey(ofModel: modelText, plan))
             case .bucket(let bucket):
-                let quarter = column(rollup ? "(day * 96)" : dialect.quarterHour(ofMillis: "start_ms"))
+                let quarter: String
+                switch plan.table {
+                case .request: quarter = column(dialect.quarterHour(ofMillis: "start_ms"))
+                case .quarterRollup: quarter = column("quarter")
+                case .rollup, .trafficRollup, .callerRollup: quarter = column("(day * 96)")
+                }
                 let seconds = "\(quarter) * 900"
                 labels.append(
                     dialect.bucketLabel(bucket, seconds: seconds, offset: dialect.offset(at: seconds, plan.offsets)))
             case .attributed:
-                labels.append("CASE WHEN \(column("(user_email IS NOT NULL OR user_sub IS NOT NULL)")) THEN 'yes' END")
+                let identified =
+                    plan.table == .quarterRollup ? "identified" : "(user_email IS NOT NULL OR user_sub IS NOT NULL)"
+                labels.append("CASE WHEN \(column(identified)) THEN 'yes' END")
             }
         }
         let measures = query.measures.map {
@@ -65,13 +72,14 @@ enum SQLGenerator {
             conditions.append("\(dialect.bitAnd("flags", RequestFlag.modelRequest)) != 0")
             conditions.append("\(dialect.bitAnd("flags", RequestFlag.mantle)) != 0")
         }
+        let time = plan.table.time
         if let since = query.window.since {
-            conditions.append(rollup ? "day >= \(dialect.parameter)" : "start_ms >= \(dialect.parameter)")
-            arguments.append(.int(rollup ? since / 86_400_000 : since))
+            conditions.append("\(time.column) >= \(dialect.parameter)")
+            arguments.append(.int(since / time.unitMs))
         }
         if let until = query.window.until {
-            conditions.append(rollup ? "day < \(dialect.parameter)" : "start_ms < \(dialect.parameter)")
-            arguments.append(.int(rollup ? until / 86_400_000 : until))
+            conditions.append("\(time.column) < \(dialect.parameter)")
+            arguments.append(.int(until / time.unitMs))
         }
 
         // Level 3's filters, on the values of level 2.
