@@ -85,7 +85,8 @@ struct SliceRollupTests {
         let since = try parseTimeBound("2026-03-28", zone: tz, now: 0)
         let until = try parseTimeBound("2026-03-31", zone: tz, now: 0)
         let window = TimeWindow(since: since, until: until, zone: tz)
-        #expect(try compare(ReportQuery(dimensions: [.hour, .status], window: window), store, prices) == .quarterRollup)
+        #expect(
+            try compare(ReportQuery(dimensions: [.hour, .status], window: window), store, prices) == .quarterRollup)
         let gaps = ReportQuery(scope: .modelRequests, dimensions: [.day, .attributed], window: TimeWindow(zone: tz))
         #expect(try compare(gaps, store, prices) == .quarterRollup)
         // A bound inside a quarter hour: the request table.
@@ -130,7 +131,7 @@ struct SliceRollupTests {
             try store.db.execute("PRAGMA user_version = \(Schema.version - 1)")
             store = try Store(path: db)
             #expect(kept == (try ["quarter_rollup", "caller_rollup"].map { try rows(store, $0) }))
-            #expect(try Migration.all.last?.id == "9-quarter-and-caller-rollups")
+            #expect(Migration.all.contains { $0.id.hasSuffix("-quarter-and-caller-rollups") })
         }
     }
 }
