@@ -350,22 +350,6 @@ struct HTMLPageTests {
         #expect(try view.table("spend-by-day").rows == [["(no rows)"]])
     }
 
-    /// A corpus with its bill (`gen-corpus --bill`, CUR 2.0 export), made once.
-    static let billCorpus: Result<URL, Error> = Result {
-        let out = temporaryDirectory().appendingPathComponent("corpus")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "python3", repositoryURL.appendingPathComponent("scripts/gen-corpus").path, "--requests", "3000", "--seed",
-            "5", "--out", out.path, "--bill",
-        ]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw StoreError("scripts/gen-corpus --bill failed") }
-        return out
-    }
-
     /// The reconcile panel's day table against `reconcile --by day` in CSV (and its subtotals in JSON).
     func expectReconcilePanel(_ view: BrowserView, db: String, options: [String]) throws {
         let args = ["reconcile", "--by", "day", "--db", db, "--quiet"] + options
@@ -418,7 +402,7 @@ struct HTMLPageTests {
         "A store with a bill: the reconcile panel shows `reconcile --by day`'s numbers, explained + unexplained = billed"
     )
     func reconcilePanel() throws {
-        let corpus = try Self.billCorpus.get()
+        let corpus = BillCorpusTests.corpus
         let prices = ["--prices", corpus.appendingPathComponent("prices.csv").path]
         let bill = corpus.appendingPathComponent("bill/cur2/attrib-bedrock").path
         let (db, url) = try page([corpus.appendingPathComponent("exports").path, bill], args: prices)
@@ -441,7 +425,7 @@ struct HTMLPageTests {
 
     @Test("A bill whose model names are markup: the reconcile panel keeps them text")
     func hostileBill() throws {
-        let corpus = try Self.billCorpus.get()
+        let corpus = BillCorpusTests.corpus
         let dir = temporaryDirectory()
         let bill = dir.appendingPathComponent("bill")
         try FileManager.default.copyItem(at: corpus.appendingPathComponent("bill/cur2/attrib-bedrock"), to: bill)

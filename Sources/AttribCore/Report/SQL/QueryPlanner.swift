@@ -82,12 +82,13 @@ enum QueryPlanner {
     }
 
     /// The quarter-hour rollup answers buckets in any zone whose offsets, and the times they change, are
-    /// whole quarter hours (every zone today), with bounds on UTC quarter hours.
+    /// whole quarter hours (every zone today), with bounds on UTC quarter hours, for data after 1970-01-01
+    /// (its local hours and days are numbered by integer division).
     static func usesQuarterRollup(_ query: ReportQuery, facts: StoreFacts, offsets: ZoneOffsets) -> Bool {
         let quarters = offsets.changes.allSatisfy {
             $0.offsetSeconds % 900 == 0 && ($0.fromSeconds == .min || $0.fromSeconds % 900 == 0)
         }
-        return quarters
+        return quarters && (facts.timeRange?.lowerBound ?? 86_400_000) >= 86_400_000
             && answers(query, facts: facts, unitMs: 900_000, bucketsInAnyZone: true) { $0.inQuarterRollup }
     }
 

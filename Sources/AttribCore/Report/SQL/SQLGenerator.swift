@@ -45,12 +45,15 @@ enum SQLGenerator {
             case .priceKey:
                 labels.append(dialect.priceKey(ofModel: modelText, plan))
             case .bucket(let bucket):
-                let quarter: String
-                switch plan.table {
-                case .request: quarter = column(dialect.quarterHour(ofMillis: "start_ms"))
-                case .quarterRollup: quarter = column("quarter")
-                case .rollup, .trafficRollup, .callerRollup: quarter = column("(day * 96)")
+                if plan.table == .quarterRollup {
+                    // A quarter hour lies inside one hour and one day of the zone: group by the zone's hour or
+                    // day number (fewer groups than quarters, each labelled once), as local time at offset 0.
+                    let unit: Int64 = bucket == .hour ? 3600 : 86_400
+                    let local = column("((quarter * 900 + \(inlineOffset("quarter * 900", plan.offsets))) / \(unit))")
+                    labels.append(dialect.bucketLabel(bucket, seconds: "\(local) * \(unit)", offset: "0"))
+                    continue
                 }
+                let quarter = column(plan.table == .request ? dialect.quarterHour(ofMillis: "start_ms") : "(day * 96)")
                 let seconds = "\(quarter) * 900"
                 labels.append(
                     dialect.bucketLabel(bucket, seconds: seconds, offset: dialect.offset(at: seconds, plan.offsets)))
@@ -128,6 +131,16 @@ enum SQLGenerator {
             ORDER BY \(keys)
             """
         return GeneratedSQL(sql: sql, arguments: arguments, dimensionCount: query.dimensions.count)
+    }
+
+    /// The zone's offset at `seconds` as a CASE over its changes (a few a year), evaluated per row without a
+    /// lookup.
+    static func inlineOffset(_ seconds: String, _ offsets: ZoneOffsets) -> String {
+        guard !offsets.isFixed else { return String(offsets.fixedOffset) }
+        let later = offsets.changes.dropFirst().reversed().map {
+            "WHEN \(seconds) >= \($0.fromSeconds) THEN \($0.offsetSeconds)"
+        }
+        return "CASE \(later.joined(separator: " ")) ELSE \(offsets.changes[0].offsetSeconds) END"
     }
 
     /// A measure's aggregate over the request table (one row per request) or the rollup (rows that
