@@ -67,12 +67,5 @@ extension Schema {
 
 extension ReportDimension {
     /// The caller rollup holds what this dimension needs (time buckets: days and coarser, in UTC).
-    var inCallerRollup: Bool {
-        switch value {
-        case .dictionary(let column), .integer(let column): return CallerKey.requestColumns.contains(column)
-        case .route, .priceKey: return true
-        case .bucket(let bucket): return bucket != .hour
-        case .firstOf, .attributed: return false
-        }
-    }
+    var inCallerRollup: Bool { inDayRollup(holding: CallerKey.requestColumns) }
 }

@@ -145,9 +145,13 @@ enum QueryPlanner {
 
 extension ReportDimension {
     /// The traffic rollup holds what this dimension needs (time buckets: days and coarser, in UTC).
-    var inTrafficRollup: Bool {
+    var inTrafficRollup: Bool { inDayRollup(holding: TrafficKey.requestColumns) }
+
+    /// A rollup by UTC day holding the request columns `columns` (and the route and model) holds what this
+    /// dimension needs.
+    func inDayRollup(holding columns: Set<String>) -> Bool {
         switch value {
-        case .dictionary(let column), .integer(let column): return TrafficKey.requestColumns.contains(column)
+        case .dictionary(let column), .integer(let column): return columns.contains(column)
         case .route, .priceKey: return true
         case .bucket(let bucket): return bucket != .hour
         case .firstOf, .attributed: return false
