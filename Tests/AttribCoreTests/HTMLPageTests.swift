@@ -42,6 +42,7 @@ struct BrowserView {
     var consoleErrors: [String] { json["console_errors"] as? [String] ?? [] }
     var chartNumbersNotInTables: [String] { json["chart_numbers_not_in_tables"] as? [String] ?? [] }
     var injected: [String: Any] { json["injected"] as? [String: Any] ?? [:] }
+    var tableIds: [String] { (json["tables"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } }
     var timing: [String: Double] { json["timing_ms"] as? [String: Double] ?? [:] }
     func overflow(_ paper: String) -> Int? {
         ((json["print"] as? [String: Any])?[paper] as? [String: Any])?["overflow_px"] as? Int
@@ -49,13 +50,13 @@ struct BrowserView {
 }
 
 /// Opens `page` in headless Chromium through scripts/check-html.
-func openInBrowser(_ page: URL, screenshot: URL? = nil) throws -> BrowserView {
+func openInBrowser(_ page: URL, screenshot: URL? = nil, at element: String? = nil) throws -> BrowserView {
     let chromium = try chromiumPath.get()
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments =
         ["python3", repositoryURL.appendingPathComponent("scripts/check-html").path, page.path, "--chromium", chromium]
-        + (screenshot.map { ["--screenshot", $0.path] } ?? [])
+        + (screenshot.map { ["--screenshot", $0.path] } ?? []) + (element.map { ["--screenshot-at", $0] } ?? [])
     let out = Pipe()
     let err = Pipe()
     p.standardOutput = out
@@ -280,6 +281,9 @@ struct HTMLPageTests {
         expectClean(view)
         try expectPageMatchesReports(view, db: db, options: [], top: 20)
         #expect(FileManager.default.fileExists(atPath: shot.path))
+        // No bill in the store: no reconcile panel.
+        #expect(!view.tableIds.isEmpty && !view.tableIds.contains { $0.hasPrefix("reconcile") }, "\(view.tableIds)")
+        #expect(!(try String(contentsOf: url, encoding: .utf8)).contains("id=\"reconcile\""))
     }
 
     @Test("--since, --until, --tz and --where reach the page's queries as they reach the CSV reports")
@@ -344,6 +348,106 @@ struct HTMLPageTests {
         try expectPageMatchesReports(view, db: db, options: [], top: 20)
         #expect(try view.table("users").rows == [["(no rows)"]])
         #expect(try view.table("spend-by-day").rows == [["(no rows)"]])
+    }
+
+    /// The reconcile panel's day table against `reconcile --by day` in CSV (and its subtotals in JSON).
+    func expectReconcilePanel(_ view: BrowserView, db: String, options: [String]) throws {
+        let args = ["reconcile", "--by", "day", "--db", db, "--quiet"] + options
+        let csv = try attrib(args + ["--format", "csv"])
+        try #require(csv.status == 0, "\(csv.stderr)")
+        let expected = parseCSV(csv.stdout)
+        let (head, rows, foot) = try view.table("reconcile-by-day")
+        #expect(expected.count > 3)
+        #expect(rows.count == expected.count)
+        for (want, row) in zip(expected, rows) {
+            let cell = Dictionary(uniqueKeysWithValues: zip(head, row))
+            let day = want["day"] ?? ""
+            #expect(cell["day"] == day)
+            for c in ["billed_tokens", "logged_tokens", "unexplained_tokens"] {
+                #expect(pageCount(cell[c] ?? "") == Int64(want[c] ?? ""), "\(day) \(c)")
+            }
+            for c in ["billed_cost_usd", "list_cost_usd", "unexplained_cost_usd"] {
+                sameMoney(cell[c] ?? "", Double(want[c] ?? ""), "\(day) \(c)")
+            }
+            #expect(cell["status"] == want["status"], "\(day) status")
+            if let share = Double(want["explained_share"] ?? "") {
+                #expect(abs((Double(cell["explained_share"]?.dropLast() ?? "") ?? -1) - share * 100) <= 0.05 + 1e-6)
+            }
+            // Billed = explained + unexplained (reconcile's own split).
+            let billed = try #require(Double(want["billed_cost_usd"] ?? ""))
+            let unexplained = try #require(Double(want["unexplained_cost_usd"] ?? ""))
+            sameMoney(cell["explained_cost_usd"] ?? "", billed - unexplained, rows: 2, "\(day) explained")
+        }
+        let total = Dictionary(uniqueKeysWithValues: zip(head, try #require(foot)))
+        #expect(
+            pageCount(total["billed_tokens"] ?? "")
+                == expected.reduce(0) { $0 + (Int64($1["billed_tokens"] ?? "") ?? 0) })
+        sameMoney(total["billed_cost_usd"] ?? "", csvSum(expected, "billed_cost_usd"), rows: expected.count, "total")
+
+        let json = try attrib(args + ["--format", "json"])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let subtotals = try #require(doc["subtotals"] as? [[String: Any]])
+        let shown = try view.table("reconcile-subtotals")
+        #expect(shown.rows.count == subtotals.count)
+        for (want, row) in zip(subtotals, shown.rows) {
+            let cell = Dictionary(uniqueKeysWithValues: zip(shown.head, row))
+            #expect(cell["subtotal"] == want["subtotal"] as? String)
+            sameMoney(cell["billed_cost_usd"] ?? "", want["billed_cost_usd"] as? Double, "subtotal billed")
+            sameMoney(
+                cell["unexplained_cost_usd"] ?? "", want["unexplained_cost_usd"] as? Double, "subtotal unexplained")
+        }
+    }
+
+    @Test(
+        "A store with a bill: the reconcile panel shows `reconcile --by day`'s numbers, explained + unexplained = billed"
+    )
+    func reconcilePanel() throws {
+        let corpus = BillCorpusTests.corpus
+        let prices = ["--prices", corpus.appendingPathComponent("prices.csv").path]
+        let bill = corpus.appendingPathComponent("bill/cur2/attrib-bedrock").path
+        let (db, url) = try page([corpus.appendingPathComponent("exports").path, bill], args: prices)
+        let shot = FileManager.default.temporaryDirectory.appendingPathComponent("attrib-html-reconcile.png")
+        let view = try openInBrowser(url, screenshot: shot, at: "reconcile")
+        expectClean(view)
+        try expectReconcilePanel(view, db: db, options: prices)
+        #expect(FileManager.default.fileExists(atPath: shot.path))
+
+        // The same time options reach the panel as reach `reconcile`.
+        let time = ["--since", "2026-03-05", "--until", "2026-03-15", "--tz", "Europe/Berlin"]
+        let windowed = url.deletingLastPathComponent().appendingPathComponent("window.html")
+        let html = try attrib(["html", "--db", db, "--out", windowed.path, "--quiet"] + prices + time)
+        try #require(html.status == 0, "\(html.stderr)")
+        let view2 = try openInBrowser(windowed)
+        expectClean(view2)
+        try expectReconcilePanel(view2, db: db, options: prices + time)
+        #expect(try view2.table("reconcile-by-day").rows.count == 10)
+    }
+
+    @Test("A bill whose model names are markup: the reconcile panel keeps them text")
+    func hostileBill() throws {
+        let corpus = BillCorpusTests.corpus
+        let dir = temporaryDirectory()
+        let bill = dir.appendingPathComponent("bill")
+        try FileManager.default.copyItem(at: corpus.appendingPathComponent("bill/cur2/attrib-bedrock"), to: bill)
+        for file in files(under: bill) where file.hasSuffix(".csv.gz") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = [
+                "-c",
+                #"zcat "$1" | sed 's/AcmeUnpriced/<script>alert("bill")<\/script>/g' | gzip > "$1.new" && mv "$1.new" "$1""#,
+                "sh", file,
+            ]
+            try p.run()
+            p.waitUntilExit()
+            try #require(p.terminationStatus == 0)
+        }
+        let (db, url) = try page([corpus.appendingPathComponent("exports").path, bill.path])
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(!text.lowercased().contains("<script"))
+        #expect(text.contains("&lt;script&gt;alert(&quot;bill&quot;)&lt;/script&gt;"))
+        let view = try openInBrowser(url)
+        expectClean(view)
+        try expectReconcilePanel(view, db: db, options: [])
     }
 }
 

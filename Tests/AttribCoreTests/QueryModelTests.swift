@@ -192,10 +192,34 @@ struct PlannerTests {
         #expect(QueryPlanner.plan(filtered, facts: fresh).table == .trafficRollup)
     }
 
-    @Test("Hours, identity with paths, another zone, a bound inside a day or a stale rollup: the request table")
+    @Test("Hours and other zones' days: the quarter-hour rollup; source, principal, client address: the caller rollup")
+    func quarterAndCallerRollups() {
+        let berlin = TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!)
+        let kolkata = TimeWindow(zone: TimeZone(identifier: "Asia/Kolkata")!)
+        for query in [
+            ReportQuery(dimensions: [.hour]), ReportQuery(dimensions: [.day], window: berlin),
+            ReportQuery(dimensions: [.week, .modelId, .status], window: kolkata),
+            ReportQuery(dimensions: [.month, .route], window: berlin),
+            ReportQuery(scope: .modelRequests, dimensions: [.day, .attributed], window: berlin),
+        ] {
+            #expect(QueryPlanner.plan(query, facts: fresh).table == .quarterRollup, "\(query.dimensions)")
+        }
+        for dims: [ReportDimension] in [[.source], [.principal], [.clientIp], [.clientIp, .model, .day]] {
+            #expect(QueryPlanner.plan(ReportQuery(dimensions: dims), facts: fresh).table == .callerRollup)
+        }
+        // Data before 1970-01-02 (local hours and days would be numbered wrongly) reads the requests.
+        let early = StoreFacts(rollupIsFresh: true, timeRange: 0...1_000)
+        #expect(QueryPlanner.plan(ReportQuery(dimensions: [.hour]), facts: early).table == .request)
+        var forced = ReportQuery(dimensions: [.user])
+        forced.readsRequests = true
+        #expect(QueryPlanner.plan(forced, facts: fresh).table == .request)
+    }
+
+    @Test("Dimensions of two rollups, latencies, a bound inside a day or a stale rollup: the request table")
     func requestTable() {
         for dims: [ReportDimension] in [
-            [.hour], [.path, .hour], [.user, .path], [.userAgent, .userEmail], [.source], [.principal], [.clientIp],
+            [.path, .hour], [.user, .path], [.userAgent, .userEmail], [.user, .hour], [.source, .user],
+            [.clientIp, .path],
         ] {
             #expect(QueryPlanner.plan(ReportQuery(dimensions: dims), facts: fresh).table == .request)
         }
@@ -207,7 +231,8 @@ struct PlannerTests {
         let pathLatency = ReportQuery(dimensions: [.path], measures: Measure.standard + [.latencies])
         #expect(QueryPlanner.plan(pathLatency, facts: fresh).table == .request)
         let berlin = TimeWindow(zone: TimeZone(identifier: "Europe/Berlin")!)
-        #expect(QueryPlanner.plan(ReportQuery(dimensions: [.day], window: berlin), facts: fresh).table == .request)
+        #expect(
+            QueryPlanner.plan(ReportQuery(dimensions: [.day, .user], window: berlin), facts: fresh).table == .request)
         // A zone only matters for buckets.
         #expect(QueryPlanner.plan(ReportQuery(dimensions: [.user], window: berlin), facts: fresh).table == .rollup)
         #expect(QueryPlanner.plan(ReportQuery(dimensions: [.user], since: 1), facts: fresh).table == .request)

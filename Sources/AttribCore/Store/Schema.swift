@@ -101,6 +101,8 @@ enum Schema {
                sum(cache_write_tokens), sum(logged_cost)
         FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11;
         \(rebuildTrafficRollup)
+        \(rebuildQuarterRollup)
+        \(rebuildCallerRollup)
         UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'requests_generation') WHERE key = 'rollup_generation';
         """
 }

@@ -50,18 +50,16 @@ struct TrafficKey: RollupTableKey {
 
     /// One Hasher call per key, as RollupKey.
     func hash(into hasher: inout Hasher) {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        @inline(__always) func mix(_ v: Int64?) { h = (h ^ UInt64(bitPattern: v ?? -1)) &* 0xBF58_476D_1CE4_E5B9 }
-        mix(day)
-        mix(model)
-        mix(method)
-        mix(path)
-        mix(userAgent)
-        mix(logGroup)
-        mix(logStream)
-        mix(status)
-        h = (h ^ UInt64(bitPattern: flags << 1 | hasLogged)) &* 0x94D0_49BB_1331_11EB
-        hasher.combine(h)
+        var h = RollupHash()
+        h.mix(day)
+        h.mix(model)
+        h.mix(method)
+        h.mix(path)
+        h.mix(userAgent)
+        h.mix(logGroup)
+        h.mix(logStream)
+        h.mix(status)
+        hasher.combine(h.finish(flags: flags, hasLogged: hasLogged))
     }
 
     var columns: [Int64?] { [day, model, method, path, userAgent, logGroup, logStream, flags, status, hasLogged] }

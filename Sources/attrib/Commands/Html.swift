@@ -11,9 +11,11 @@ struct Html: ParsableCommand {
             One HTML file with no scripts and no external fonts, images or styles: it opens from a mail \
             attachment with no network and prints on A4 and Letter. It holds the spend per day stacked by \
             model with the Mantle share and the identity cutover, the top users by cost, the Mantle \
-            attribution with its unattributed remainder, and identity coverage per day and per log statement. \
-            The numbers are those of report, mantle and gaps with the same options, and every number in a \
-            chart is also in a table on the page. --where filters the spend, users and Mantle parts; identity \
+            attribution with its unattributed remainder, and identity coverage per day and per log statement; \
+            when the store holds a bill, the bill against the logs per day (billed, explained by the logs, \
+            unexplained: reconcile --by day over the same time window, which --where does not filter). \
+            The numbers are those of report, mantle, gaps and reconcile with the same options, and every number \
+            in a chart is also in a table on the page. --where filters the spend, users and Mantle parts; identity \
             coverage, like gaps, covers every request in the time window.
 
             EXAMPLES:

@@ -21,9 +21,7 @@ extension Reports {
             panels: [
                 spendPanel(r, limits: limits), usersPanel(r, limits: limits), mantlePanel(r, limits: limits),
                 gapsPanel(r),
-            ])
-        // A reconcile panel (billed, explained by the logs, unexplained, per day) goes here once `reconcile`
-        // has a result: a ColumnChart over its by-day document, like the spend panel.
+            ] + (r.reconcile.map { [reconcilePanel($0)] } ?? []))
     }
 
     /// Rows beyond the first `n` summed into one row labelled `label` (the runner's own row addition), keeping
@@ -199,5 +197,47 @@ extension Reports {
                 ),
             ],
             tables: zip(ids, document.sections).map { PageTable(id: $0, $1) })
+    }
+
+    /// `reconcile --by day`'s document as a panel: its table with each day's explained cost beside the
+    /// billed and unexplained ones (reconcile's own split of the billed micro-dollars: billed = explained +
+    /// unexplained), the columns stacked from the explained part, and its subtotals (all, Mantle).
+    static func reconcilePanel(_ result: ReconcileResult) -> Panel {
+        let document = Reports.document(result)
+        guard case .table(var table) = document.sections[0].content,
+            let billed = table.columns.firstIndex(where: { $0.name == "billed_cost_usd" })
+        else { return Panel(id: "reconcile", title: "The bill against the logs", tables: []) }
+        func explained(_ row: ReconcileRow) -> Cell { .number(dollars(row.billedMicros - row.unexplainedMicros)) }
+        table.columns.insert(Column("explained_cost_usd", .cost), at: billed + 1)
+        for (i, row) in result.rows.enumerated() { table.rows[i].insert(explained(row), at: billed + 1) }
+        table.totals?.insert(explained(result.totals), at: billed + 1)
+        let unexplained = table.columns.firstIndex { $0.name == "unexplained_cost_usd" } ?? billed + 1
+        var text = [
+            "The Bedrock bill held against the logs, per day: `attrib reconcile --by day` over the same time window "
+                + "(--where does not apply: the bill knows no users). Each day's column is its billed cost: the part "
+                + "the logged tokens explain, and above it the part the logs do not explain.",
+            "The explained cost is reconcile's own split of each billed cell in proportion to the logged and "
+                + "unexplained tokens (billed = explained + unexplained); adjustments (credits, discounts, tax) are "
+                + "not in the days.",
+        ]
+        if let mantle = result.subtotals.first(where: { $0.0 == "mantle" })?.1, mantle.billedMicros != 0 {
+            let cost = humanCell(.number(dollars(mantle.billedMicros)), .cost)
+            let open = humanCell(.number(dollars(mantle.unexplainedMicros)), .cost)
+            text.append("Mantle (the subtotals below): \(cost) billed, \(open) of it unexplained.")
+        }
+        text += result.warnings
+        var tables = [
+            PageTable(id: "reconcile-by-day", Section(title: "Billed and explained per day (USD)", .table(table)))
+        ]
+        if document.sections.count > 1 { tables.append(PageTable(id: "reconcile-subtotals", document.sections[1])) }
+        return Panel(
+            id: "reconcile", title: "The bill against the logs", text: text,
+            charts: [
+                .columns(
+                    ColumnChart(
+                        title: "Billed cost per day: explained by the logs, and unexplained", table: 0, category: 0,
+                        stacked: [billed + 1, unexplained]))
+            ],
+            tables: tables)
     }
 }

@@ -119,6 +119,8 @@ public struct ReportQuery: Sendable {
     /// Count the Bedrock invocation records the gateway's own principal made (the same calls as the gateway's
     /// requests, so counted twice); by default they are left out when the store knows that principal.
     public var includesGatewayInvocations = false
+    /// Answer from the request table even when a rollup could (tests compare the two answers).
+    var readsRequests = false
 
     public init(
         scope: RequestScope = .modelRequests, dimensions: [ReportDimension] = [.userEmail, .modelId],

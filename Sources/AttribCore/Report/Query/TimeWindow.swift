@@ -18,8 +18,8 @@ public struct TimeWindow: Sendable, Equatable {
     /// UTC or a zone that is always at offset zero: the day rollup's UTC days are its days.
     var isUTC: Bool { zone.secondsFromGMT() == 0 && zone.nextDaylightSavingTimeTransition == nil }
 
-    /// Both bounds (when given) fall on UTC midnights.
-    var isDayAligned: Bool { [since, until].allSatisfy { $0.map { $0 % 86_400_000 == 0 } ?? true } }
+    /// Both bounds (when given) fall on multiples of `unitMs` since the epoch (UTC midnights, quarter hours).
+    func isAligned(to unitMs: Int64) -> Bool { [since, until].allSatisfy { $0.map { $0 % unitMs == 0 } ?? true } }
 }
 
 extension TimeZone {

@@ -1,4 +1,5 @@
-// The queries behind the HTML page: each one is a `report`, `mantle` or `gaps` query, run by the same runner.
+// The queries behind the HTML page: each one is a `report`, `mantle`, `gaps` or `reconcile` query, run by the
+// same runner as the command.
 
 import Foundation
 
@@ -22,6 +23,9 @@ public struct PageResults: Sendable {
     public var query: ReportQuery
     /// The day of the identity cutover in the query's zone, when identity was ever logged.
     public var cutoverDay: String?
+    /// `reconcile --by day` over the same window, when the store holds a bill (nil: the page has no
+    /// reconcile panel).
+    public var reconcile: ReconcileResult? = nil
 }
 
 extension Reports {
@@ -39,11 +43,20 @@ extension Reports {
             return try Reports.run(q, store: store, prices: prices)
         }
         let gaps = try Reports.gaps(store: store, prices: prices, window: base.window)
-        return PageResults(
+        var results = PageResults(
             byDay: try run([.day], byFirst: true), byDayModel: try run([.day, .modelId], byFirst: true),
             byModel: try run([.modelId]), mantleByDay: try run([.day], scope: .mantle, byFirst: true),
             users: try run([.user]), mantle: try run([.user], scope: .mantle), gaps: gaps, query: base,
             cutoverDay: gaps.cutover.map { dayLabel($0, zone: base.window.zone) })
+        if try store.holdsBill() {
+            // As `attrib reconcile --by day` with the same time options parses and runs it: the bill takes no
+            // --where but on model, so the page applies none; the remembered gateway principal applies.
+            let q = try ReconcileQuery.parse(
+                by: "day", split: false, window: base.window, filters: [],
+                gatewayPrincipal: try store.billSetting("gateway_principal"))
+            results.reconcile = try Reports.reconcile(q, store: store, prices: prices)
+        }
+        return results
     }
 
     /// `YYYY-MM-DD` of an instant in `zone`: the label the `day` bucket gives it.
@@ -52,5 +65,12 @@ extension Reports {
         calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(ms) / 1000))
         return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+}
+
+extension Store {
+    /// Whether any bill line is stored (in any period).
+    func holdsBill() throws -> Bool {
+        try db.scalar("SELECT count(*) FROM (SELECT 1 FROM bill_line LIMIT 1)") ?? 0 > 0
     }
 }

@@ -24,9 +24,23 @@ struct SelectPlan: Sendable {
         /// Requests added up by UTC day and model × method × path × user agent × log group × log stream ×
         /// route × status (TrafficRollup.swift).
         case trafficRollup = "traffic_rollup"
+        /// Requests added up by UTC day and model × source × principal × client address × route × status
+        /// (CallerRollup.swift).
+        case callerRollup = "caller_rollup"
+        /// Requests added up by UTC quarter hour and model × identified × route × status (QuarterRollup.swift).
+        case quarterRollup = "quarter_rollup"
 
-        /// One of the rollups: rows that count `requests` requests each, by UTC day.
+        /// One of the rollups: rows that count `requests` requests each, by UTC day or quarter hour.
         var isRollup: Bool { self != .request }
+
+        /// The column that places a row in time, and the milliseconds one unit of it spans.
+        var time: (column: String, unitMs: Int64) {
+            switch self {
+            case .request: return ("start_ms", 1)
+            case .quarterRollup: return ("quarter", 900_000)
+            case .rollup, .trafficRollup, .callerRollup: return ("day", 86_400_000)
+            }
+        }
     }
     var table: Table
     var query: ReportQuery
@@ -53,20 +67,41 @@ struct SelectPlan: Sendable {
 
 enum QueryPlanner {
     static func plan(_ query: ReportQuery, facts: StoreFacts) -> SelectPlan {
-        // No rollup holds the source or the principal: leaving the gateway's invocation records out reads requests.
+        // Leaving the gateway's own invocation records out needs the source and the principal of each
+        // request with its identity: only the request table holds both.
         let excluded = query.includesGatewayInvocations ? nil : facts.gatewayPrincipal
-        let table: SelectPlan.Table =
-            excluded != nil
-            ? .request
-            : usesRollup(query, facts: facts)
-                ? .rollup : usesTrafficRollup(query, facts: facts) ? .trafficRollup : .request
         var offsets = ZoneOffsets(changes: [(Int64.min, 0)])
         if query.dimensions.contains(where: { $0.bucket != nil })
             || query.filters.contains(where: { $0.dimension.bucket != nil })
         {
             offsets = zoneOffsets(query.window, facts.timeRange)
         }
+        let table: SelectPlan.Table
+        if query.readsRequests || excluded != nil {
+            table = .request
+        } else if usesRollup(query, facts: facts) {
+            table = .rollup
+        } else if usesTrafficRollup(query, facts: facts) {
+            table = .trafficRollup
+        } else if answers(query, facts: facts, { $0.inCallerRollup }) {
+            table = .callerRollup
+        } else if usesQuarterRollup(query, facts: facts, offsets: offsets) {
+            table = .quarterRollup
+        } else {
+            table = .request
+        }
         return SelectPlan(table: table, query: query, offsets: offsets, excludedInvocationPrincipal: excluded)
+    }
+
+    /// The quarter-hour rollup answers buckets in any zone whose offsets, and the times they change, are
+    /// whole quarter hours (every zone today), with bounds on UTC quarter hours, for data after 1970-01-01
+    /// (its local hours and days are numbered by integer division).
+    static func usesQuarterRollup(_ query: ReportQuery, facts: StoreFacts, offsets: ZoneOffsets) -> Bool {
+        let quarters = offsets.changes.allSatisfy {
+            $0.offsetSeconds % 900 == 0 && ($0.fromSeconds == .min || $0.fromSeconds % 900 == 0)
+        }
+        return quarters && (facts.timeRange?.lowerBound ?? 86_400_000) >= 86_400_000
+            && answers(query, facts: facts, unitMs: 900_000, bucketsInAnyZone: true) { $0.inQuarterRollup }
     }
 
     /// The rollup holds UTC days and the identity, model, route and status of requests: it answers a query
@@ -82,15 +117,18 @@ enum QueryPlanner {
     }
 
     /// Whether a rollup holding the dimensions `holds` accepts can answer `query`: every dimension and filter
-    /// held, time buckets only in UTC (rollup days are UTC days), bounds on UTC midnights, no latencies (no
-    /// rollup holds them), and the rollups fresh.
-    private static func answers(_ query: ReportQuery, facts: StoreFacts, _ holds: (ReportDimension) -> Bool) -> Bool {
+    /// held, time buckets only in UTC (rollup days are UTC days) unless `bucketsInAnyZone`, bounds on its
+    /// units (UTC midnights), no latencies (no rollup holds them), and the rollups fresh.
+    private static func answers(
+        _ query: ReportQuery, facts: StoreFacts, unitMs: Int64 = 86_400_000, bucketsInAnyZone: Bool = false,
+        _ holds: (ReportDimension) -> Bool
+    ) -> Bool {
         if query.measures.contains(.latencies) { return false }
         for d in query.dimensions + query.filters.map(\.dimension) {
             guard holds(d) else { return false }
-            if d.bucket != nil && !query.window.isUTC { return false }
+            if d.bucket != nil && !bucketsInAnyZone && !query.window.isUTC { return false }
         }
-        return query.window.isDayAligned && facts.rollupIsFresh
+        return query.window.isAligned(to: unitMs) && facts.rollupIsFresh
     }
 
     /// The offsets of the window's zone from the start to the end of the data (clipped to the window).
@@ -119,9 +157,13 @@ enum QueryPlanner {
 
 extension ReportDimension {
     /// The traffic rollup holds what this dimension needs (time buckets: days and coarser, in UTC).
-    var inTrafficRollup: Bool {
+    var inTrafficRollup: Bool { inDayRollup(holding: TrafficKey.requestColumns) }
+
+    /// A rollup by UTC day holding the request columns `columns` (and the route and model) holds what this
+    /// dimension needs.
+    func inDayRollup(holding columns: Set<String>) -> Bool {
         switch value {
-        case .dictionary(let column), .integer(let column): return TrafficKey.requestColumns.contains(column)
+        case .dictionary(let column), .integer(let column): return columns.contains(column)
         case .route, .priceKey: return true
         case .bucket(let bucket): return bucket != .hour
         case .firstOf, .attributed: return false

@@ -45,12 +45,22 @@ enum SQLGenerator {
             case .priceKey:
                 labels.append(dialect.priceKey(ofModel: modelText, plan))
             case .bucket(let bucket):
-                let quarter = column(rollup ? "(day * 96)" : dialect.quarterHour(ofMillis: "start_ms"))
+                if plan.table == .quarterRollup {
+                    // A quarter hour lies inside one hour and one day of the zone: group by the zone's hour or
+                    // day number (fewer groups than quarters, each labelled once), as local time at offset 0.
+                    let unit: Int64 = bucket == .hour ? 3600 : 86_400
+                    let local = column("((quarter * 900 + \(inlineOffset("quarter * 900", plan.offsets))) / \(unit))")
+                    labels.append(dialect.bucketLabel(bucket, seconds: "\(local) * \(unit)", offset: "0"))
+                    continue
+                }
+                let quarter = column(plan.table == .request ? dialect.quarterHour(ofMillis: "start_ms") : "(day * 96)")
                 let seconds = "\(quarter) * 900"
                 labels.append(
                     dialect.bucketLabel(bucket, seconds: seconds, offset: dialect.offset(at: seconds, plan.offsets)))
             case .attributed:
-                labels.append("CASE WHEN \(column("(user_email IS NOT NULL OR user_sub IS NOT NULL)")) THEN 'yes' END")
+                let identified =
+                    plan.table == .quarterRollup ? "identified" : "(user_email IS NOT NULL OR user_sub IS NOT NULL)"
+                labels.append("CASE WHEN \(column(identified)) THEN 'yes' END")
             }
         }
         let measures = query.measures.map {
@@ -65,13 +75,14 @@ enum SQLGenerator {
             conditions.append("\(dialect.bitAnd("flags", RequestFlag.modelRequest)) != 0")
             conditions.append("\(dialect.bitAnd("flags", RequestFlag.mantle)) != 0")
         }
+        let time = plan.table.time
         if let since = query.window.since {
-            conditions.append(rollup ? "day >= \(dialect.parameter)" : "start_ms >= \(dialect.parameter)")
-            arguments.append(.int(rollup ? since / 86_400_000 : since))
+            conditions.append("\(time.column) >= \(dialect.parameter)")
+            arguments.append(.int(since / time.unitMs))
         }
         if let until = query.window.until {
-            conditions.append(rollup ? "day < \(dialect.parameter)" : "start_ms < \(dialect.parameter)")
-            arguments.append(.int(rollup ? until / 86_400_000 : until))
+            conditions.append("\(time.column) < \(dialect.parameter)")
+            arguments.append(.int(until / time.unitMs))
         }
 
         // Level 3's filters, on the values of level 2.
@@ -128,6 +139,16 @@ enum SQLGenerator {
             ORDER BY \(keys)
             """
         return GeneratedSQL(sql: sql, arguments: arguments, dimensionCount: query.dimensions.count)
+    }
+
+    /// The zone's offset at `seconds` as a CASE over its changes (a few a year), evaluated per row without a
+    /// lookup.
+    static func inlineOffset(_ seconds: String, _ offsets: ZoneOffsets) -> String {
+        guard !offsets.isFixed else { return String(offsets.fixedOffset) }
+        let later = offsets.changes.dropFirst().reversed().map {
+            "WHEN \(seconds) >= \($0.fromSeconds) THEN \($0.offsetSeconds)"
+        }
+        return "CASE \(later.joined(separator: " ")) ELSE \(offsets.changes[0].offsetSeconds) END"
     }
 
     /// A measure's aggregate over the request table (one row per request) or the rollup (rows that
