@@ -225,8 +225,9 @@ public final class IngestWorker: EventSink {
         let group = e.logGroup.map { nameID($0, &lastGroup) } ?? 0
         // Event identity (SPEC §3): a JSON message with its own timestamp is identified by its text
         // alone (envelope times differ by a few ms between shapes); anything else by text and time. So a
-        // text whose hash is a stored key is a copy of a stored event: it is not parsed again.
-        let textHash = hashBytes(message.baseAddress, message.count)
+        // text whose hash is a stored key is a copy of a stored event: it is not parsed again. A shape that
+        // names its events (Cloud Logging's insertId) gives their identity instead.
+        let textHash = e.identity ?? hashBytes(message.baseAddress, message.count)
         if let known = shared.keys.find(storeKey(textHash)) {
             counts.events += 1
             source.events += 1
@@ -251,7 +252,7 @@ public final class IngestWorker: EventSink {
         source.events += 1
         let ts = line.ownTimestamp ?? e.timestampMs
         let eventKey =
-            line.ownTimestamp != nil
+            line.ownTimestamp != nil || e.identity != nil
             ? storeKey(textHash)
             : storeKey(
                 hashBytes(
