@@ -24,10 +24,14 @@ struct BedrockDeliveryTests {
         let lines = r.stderr.split(separator: "\n").map { $0.replacingOccurrences(of: "attrib: warning: ", with: "") }
         #expect(
             lines.filter { $0.contains("permission check") }
-                == ["\(dir)/\(logs)/amazon-bedrock-logs-permission-check: Bedrock's logging permission check, not a log; skipped"])
+                == [
+                    "\(dir)/\(logs)/amazon-bedrock-logs-permission-check: Bedrock's logging permission check, not a log; skipped"
+                ])
         #expect(
             lines.filter { $0.contains("body file") }
-                == ["2 Bedrock invocation body file(s) under BedrockModelInvocationLogs/.../data/ skipped: request and response bodies, not invocation records"])
+                == [
+                    "2 Bedrock invocation body file(s) under BedrockModelInvocationLogs/.../data/ skipped: request and response bodies, not invocation records"
+                ])
         #expect(try sqlRows(db, "SELECT count(*) FROM reject") == ["0"])
         let report = try attrib(["report", "--db", db, "--by", "source,user", "--format", "csv"])
         #expect(report.stdout.hasPrefix("source,user,requests,input_tokens,output_tokens"))

@@ -103,7 +103,8 @@ struct CloudLoggingTests {
 
     @Test("Recognised by content, never by name: router lines in a sink-named file stay JSON lines")
     func recognisedByContent() throws {
-        let router = try read(GatewayLines.router.joined(separator: "\n") + "\n", path: "stdout/2026/03/01/08:00:00_08:59:59_S0.json")
+        let router = try read(
+            GatewayLines.router.joined(separator: "\n") + "\n", path: "stdout/2026/03/01/08:00:00_08:59:59_S0.json")
         #expect(router.shapes == [.jsonLines])
         #expect(router.identities.allSatisfy { $0 == nil })
         let entries = try read(LogEntries.json + "\n", path: "router.log")

@@ -377,7 +377,16 @@ public final class IngestWorker: EventSink {
         guard requestKey != 0 else { return }
         let rid = line.bytes(.requestId)
         var d = RequestDelta()
-        if isNew { fill(&d, ts: ts, isOrphan: rid == nil) }
+        if isNew {
+            fill(&d, ts: ts, isOrphan: rid == nil)
+            // Request metadata (Bedrock's requestMetadata tags): a row each beside the request.
+            for m in line.metadata {
+                batch.requestTags.append(
+                    RequestTag(
+                        request: requestKey, key: intern(line.arena.slice(m.keyStart, m.keyCount)),
+                        value: intern(line.arena.slice(m.valueStart, m.valueCount))))
+            }
+        }
         d.logStream = stream
         d.logGroup = group
         if let rid {
@@ -443,6 +452,7 @@ public final class IngestWorker: EventSink {
         d.source = sourceName
         if let v = line.bytes(.principal) { d.principal = intern(v) }
         if let v = line.bytes(.clientIp) { d.clientIp = intern(v) }
+        if let v = line.bytes(.tokenId) { d.tokenId = intern(v) }
         d.loggedCost = line.loggedCost ?? .nan
         d.status = line.integer(.status).map(RequestDelta.clamped) ?? .min
         d.latencyMs = line.integer(.latencyMs).map(RequestDelta.clamped) ?? .min

@@ -27,6 +27,8 @@ struct RequestDelta {
     var source: Int32 = 0
     var principal: Int32 = 0
     var clientIp: Int32 = 0
+    /// A gateway's own token id (llm-proxy's), outside the identity fields likewise.
+    var tokenId: Int32 = 0
     var lines: Int32 = 0
     /// `.min` when absent. Int32 (a status or a latency beyond it is clamped) keeps the struct at 128 bytes
     /// with the source, principal and client address added.
@@ -93,6 +95,7 @@ struct RequestDelta {
         source = smaller(source, o.source)
         principal = smaller(principal, o.principal)
         clientIp = smaller(clientIp, o.clientIp)
+        tokenId = smaller(tokenId, o.tokenId)
         input &+= o.input
         output &+= o.output
         cacheRead &+= o.cacheRead

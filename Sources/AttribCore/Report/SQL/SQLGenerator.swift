@@ -51,6 +51,8 @@ enum SQLGenerator {
                     dialect.bucketLabel(bucket, seconds: seconds, offset: dialect.offset(at: seconds, plan.offsets)))
             case .attributed:
                 labels.append("CASE WHEN \(column("(user_email IS NOT NULL OR user_sub IS NOT NULL)")) THEN 'yes' END")
+            case .tag(let key):
+                labels.append(dialect.text(ofId: column(dialect.tag(key))))
             }
         }
         let measures = query.measures.map {
