@@ -132,17 +132,14 @@ struct CloudLoggingTests {
         let ingest = try attrib(["ingest", "--db", db, dir.path])
         #expect(ingest.status == 0, "\(ingest.stderr)")
         #expect(ingest.stderr.contains("(3 new, 3 duplicates)"), "\(ingest.stderr)")
-        let r = try attrib([
-            "report", "--db", db, "--requests", "all", "--by", "source,log_group,user_id,status", "--format", "csv",
-            "--sort", "user_id",
-        ])
-        #expect(r.status == 0, "\(r.stderr)")
         #expect(
-            r.stdout.split(separator: "\n").map { $0.split(separator: ",").prefix(5).joined(separator: ",") } == [
-                "source,log_group,user_id,status,requests",
-                "aura,\(LogEntries.group),u-1,200,2",
-                "aura,\(LogEntries.group),u-2,404,1",
-            ])
+            try reportRows(
+                ["--db", db, "--requests", "all", "--by", "source,log_group,user_id,status", "--sort", "user_id"],
+                columns: 5) == [
+                    "source,log_group,user_id,status,requests",
+                    "aura,\(LogEntries.group),u-1,200,2",
+                    "aura,\(LogEntries.group),u-2,404,1",
+                ])
         let shapes = try sqlRows(db, "SELECT DISTINCT shape FROM source ORDER BY shape")
         #expect(shapes == ["cloud-logging-sink", "gcloud-logging-read"])
     }

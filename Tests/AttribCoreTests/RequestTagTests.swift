@@ -20,7 +20,8 @@ struct RequestTagTests {
         mapping.absent = ["", "UNKNOWN"]
         let parser = LineParser(mapping: mapping)
         let line = ParsedLine()
-        let text = #"{"request_id": "r-1", "tags": {"user": "dana", "n": 3, "team": "", "x": "UNKNOWN", "deep": {"a": "b"}, "t\u0065am2": "s\u00e9arch"}}"#
+        let text =
+            #"{"request_id": "r-1", "tags": {"user": "dana", "n": 3, "team": "", "x": "UNKNOWN", "deep": {"a": "b"}, "t\u0065am2": "s\u00e9arch"}}"#
         text.utf8CString.withUnsafeBytes { raw in
             parser.parse(UnsafeRawBufferPointer(rebasing: raw.dropLast()), into: line)
         }
@@ -52,17 +53,17 @@ struct RequestTagTests {
                 Self.bedrock("b-4", sso, meta: #"{"user":"dana@example.com","team":"ads"}"#, tokens: 80),
             ]
         ])
-        let r = try attrib(["report", "--db", db, "--by", "meta.user,meta.team", "--sort", "meta.user", "--format", "csv"])
-        #expect(r.status == 0, "\(r.stderr)")
         #expect(
-            r.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(4).joined(separator: ",") } == [
+            try reportRows(["--db", db, "--by", "meta.user,meta.team", "--sort", "meta.user"], columns: 4) == [
                 "meta.user,meta.team,requests,input_tokens", ",,1,40", "dana@example.com,ads,1,80",
                 "dana@example.com,search,1,10", "eli@example.com,,1,20",
             ])
         let filtered = try attrib([
             "report", "--db", db, "--by", "user", "--where", "meta.team~s*", "--format", "csv",
         ])
-        #expect(filtered.stdout.split(separator: "\n").last?.hasPrefix("dana@example.com,1,10,") == true, "\(filtered.stdout)")
+        #expect(
+            filtered.stdout.split(separator: "\n").last?.hasPrefix("dana@example.com,1,10,") == true,
+            "\(filtered.stdout)")
         #expect(try sqlRows(db, "SELECT request_id, key, value FROM request_tags ORDER BY 1, 2").count == 5)
         // ClickHouse's query cannot carry it (attrib lines writes no tags): one line, exit 64.
         let sql = try attrib(["report", "--db", db, "--by", "meta.user", "--sql", "clickhouse"])
@@ -95,16 +96,13 @@ struct RequestTagTests {
                 #"{"level":"info","ts":"2026-03-01T10:00:01Z","msg":"Proxy request","request_id":"p-2","token_id":"sk-ef56****0a1b","project_id":"proj-1"}"#,
             ]
         ])
-        let r = try attrib([
-            "report", "--db", db, "--requests", "all", "--by", "token_id,api_key_id,user", "--sort", "token_id",
-            "--format", "csv",
-        ])
-        #expect(r.status == 0, "\(r.stderr)")
         #expect(
-            r.stdout.split(separator: "\n").map { $0.split(separator: ",").prefix(4).joined(separator: ",") } == [
-                "token_id,api_key_id,user,requests", "sk-ab12****cd34,sk-ab12****cd34,sk-ab12****cd34,1",
-                "sk-ef56****0a1b,sk-ef56****0a1b,sk-ef56****0a1b,1",
-            ])
+            try reportRows(
+                ["--db", db, "--requests", "all", "--by", "token_id,api_key_id,user", "--sort", "token_id"],
+                columns: 4) == [
+                    "token_id,api_key_id,user,requests", "sk-ab12****cd34,sk-ab12****cd34,sk-ab12****cd34,1",
+                    "sk-ef56****0a1b,sk-ef56****0a1b,sk-ef56****0a1b,1",
+                ])
         #expect(try sqlRows(db, "SELECT token_id FROM requests ORDER BY 1") == ["sk-ab12****cd34", "sk-ef56****0a1b"])
     }
 
@@ -112,7 +110,8 @@ struct RequestTagTests {
     func deriveCopy() throws {
         let dir = temporaryDirectory()
         let mapping = dir.appendingPathComponent("gw.json")
-        try #"{"format": 1, "derive": {"userId": {"from": "tokenId", "rule": "copy"}}, "fields": {"requestId": [["id"]], "tokenId": [["tok"]], "userId": [["uid"]]}}"#
+        try
+            #"{"format": 1, "derive": {"userId": {"from": "tokenId", "rule": "copy"}}, "fields": {"requestId": [["id"]], "tokenId": [["tok"]], "userId": [["uid"]]}}"#
             .write(to: mapping, atomically: true, encoding: .utf8)
         let logs = dir.appendingPathComponent("gw.jsonl")
         try [#"{"id": "1", "tok": "arn:aws:iam::1:user/x"}"#, #"{"id": "2", "tok": "t-2", "uid": "u-2"}"#]
@@ -124,7 +123,8 @@ struct RequestTagTests {
             try sqlRows(db, "SELECT request_id, user_id, token_id FROM requests ORDER BY 1") == [
                 "1,arn:aws:iam::1:user/x,arn:aws:iam::1:user/x", "2,u-2,t-2",
             ])
-        try #"{"format": 1, "derive": {"userId": {"from": "tokenId", "rule": "upper"}}, "fields": {"tokenId": [["tok"]]}}"#
+        try
+            #"{"format": 1, "derive": {"userId": {"from": "tokenId", "rule": "upper"}}, "fields": {"tokenId": [["tok"]]}}"#
             .write(to: mapping, atomically: true, encoding: .utf8)
         let bad = try attrib(["ingest", "--db", db, "--mapping", mapping.path, logs.path])
         #expect(bad.status == 64)

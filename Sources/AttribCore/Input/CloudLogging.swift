@@ -2,6 +2,12 @@
 // recognising one from its keys, and the parts of it an event needs. The reading itself is JSONStreamReader's
 // (the streaming array and line readers of the CloudWatch shapes).
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where the members of a LogEntry an event needs are, in one walk over the entry.
 struct LogEntryMembers {
     /// String values, quotes included (start, end).
@@ -39,6 +45,10 @@ struct LogEntryMembers {
 /// has `insertId` or `logName`, and `jsonPayload`, `textPayload` or `protoPayload`. Keys are looked at as
 /// far as the bytes go (the first entry of a large export may not be whole in them); never the file's name.
 func startsWithLogEntry(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    // Cheap for every other input: the first 16 KiB at most, and a walk only when they name a LogEntry key.
+    let end = min(end, start + 16384)
+    guard contains(p, start, end, "\"insertId\"", anchor: 7) || contains(p, start, end, "\"logName\"", anchor: 4)
+    else { return false }
     let v = JSONBytes(base: p, end: end)
     var i = v.skipSpace(start)
     if i < end && p[i] == 0x5B {
@@ -60,6 +70,22 @@ func startsWithLogEntry(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> 
         }
     }
     return named && payload
+}
+
+/// Whether `needle` occurs in `start..<end`, found by memchr for its byte at `anchor` (a rare one: the capital
+/// of `insertId`, `logName`), then compared whole.
+private func contains(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ needle: StaticString, anchor: Int)
+    -> Bool
+{
+    let n = needle.utf8CodeUnitCount
+    var i = start + anchor
+    while i < end - (n - anchor - 1) {
+        guard let q = memchr(p + i, Int32(needle.utf8Start[anchor]), end - (n - anchor - 1) - i) else { return false }
+        let j = p.distance(to: q.assumingMemoryBound(to: UInt8.self))
+        if j - anchor >= start, memcmp(p + j - anchor, needle.utf8Start, n) == 0 { return true }
+        i = j + 1
+    }
+    return false
 }
 
 /// Appends the JSON value at `start..<stop` (well-formed) to `out` without the white space between its
