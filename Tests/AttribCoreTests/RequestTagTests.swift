@@ -138,3 +138,14 @@ struct RequestTagTests {
         return db
     }
 }
+
+@Suite("Request assembly memory")
+struct RequestDeltaSizeTests {
+    @Test("A request's delta stays 128 bytes with the token id (a run holds every request it touches)")
+    func size() {
+        #expect(MemoryLayout<RequestDelta>.size == 128)
+        var d = RequestDelta()
+        d.flags |= RequestFlag.anyConflict | RequestFlag.modelRequest
+        #expect(d.flags == RequestFlag.anyConflict | RequestFlag.modelRequest)
+    }
+}
