@@ -379,12 +379,15 @@ public final class IngestWorker: EventSink {
         var d = RequestDelta()
         if isNew {
             fill(&d, ts: ts, isOrphan: rid == nil)
-            // Request metadata (Bedrock's requestMetadata tags): a row each beside the request.
-            for m in line.metadata {
-                batch.requestTags.append(
-                    RequestTag(
-                        request: requestKey, key: intern(line.arena.slice(m.keyStart, m.keyCount)),
-                        value: intern(line.arena.slice(m.valueStart, m.valueCount))))
+            // Request metadata (Bedrock's requestMetadata tags): a row each beside the request. (Checked by
+            // the object's place first: a line without one, the router's, does not touch the array.)
+            if line.metadataObject != nil {
+                for m in line.metadata {
+                    batch.requestTags.append(
+                        RequestTag(
+                            request: requestKey, key: intern(line.arena.slice(m.keyStart, m.keyCount)),
+                            value: intern(line.arena.slice(m.valueStart, m.valueCount))))
+                }
             }
         }
         d.logStream = stream
