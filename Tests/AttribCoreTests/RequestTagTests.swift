@@ -131,12 +131,7 @@ struct RequestTagTests {
         #expect(bad.stderr.contains("derive.userId.rule") && bad.stderr.contains("arn-name, copy"), "\(bad.stderr)")
     }
 
-    func ingested(_ files: [String: [String]]) throws -> String {
-        let db = temporaryDirectory().appendingPathComponent("tags.db").path
-        let r = try attrib(["ingest", "--db", db, try folder(files)])
-        #expect(r.status == 0, "\(r.stderr)")
-        return db
-    }
+    func ingested(_ files: [String: [String]]) throws -> String { try ingestedFolder(files) }
 }
 
 @Suite("Request assembly memory")
