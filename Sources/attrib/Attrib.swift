@@ -36,6 +36,8 @@ struct Attrib: ParsableCommand {
               insights-csv        the console's CSV export (@timestamp, @message, ...; BOM allowed)
               get-query-results   aws logs get-query-results output
               json-lines          a container's raw JSON lines (logs.jsonl)
+              gcloud-logging-read gcloud logging read --format=json: an array of Cloud Logging LogEntry
+              cloud-logging-sink  Cloud Logging's Cloud Storage sink files: one LogEntry a line
               bills               a Cost and Usage Report CSV (CUR 2.0 or legacy) or its export folder: see reconcile
 
             STORE: --db PATH, else $ATTRIB_DB, else ./attrib.db: one SQLite file (WAL). The views \

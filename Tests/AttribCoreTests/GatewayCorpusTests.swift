@@ -39,7 +39,7 @@ func int(_ v: Any?) -> Int64? { (v as? NSNumber)?.int64Value }
 @Suite("Six systems in one folder", .serialized)
 struct GatewayCorpusTests {
     @Test(
-        "One ingest, no flags: report --by source,user,model equals the ground truth of every system; aura's audit events by user_id,path,status with latency percentiles too"
+        "One ingest, no flags: report --by source,user,model equals the ground truth of every system; aura's audit events by user_id,path,status with latency percentiles, llm-proxy's by token_id and Bedrock's by meta.user too"
     )
     func groundTruthOfEverySystem() throws {
         let corpus = try generateGatewayCorpus(requests: 3000, gateways: 400, seed: 11)
@@ -100,6 +100,29 @@ struct GatewayCorpusTests {
             let a = try #require(rows[key], "missing \(key)")
             for column in ["requests", "latency_p50_ms", "latency_p95_ms", "latency_max_ms"] {
                 #expect(int(a[column]) == int(t[column]), "\(key) \(column)")
+            }
+        }
+
+        // The token_id and meta.KEY dimensions: llm-proxy's tokens, Bedrock's requestMetadata user tag (records
+        // delivered to both CloudWatch and S3 count once).
+        for (dimension, source, truthKey, field) in [
+            ("token_id", "llm-proxy", "llm_proxy_by_token_id", "token_id"),
+            ("meta.user", "bedrock-invocations", "bedrock_by_meta_user", "meta_user"),
+        ] {
+            let r = try attrib([
+                "report", "--db", db, "--by", dimension, "--where", "source=\(source)", "--format", "json",
+            ])
+            #expect(r.status == 0, "\(r.stderr)")
+            let rows = try jsonRows(r.stdout, keys: [dimension])
+            let expected = try #require(truth[truthKey] as? [[String: Any]])
+            #expect(rows.count == expected.count, "\(dimension)")
+            #expect(expected.count > 1, "\(dimension): the corpus has several values")
+            for t in expected {
+                let value = t[field] as? String ?? ""
+                let a = try #require(rows[value], "\(dimension): missing \(value)")
+                for column in ["requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"] {
+                    #expect(int(a[column]) == int(t[column]), "\(dimension) \(value) \(column)")
+                }
             }
         }
     }

@@ -9,12 +9,7 @@ import Testing
 @Suite("Reports over every source", .serialized)
 struct SourceReportTests {
     /// Ingests `files` with no flag; the store's path.
-    func ingested(_ files: [String: [String]]) throws -> String {
-        let db = temporaryDirectory().appendingPathComponent("sources.db").path
-        let r = try attrib(["ingest", "--db", db, try folder(files)])
-        #expect(r.status == 0, "\(r.stderr)")
-        return db
-    }
+    func ingested(_ files: [String: [String]]) throws -> String { try ingestedFolder(files) }
 
     @Test("Two gateways' lines with the same request id are two requests, one per source")
     func joinedWithinSource() throws {

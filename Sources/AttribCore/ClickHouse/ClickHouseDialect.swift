@@ -15,6 +15,9 @@ struct ClickHouseDialect: SQLDialect {
 
     func text(ofId expression: String) -> String { expression }
 
+    /// Never asked: attrib lines writes no metadata tags, and `--sql` refuses a `meta.KEY` dimension.
+    func tag(_ key: String) -> String { "CAST(NULL AS Nullable(String))" }
+
     func quarterHour(ofMillis expression: String) -> String { "intDiv(\(expression), 900000)" }
 
     func bucketLabel(_ bucket: TimeBucket, seconds: String, offset: String) -> String {

@@ -23,6 +23,7 @@ final class EventChunk {
         var logGroup: String?
         var logStream: String?
         var position: Position
+        var identity: UInt64?
     }
 
     var bytes: [UInt8] = []
@@ -45,7 +46,7 @@ final class EventChunk {
         events.append(
             Entry(
                 timestampMs: e.timestampMs, start: start, count: e.message.count, logGroup: e.logGroup,
-                logStream: e.logStream, position: e.position))
+                logStream: e.logStream, position: e.position, identity: e.identity))
     }
 
     func isFull(events limit: Int) -> Bool { events.count >= limit || bytes.count >= EventExchange.chunkBytes }
@@ -96,7 +97,8 @@ extension IngestWorker {
                             EnvelopeEvent(
                                 timestampMs: e.timestampMs,
                                 message: UnsafeRawBufferPointer(rebasing: raw[e.start..<(e.start + e.count)]),
-                                logGroup: e.logGroup, logStream: e.logStream, position: e.position))
+                                logGroup: e.logGroup, logStream: e.logStream, position: e.position,
+                                identity: e.identity))
                     }
                 }
             }

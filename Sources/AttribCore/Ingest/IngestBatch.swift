@@ -15,6 +15,8 @@ struct IngestBatch {
     var statementStats: [Int32: StatementCounts] = [:]
     /// What the batch's events contribute to requests, merged into the run's requests at commit.
     var requests = RequestBatch()
+    /// The requests' metadata tags (`meta.KEY` dimensions), from the batch's new lines.
+    var requestTags: [RequestTag] = []
 
     /// True when there is nothing to write (lines imply blocks and statement counts).
     var isEmpty: Bool { lines.isEmpty && rejects.isEmpty && sources.isEmpty && requests.isEmpty }
@@ -28,7 +30,16 @@ struct IngestBatch {
         sources.removeAll()
         statementStats.removeAll(keepingCapacity: true)
         requests.removeAll()
+        requestTags.removeAll()
     }
+}
+
+/// A request's metadata tag: key and value as dictionary ids. Of two values for one key, the byte-wise
+/// smallest is kept (as for a request's other fields), so the order of inputs does not matter.
+struct RequestTag {
+    var request: Int64
+    var key: Int32
+    var value: Int32
 }
 
 /// A new line; `block` indexes the batch's `blocks`, `slot` its message in that block.

@@ -84,7 +84,9 @@ public enum IngestRun {
         for error in errors { warn(error.description) }
         let selection = BillExport.select(files)
         for problem in selection.problems { warn(problem) }
-        files = selection.files
+        let bedrock = BedrockDelivery.setAside(selection.files)
+        for line in bedrock.lines { warn(line) }
+        files = bedrock.files
         let bill = BillCollector()
         bill.onProblem = { p in warn(p.line > 0 ? "\(p.file): line \(p.line): \(p.reason)" : "\(p.file): \(p.reason)") }
         // Largest first: the last file to finish is a small one, so the workers end together.

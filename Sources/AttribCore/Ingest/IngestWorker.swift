@@ -225,8 +225,9 @@ public final class IngestWorker: EventSink {
         let group = e.logGroup.map { nameID($0, &lastGroup) } ?? 0
         // Event identity (SPEC §3): a JSON message with its own timestamp is identified by its text
         // alone (envelope times differ by a few ms between shapes); anything else by text and time. So a
-        // text whose hash is a stored key is a copy of a stored event: it is not parsed again.
-        let textHash = hashBytes(message.baseAddress, message.count)
+        // text whose hash is a stored key is a copy of a stored event: it is not parsed again. A shape that
+        // names its events (Cloud Logging's insertId) gives their identity instead.
+        let textHash = e.identity ?? hashBytes(message.baseAddress, message.count)
         if let known = shared.keys.find(storeKey(textHash)) {
             counts.events += 1
             source.events += 1
@@ -251,7 +252,7 @@ public final class IngestWorker: EventSink {
         source.events += 1
         let ts = line.ownTimestamp ?? e.timestampMs
         let eventKey =
-            line.ownTimestamp != nil
+            line.ownTimestamp != nil || e.identity != nil
             ? storeKey(textHash)
             : storeKey(
                 hashBytes(
@@ -376,7 +377,19 @@ public final class IngestWorker: EventSink {
         guard requestKey != 0 else { return }
         let rid = line.bytes(.requestId)
         var d = RequestDelta()
-        if isNew { fill(&d, ts: ts, isOrphan: rid == nil) }
+        if isNew {
+            fill(&d, ts: ts, isOrphan: rid == nil)
+            // Request metadata (Bedrock's requestMetadata tags): a row each beside the request. (Checked by
+            // the object's place first: a line without one, the router's, does not touch the array.)
+            if line.metadataObject != nil {
+                for m in line.metadata {
+                    batch.requestTags.append(
+                        RequestTag(
+                            request: requestKey, key: intern(line.arena.slice(m.keyStart, m.keyCount)),
+                            value: intern(line.arena.slice(m.valueStart, m.valueCount))))
+                }
+            }
+        }
         d.logStream = stream
         d.logGroup = group
         if let rid {
@@ -442,6 +455,7 @@ public final class IngestWorker: EventSink {
         d.source = sourceName
         if let v = line.bytes(.principal) { d.principal = intern(v) }
         if let v = line.bytes(.clientIp) { d.clientIp = intern(v) }
+        if let v = line.bytes(.tokenId) { d.tokenId = intern(v) }
         d.loggedCost = line.loggedCost ?? .nan
         d.status = line.integer(.status).map(RequestDelta.clamped) ?? .min
         d.latencyMs = line.integer(.latencyMs).map(RequestDelta.clamped) ?? .min

@@ -27,18 +27,26 @@ struct RequestDelta {
     var source: Int32 = 0
     var principal: Int32 = 0
     var clientIp: Int32 = 0
+    /// A gateway's own token id (llm-proxy's), outside the identity fields likewise.
+    var tokenId: Int32 = 0
     var lines: Int32 = 0
-    /// `.min` when absent. Int32 (a status or a latency beyond it is clamped) keeps the struct at 128 bytes
+    /// `.min` when absent. Int32 (a status or a latency beyond it is clamped) kept the struct at 128 bytes
     /// with the source, principal and client address added.
     var status: Int32 = .min
     var latencyMs: Int32 = .min
+    /// `RequestFlag` bits (14 of them) in 32 bits, beside the other Int32s: the struct stays at 128 bytes
+    /// with the token id added.
+    private var flagBits: Int32 = 0
     var input: Int64 = 0
     var output: Int64 = 0
     var cacheRead: Int64 = 0
     var cacheWrite: Int64 = 0
     /// NaN when absent.
     var loggedCost: Double = .nan
-    var flags: Int64 = 0
+    var flags: Int64 {
+        get { Int64(flagBits) }
+        set { flagBits = Int32(truncatingIfNeeded: newValue) }
+    }
 
     init() {}
 
@@ -93,6 +101,7 @@ struct RequestDelta {
         source = smaller(source, o.source)
         principal = smaller(principal, o.principal)
         clientIp = smaller(clientIp, o.clientIp)
+        tokenId = smaller(tokenId, o.tokenId)
         input &+= o.input
         output &+= o.output
         cacheRead &+= o.cacheRead

@@ -10,6 +10,10 @@ public enum Shape: String, Sendable, CaseIterable {
     case insightsCSV = "insights-csv"
     case queryResults = "get-query-results"
     case jsonLines = "json-lines"
+    /// Google Cloud Logging: `gcloud logging read --format=json` (one array of LogEntry objects).
+    case gcloudLoggingRead = "gcloud-logging-read"
+    /// Google Cloud Logging: a Cloud Storage sink file (one LogEntry a line).
+    case cloudLoggingSink = "cloud-logging-sink"
 }
 
 /// Where something is in an input: a line number for line-based shapes, else a byte offset in the
@@ -37,6 +41,9 @@ public struct EnvelopeEvent {
     public var logGroup: String?
     public var logStream: String?
     public var position: Position
+    /// The event's identity when the shape names one (a Cloud Logging entry's `insertId`, `logName` and
+    /// `timestamp`): copies of the entry are one event whatever their bytes (pretty-printed or not).
+    public var identity: UInt64? = nil
 
     /// The message text without the line ends a container or export may leave on it (README: messages are
     /// stored without them, so the same event is the same text in every shape).

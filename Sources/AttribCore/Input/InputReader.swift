@@ -85,7 +85,10 @@ public func readInput(
         detected = detect(cursor.storage, cursor.end)
     }
     switch detected {
-    case .json: try JSONStreamReader(cursor: cursor, sink: sink).run()
+    case .json:
+        // Cloud Logging's shapes are told apart from CloudWatch's by their first value (or the shape given).
+        let logEntries = forced.map { $0 == .gcloudLoggingRead || $0 == .cloudLoggingSink }
+        try JSONStreamReader(cursor: cursor, sink: sink, logEntries: logEntries).run()
     case .s3Export: try S3ExportReader(cursor: cursor, sink: sink, stream: s3StreamName(path)).run()
     case .insightsCSV: try InsightsCSVReader(cursor: cursor, sink: sink, warn: warn).run()
     case .bill:

@@ -14,6 +14,7 @@ private enum EventsKind {
     case firehoseLogEvents  // Firehose "logEvents"
     case queryResults  // get-query-results "results": rows of {field, value}
     case insightsRows  // the console's JSON export: rows of {"@timestamp", "@message", ...}
+    case logEntries  // Google Cloud Logging LogEntry objects (gcloud's array, a sink file's lines)
 }
 
 final class JSONStreamReader {
@@ -37,10 +38,16 @@ final class JSONStreamReader {
     private var readLines = false
     /// Whether the last `startsEnvelope` answer rested on a key only envelopes have.
     private var envelopeByKey = false
+    /// Set when the input is Google Cloud Logging's (its first value is a LogEntry, or the shape was given):
+    /// every value is then a LogEntry, or an array of them.
+    private var logEntries: Bool?
 
-    init(cursor: StreamCursor, sink: EventSink) {
+    /// `logEntries`: read the input as Cloud Logging's (true), as CloudWatch's (false), or as its first
+    /// value says (nil).
+    init(cursor: StreamCursor, sink: EventSink, logEntries: Bool? = nil) {
         self.cursor = cursor
         self.sink = sink
+        self.logEntries = logEntries
     }
 
     private func position(_ index: Int) -> Position {
@@ -49,6 +56,9 @@ final class JSONStreamReader {
 
     func run() throws {
         try cursor.skipByteOrderMark()
+        if logEntries ?? startsWithLogEntry(cursor.storage, cursor.pos, cursor.end) {
+            return try readLogEntries()
+        }
         documents = headHasEnvelope()
         while true {
             guard let c = try cursor.peekNonSpace(newlines: &line) else { break }
@@ -190,6 +200,45 @@ final class JSONStreamReader {
                 raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
         cursor.resetFull()
         if try cursor.skipLine() { line += 1 }
+    }
+
+    // MARK: Cloud Logging
+
+    /// Google Cloud Logging's exports: arrays of LogEntry objects (`gcloud logging read --format=json`,
+    /// streamed element by element) and LogEntry lines (a Cloud Storage sink file).
+    private func readLogEntries() throws {
+        while true {
+            guard let c = try cursor.peekNonSpace(newlines: &line) else { break }
+            switch c {
+            case 0x5B:
+                linesKnown = false
+                sink.shape(.gcloudLoggingRead)
+                cursor.pos += 1
+                try readEventsArray(.logEntries, group: nil, stream: nil)
+            case 0x7B:
+                let newline = try cursor.findNewline()
+                if cursor.full {
+                    try rejectOversizedLine()
+                    continue
+                }
+                let lineEnd = newline ?? cursor.end
+                guard case .complete(let valueEnd) = JSONBytes(base: cursor.storage, end: lineEnd).scanValue(cursor.pos)
+                else {
+                    let cut = newline == nil && cursor.pendingError == nil
+                    if cursor.pendingError == nil || newline != nil {
+                        try reject(
+                            cursor.pos, lineEnd, cut ? "LogEntry cut off at end of input" : "malformed JSON line")
+                    }
+                    cursor.pos = lineEnd
+                    continue
+                }
+                sink.shape(.cloudLoggingSink)
+                _ = try readElement(.logEntries, cursor.pos, valueEnd, group: nil, stream: nil, inPlace: false)
+                cursor.pos = valueEnd
+            default:
+                try rejectLine("not a Cloud Logging LogEntry")
+            }
+        }
     }
 
     // MARK: Envelopes
@@ -415,8 +464,47 @@ final class JSONStreamReader {
         var streamName = stream
         var groupName = group
         var eventStream: (Int, Int)?
+        var identity: UInt64?
         let at = position(start)
         switch kind {
+        case .logEntries:
+            var entry = LogEntryMembers()
+            elementEnd = v.forEachMemberEnd(start) { ks, ke, vs, ve in entry.note(v, ks, ke, vs, ve) }
+            guard elementEnd != nil else {
+                if inPlace { return nil }
+                try reject(start, stop, "LogEntry is not a JSON object")
+                return stop
+            }
+            message.removeAll()
+            if let (ps, pe) = entry.payload {
+                messageFound = entry.payloadIsText ? v.readString(ps, into: message) != nil : true
+                if !entry.payloadIsText { appendCompactJSON(v, ps, pe, to: message) }
+            }
+            // The time: `timestamp`, else when Cloud Logging received the entry.
+            var nanos: Int64 = 0
+            for (ts, _) in [entry.timestamp, entry.receiveTimestamp].compactMap({ $0 }) where timestamp == nil {
+                scratch.removeAll()
+                guard v.readString(ts, into: scratch) != nil, let b = scratch.bytes.baseAddress else { continue }
+                timestamp = parseISOTimestamp(b, 0, scratch.count)
+                nanos = (timestamp ?? 0) &* 1_000_000 &+ subMillisecondNanos(b, scratch.count)
+            }
+            // The identity: `insertId` within `logName` at `timestamp` (without an insertId, the text and time).
+            var seed = UInt64(bitPattern: nanos)
+            if let (ls, _) = entry.logName {
+                scratch.removeAll()
+                if v.readString(ls, into: scratch) != nil {
+                    groupName = groupNames.name(scratch.bytes)
+                    seed = logEntryIdentity(scratch.bytes, seed: seed)
+                }
+            }
+            if let (ids, _) = entry.insertId, timestamp != nil {
+                scratch.removeAll()
+                if v.readString(ids, into: scratch) != nil { identity = logEntryIdentity(scratch.bytes, seed: seed) }
+            }
+            if !messageFound {
+                try reject(start, elementEnd!, "LogEntry without jsonPayload or textPayload")
+                return elementEnd
+            }
         case .cloudWatchEvents, .firehoseLogEvents:
             // The message is decoded as it is walked (one pass over the longest value).
             // swift-format-ignore: OnlyOneTrailingClosureArgument
@@ -553,7 +641,7 @@ final class JSONStreamReader {
         }
         try emitDecoded(
             timestamp: timestamp, message.raw, group: groupName, stream: streamName, at: at, rawStart: start,
-            rawStop: end)
+            rawStop: end, identity: identity)
         return end
     }
 
@@ -575,7 +663,7 @@ final class JSONStreamReader {
 
     private func emitDecoded(
         timestamp: Int64?, _ bytes: UnsafeRawBufferPointer, group: String?, stream: String?,
-        at: Position, rawStart: Int, rawStop: Int
+        at: Position, rawStart: Int, rawStop: Int, identity: UInt64? = nil
     ) throws {
         guard
             isValidUTF8(
@@ -584,7 +672,9 @@ final class JSONStreamReader {
             return try reject(rawStart, rawStop, "invalid UTF-8 in message")
         }
         try sink.event(
-            EnvelopeEvent(timestampMs: timestamp, message: bytes, logGroup: group, logStream: stream, position: at))
+            EnvelopeEvent(
+                timestampMs: timestamp, message: bytes, logGroup: group, logStream: stream, position: at,
+                identity: identity))
     }
 
     private func reject(_ start: Int, _ stop: Int, _ reason: String) throws {

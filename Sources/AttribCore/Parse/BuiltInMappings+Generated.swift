@@ -38,7 +38,7 @@ enum BuiltInMappings {
             #"""
 {
   "format": 1,
-  "description": "Amazon Bedrock model-invocation logs (schemaType ModelInvocationLog), from CloudWatch or S3; principal is identity.arn; user is requestMetadata.user, else the principal's name.",
+  "description": "Amazon Bedrock model-invocation logs (schemaType ModelInvocationLog), from CloudWatch or S3; principal is identity.arn; user is requestMetadata.user, else the principal's name; requestMetadata's keys are dimensions meta.KEY.",
   "recognize": [
     [{"path": ["schemaType"], "equals": "ModelInvocationLog"}]
   ],
@@ -49,6 +49,7 @@ enum BuiltInMappings {
     "timestamp": [["timestamp"]],
     "userId": [["requestMetadata", "user"]],
     "principal": [["identity", "arn"]],
+    "requestMetadata": [["requestMetadata"]],
     "modelId": [["modelId"]],
     "inputTokens": [["input", "inputTokenCount"]],
     "outputTokens": [["output", "outputTokenCount"]],
@@ -91,16 +92,17 @@ enum BuiltInMappings {
             #"""
 {
   "format": 1,
-  "description": "sofatutor/llm-proxy: zap JSON logs (ts, msg, request_id, correlation_id, project_id, token_id) and its event log lines (metadata, tokensUsage, output.model).",
+  "description": "sofatutor/llm-proxy: zap JSON logs (ts, msg, request_id, correlation_id, project_id, token_id, which is also the api_key_id) and its event log lines (metadata, tokensUsage, output.model).",
   "recognize": [
     [{"path": ["ts"]}, {"path": ["msg"]}],
     [{"path": ["runId"]}, {"path": ["log_id"]}]
   ],
+  "derive": {"apiKeyId": {"from": "tokenId", "rule": "copy"}},
   "fields": {
     "requestId": [["request_id"], ["metadata", "request_id"], ["correlation_id"]],
     "statement": [["msg"]],
     "timestamp": [["ts"], ["timestamp"]],
-    "apiKeyId": [["token_id"]],
+    "tokenId": [["token_id"]],
     "project": [["project_id"]],
     "modelId": [["output", "model"], ["model"]],
     "promptTokens": [["tokensUsage", "prompt"], ["output", "usage", "prompt_tokens"]],
@@ -177,7 +179,9 @@ enum BuiltInMappings {
     "userAgent": [["user_agent"]],
     "loggedCost": [["cost"], ["cost_usd"]],
     "principal": [["principal"]],
-    "clientIp": [["client_ip"]]
+    "clientIp": [["client_ip"]],
+    "tokenId": [["token_id"]],
+    "requestMetadata": [["request_metadata"], ["requestMetadata"]]
   },
   "routes": {
     "mantle": ["Forwarding to Bedrock Mantle", "Mantle streaming complete", "Mantle non-streaming response"]

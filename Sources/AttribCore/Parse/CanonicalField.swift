@@ -11,6 +11,10 @@ public enum CanonicalField: Int, CaseIterable, Sendable {
     case loggedCost
     /// The caller's IAM principal (an ARN: Bedrock's `identity.arn`) and network address.
     case principal, clientIp
+    /// A gateway's own token id (llm-proxy's `token_id`).
+    case tokenId
+    /// A string map of caller-set tags (Bedrock's `requestMetadata`): each key a dimension `meta.KEY`.
+    case requestMetadata
 
     var isTokenCount: Bool {
         switch self {
@@ -24,7 +28,7 @@ public enum CanonicalField: Int, CaseIterable, Sendable {
     var isInteger: Bool { isTokenCount || self == .status || self == .latencyMs }
 
     /// Taken as text (not a number, time or cost).
-    var isText: Bool { !isInteger && self != .timestamp && self != .loggedCost }
+    var isText: Bool { !isInteger && self != .timestamp && self != .loggedCost && self != .requestMetadata }
 }
 
 extension CanonicalField {

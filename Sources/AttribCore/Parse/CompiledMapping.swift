@@ -32,6 +32,7 @@ final class CompiledMapping: @unchecked Sendable {
     let latencyScale: Double
     let arnNameFields: [CanonicalField]
     let derived: [(field: CanonicalField, from: CanonicalField)]
+    let copied: [(field: CanonicalField, from: CanonicalField)]
 
     init(_ mapping: FieldMapping) {
         source = mapping
@@ -42,6 +43,7 @@ final class CompiledMapping: @unchecked Sendable {
         latencyScale = mapping.latencyScale
         arnNameFields = mapping.arnNameFields
         derived = mapping.derived
+        copied = mapping.copied
         // Build a tree of entries first, then a table per level.
         var children: [[Int]] = [[]]  // level -> entry indices
         for (field, paths) in mapping.paths {

@@ -21,6 +21,8 @@ public struct FieldMapping: Sendable {
     /// Fields that, when absent from a line, take another field's value through a rule (the file's
     /// `derive`): Bedrock's user is the principal's name.
     public var derived: [(field: CanonicalField, from: CanonicalField)] = []
+    /// The same with the rule `copy`: the other field's value as it is (llm-proxy's token id is its API key).
+    public var copied: [(field: CanonicalField, from: CanonicalField)] = []
     /// How a line of this gateway is recognised: any alternative whose conditions all hold. Empty: the
     /// mapping is never chosen by content (the router's, the default, and a file given with --mapping).
     public var recognize: [[RecognizeCondition]] = []

@@ -28,6 +28,11 @@ public final class LineParser {
             let (offset, count) = Self.arnName(source)
             line.setDerived(field, Array(UnsafeBufferPointer(rebasing: source[offset..<offset + count])))
         }
+        for (field, from) in mapping.copied where line.bytes(field) == nil {
+            guard let source = line.bytes(from) else { continue }
+            line.setDerived(field, Array(source))
+        }
+        if let (ms, me) = line.metadataObject { takeMetadata(v, ms, me, line) }
     }
 
     /// `arn:aws:sts::123:assumed-role/Role/alice@example.com` → `alice@example.com` (the role session name,
@@ -93,6 +98,26 @@ public final class LineParser {
             if child >= 0 && v[vs] == 0x7B {
                 _ = walk(v, vs, child, line)
             }
+        }
+    }
+
+    /// The string members of the `requestMetadata` object at `start..<stop` (non-empty, not a value that means
+    /// absent), as key / value pairs in the line's arena.
+    private func takeMetadata(_ v: JSONBytes, _ start: Int, _ stop: Int, _ line: ParsedLine) {
+        let object = JSONBytes(base: v.base, end: stop)
+        _ = object.forEachMemberEnd(start) { ks, ke, vs, _ in
+            guard object[vs] == 0x22 else { return }
+            let keyStart = line.arena.count
+            guard object.readString(ks - 1, into: line.arena) != nil else { return }
+            let valueStart = line.arena.count
+            guard object.readString(vs, into: line.arena) != nil, line.arena.count > valueStart, valueStart > keyStart,
+                !(mapping.hasAbsentValues
+                    && mapping.isAbsent(line.arena.slice(valueStart, line.arena.count - valueStart)))
+            else {
+                line.arena.count = keyStart
+                return
+            }
+            line.metadata.append((keyStart, valueStart - keyStart, valueStart, line.arena.count - valueStart))
         }
     }
 
@@ -181,6 +206,11 @@ public final class LineParser {
                     line.invalid = "invalid token count \(key)"
                 }
             }
+            return
+        }
+        if field == .requestMetadata {
+            // An object of tags: its string members are read once the walk is done (`takeMetadata`).
+            if c == 0x7B, line.claim(field, rank: rank) { line.metadataObject = (vs, ve) }
             return
         }
         // Text fields: a quoted value was decoded as the walk passed it (`walk`); numbers and booleans are

@@ -62,6 +62,8 @@ struct MappingDecoder {
     static let unitKeys = ["latencyMs", "timestamp"]
     static let latencyUnits: [String: Double] = ["ms": 1, "s": 1000]
     static let valueRules = ["arn-name"]
+    /// `derive`'s rules: a value rule, or `copy` (the other field's value as it is).
+    static let deriveRules = valueRules + ["copy"]
     static let routes = ["mantle"]
 
     private func fail(_ key: String, at offset: Int, _ reason: String) -> MappingError {
@@ -146,7 +148,11 @@ struct MappingDecoder {
         mapping.recognize = recognize
         (mapping.timestampUnit, mapping.latencyScale) = units
         if let values { mapping.arnNameFields = try decodeValues(values, fields: paths.map(\.0)) }
-        if let derive { mapping.derived = try decodeDerive(derive, fields: paths.map(\.0)) }
+        if let derive {
+            let all = try decodeDerive(derive, fields: paths.map(\.0))
+            mapping.derived = all.filter { $0.rule == "arn-name" }.map { ($0.field, $0.from) }
+            mapping.copied = all.filter { $0.rule == "copy" }.map { ($0.field, $0.from) }
+        }
         return mapping
     }
 
@@ -228,11 +234,11 @@ struct MappingDecoder {
     /// `derive`: `{"userId": {"from": "principal", "rule": "arn-name"}}`: a text field absent from a line
     /// takes another text field's value through a rule.
     private func decodeDerive(_ node: MappingJSON, fields: [CanonicalField]) throws(MappingError) -> [(
-        field: CanonicalField, from: CanonicalField
+        field: CanonicalField, from: CanonicalField, rule: String
     )] {
         let hint = "expected an object, e.g. {\"userId\": {\"from\": \"principal\", \"rule\": \"arn-name\"}}"
         guard case .object(let members) = node.value else { throw fail("derive", at: node.offset, hint) }
-        var result: [(field: CanonicalField, from: CanonicalField)] = []
+        var result: [(field: CanonicalField, from: CanonicalField, rule: String)] = []
         for m in members {
             let k = child("derive", m.key)
             guard let field = CanonicalField.byKey[m.key], field.isText else {
@@ -255,10 +261,10 @@ struct MappingDecoder {
                     }
                     from = f
                 case "rule":
-                    guard case .string(let r) = s.value.value, Self.valueRules.contains(r) else {
+                    guard case .string(let r) = s.value.value, Self.deriveRules.contains(r) else {
                         throw fail(
                             sk, at: s.value.offset,
-                            "expected a rule (known: \(Self.valueRules.joined(separator: ", ")))")
+                            "expected a rule (known: \(Self.deriveRules.joined(separator: ", ")))")
                     }
                     rule = r
                 default:
@@ -266,8 +272,8 @@ struct MappingDecoder {
                 }
             }
             guard let from else { throw fail(k, at: m.value.offset, "missing: from") }
-            guard rule != nil else { throw fail(k, at: m.value.offset, "missing: rule") }
-            result.append((field, from))
+            guard let rule else { throw fail(k, at: m.value.offset, "missing: rule") }
+            result.append((field, from, rule))
         }
         return result
     }

@@ -18,6 +18,10 @@ public final class ParsedLine {
     public internal(set) var ownTimestamp: Int64?
     /// Set when a field holds a value that cannot be right (a negative token count, say).
     public internal(set) var invalid: String?
+    /// Where the message's `requestMetadata` object is, while parsing.
+    var metadataObject: (Int, Int)?
+    /// Its string members: key and value (start and length of each in the arena).
+    var metadata: [(keyStart: Int, keyCount: Int, valueStart: Int, valueCount: Int)] = []
 
     public init() {}
 
@@ -28,6 +32,10 @@ public final class ParsedLine {
         loggedCost = nil
         ownTimestamp = nil
         invalid = nil
+        if metadataObject != nil {
+            metadataObject = nil
+            metadata.removeAll(keepingCapacity: true)
+        }
         arena.removeAll()
     }
 

@@ -291,5 +291,55 @@ extension Migration {
                 \(Schema.rebuildQuarterRollup)
                 \(Schema.rebuildCallerRollup)
                 """),
+        // 10: a gateway's own token id (llm-proxy's `token_id`), and request metadata tags (Bedrock's
+        //    `requestMetadata`: the `meta.KEY` dimensions) beside the request, a row per request and key, so a
+        //    request without tags costs nothing. `request_tags` shows them as text.
+        Migration(
+            id: "10-request-token-id-and-tags",
+            sql: """
+                ALTER TABLE request ADD COLUMN token_id INTEGER;
+                CREATE TABLE request_tag(
+                    request INTEGER NOT NULL,
+                    key INTEGER NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY(request, key)
+                ) WITHOUT ROWID;
+                CREATE VIEW request_tags AS
+                SELECT r.request_id, k.value AS key, v.value AS value
+                FROM request_tag t JOIN request r ON r.id = t.request JOIN dict k ON k.id = t.key JOIN dict v ON v.id = t.value;
+                DROP VIEW requests;
+                CREATE VIEW requests AS
+                SELECT r.request_id,
+                       r.start_ms,
+                       CASE WHEN r.start_ms IS NULL THEN NULL
+                            ELSE strftime('%Y-%m-%dT%H:%M:%fZ', r.start_ms / 1000.0, 'unixepoch') END AS start_time,
+                       (SELECT value FROM dict WHERE id = r.user_email) AS user_email,
+                       (SELECT value FROM dict WHERE id = r.user_sub) AS user_sub,
+                       (SELECT value FROM dict WHERE id = r.auth_source) AS auth_source,
+                       (SELECT value FROM dict WHERE id = r.user_id) AS user_id,
+                       (SELECT value FROM dict WHERE id = r.api_key_id) AS api_key_id,
+                       (SELECT value FROM dict WHERE id = r.project) AS project,
+                       (SELECT value FROM dict WHERE id = r.model) AS model_id,
+                       CASE WHEN r.flags & \(RequestFlag.mantle) THEN 'mantle' WHEN r.flags & \(RequestFlag.model) THEN 'bedrock' END AS route,
+                       r.status,
+                       r.latency_ms,
+                       (SELECT value FROM dict WHERE id = r.method) AS method,
+                       (SELECT value FROM dict WHERE id = r.path) AS path,
+                       (SELECT value FROM dict WHERE id = r.user_agent) AS user_agent,
+                       (SELECT value FROM dict WHERE id = r.log_group) AS log_group,
+                       (SELECT value FROM dict WHERE id = r.log_stream) AS log_stream,
+                       r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens,
+                       r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens AS total_tokens,
+                       r.logged_cost,
+                       r.lines,
+                       (r.flags & \(RequestFlag.modelRequest)) != 0 AS is_model_request,
+                       (r.flags & \(RequestFlag.orphan)) != 0 AS is_orphan_usage,
+                       (r.flags & \(RequestFlag.anyConflict)) != 0 AS has_conflict,
+                       (SELECT value FROM dict WHERE id = r.source) AS source,
+                       (SELECT value FROM dict WHERE id = r.principal) AS principal,
+                       (SELECT value FROM dict WHERE id = r.client_ip) AS client_ip,
+                       (SELECT value FROM dict WHERE id = r.token_id) AS token_id
+                FROM request r;
+                """),
     ]
 }

@@ -65,7 +65,7 @@ extension ReportDimension {
         case .dictionary(let column): return column == "model"
         case .integer(let column): return column == "status"
         case .route, .priceKey, .bucket, .attributed: return true
-        case .firstOf: return false
+        case .firstOf, .tag: return false
         }
     }
 }

@@ -185,6 +185,20 @@ final class StoreWriter: BatchSink {
                 try s.run()
             }
         }
+        if !batch.requestTags.isEmpty {
+            let s = try db.prepare(
+                """
+                INSERT INTO request_tag(request, key, value) VALUES (?,?,?) ON CONFLICT(request, key)
+                DO UPDATE SET value = excluded.value
+                WHERE (SELECT value FROM dict WHERE id = excluded.value) < (SELECT value FROM dict WHERE id = request_tag.value)
+                """)
+            for t in batch.requestTags {
+                s.bind(1, t.request)
+                s.bind(2, Int64(t.key))
+                s.bind(3, Int64(t.value))
+                try s.run()
+            }
+        }
         try writeSourceUpdates(batch.sources)
         try writeStatementStats(batch.statementStats)
     }
@@ -371,7 +385,7 @@ extension RequestDelta {
         "request_id", "start_ms", "user_email", "user_sub", "auth_source", "user_id", "api_key_id", "project", "model",
         "status", "latency_ms", "method", "path", "user_agent", "log_group", "log_stream",
         "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "logged_cost", "lines", "flags",
-        "source", "principal", "client_ip",
+        "source", "principal", "client_ip", "token_id",
     ]
     static let columns = columnNames.joined(separator: ", ")
 
@@ -402,6 +416,7 @@ extension RequestDelta {
         source = id(23)
         principal = id(24)
         clientIp = id(25)
+        tokenId = id(26)
     }
 
     /// Binds the columns above from parameter `first` on.
@@ -428,6 +443,7 @@ extension RequestDelta {
         u.bind(first + 23, id(source))
         u.bind(first + 24, id(principal))
         u.bind(first + 25, id(clientIp))
+        u.bind(first + 26, id(tokenId))
     }
 }
 

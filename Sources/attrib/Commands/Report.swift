@@ -18,7 +18,8 @@ struct Report: StoreDocumentCommand, SQLPrintingCommand {
             auth_source, api_key_id, user_id, project, modelId (as logged), model (price-table key), \
             route (mantle/bedrock), status, path, user_agent, log_group, log_stream, hour, day, week \
             (the Monday), month, source (the mapping that read the request: router, aura, ...), \
-            principal (the caller's IAM principal ARN), client_ip.
+            principal (the caller's IAM principal ARN), client_ip, token_id (the gateway's token id), \
+            meta.KEY (a request metadata tag: Bedrock's requestMetadata, e.g. meta.user).
 
             EXAMPLES:
               attrib report --by user_email,modelId

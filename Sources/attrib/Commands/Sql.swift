@@ -14,7 +14,10 @@ struct Sql: StoreDocumentCommand {
             requests: request_id, start_ms, start_time, user_email, user_sub, auth_source, user_id, \
             api_key_id, project, model_id, route, status, latency_ms, method, path, user_agent, log_group, \
             log_stream, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, \
-            logged_cost, lines, is_model_request, is_orphan_usage, has_conflict, source, principal, client_ip.
+            logged_cost, lines, is_model_request, is_orphan_usage, has_conflict, source, principal, client_ip, \
+            token_id.
+
+            request_tags: request_id, key, value (request metadata tags, the meta.KEY dimensions).
 
             events: event_key, ts, time, request_id, statement, has_user_sub, has_user_email, \
             has_auth_source, is_usage, is_json, block, slot.

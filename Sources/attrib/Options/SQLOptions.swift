@@ -29,10 +29,13 @@ extension SQLPrintingCommand {
     func checkTranslatable(dimensions: [AttribCore.ReportDimension] = [], filters: [String] = []) throws {
         guard sqlOptions.sql != nil else { return }
         // attrib lines carries no principal or client address (yet): a report by them is not printed.
-        for d in dimensions where d == .principal || d == .clientIp {
+        // Nor a token id or metadata tags.
+        for d in dimensions where d == .principal || d == .clientIp || d == .tokenId || d.tagKey != nil {
             throw ReportError.usage("--by \(d.name) cannot be translated for --sql: attrib lines does not write it")
         }
-        for f in filters where [.principal, .clientIp].contains(try Filter.parse(f).dimension) {
+        for f in filters {
+            let d = try Filter.parse(f).dimension
+            guard [.principal, .clientIp, .tokenId].contains(d) || d.tagKey != nil else { continue }
             throw ReportError.usage("--where \(f) cannot be translated for --sql: attrib lines does not write it")
         }
         // attrib lines writes the log group and stream of the copy of an event it reads first, where the

@@ -13,12 +13,15 @@ final class CollectingSink: EventSink {
     var events: [Event] = []
     var rejects: [(Position, String)] = []
     var shapes: [Shape] = []
+    /// Each event's identity, when its shape names one (Cloud Logging).
+    var identities: [UInt64?] = []
     func shape(_ shape: Shape) { if !shapes.contains(shape) { shapes.append(shape) } }
     func event(_ e: EnvelopeEvent) throws {
         events.append(
             Event(
                 timestamp: e.timestampMs, message: String(decoding: e.message, as: UTF8.self), stream: e.logStream,
                 group: e.logGroup))
+        identities.append(e.identity)
     }
     func reject(_ r: InputReject) throws { rejects.append((r.position, r.reason)) }
 }

@@ -20,6 +20,8 @@ enum DimensionValue: Sendable, Equatable {
     case bucket(TimeBucket)
     /// `yes` when a line of the request had a non-empty user_sub or user_email (gaps).
     case attributed
+    /// The value of a request metadata key (`meta.user`: Bedrock's `requestMetadata.user`).
+    case tag(String)
 }
 
 /// A time bucket: its label is the bucket's start in the query's zone.
@@ -98,6 +100,8 @@ public struct ReportDimension: Hashable, Sendable, CustomStringConvertible {
         "principal", .dictionary("principal"), identity: true, rollup: false, "the caller's IAM principal ARN")
     public static let clientIp = ReportDimension(
         "client_ip", .dictionary("client_ip"), identity: true, rollup: false, "the caller's IP address")
+    public static let tokenId = ReportDimension(
+        "token_id", .dictionary("token_id"), identity: true, rollup: false, "the gateway's token id (llm-proxy)")
     public static let hour = ReportDimension("hour", .bucket(.hour), rollup: false, "the hour the request started")
     public static let day = ReportDimension("day", .bucket(.day), rollup: true, "the day the request started")
     public static let week = ReportDimension("week", .bucket(.week), rollup: true, "the week (its Monday)")
@@ -110,12 +114,37 @@ public struct ReportDimension: Hashable, Sendable, CustomStringConvertible {
     public static let all: [ReportDimension] = [
         .userEmail, .userSub, .user, .authSource, .apiKeyId, .userId, .project, .modelId, .model, .route, .status,
         .path, .userAgent, .logGroup, .logStream, .hour, .day, .week, .month, .source, .principal, .clientIp,
+        .tokenId,
     ]
 
-    /// A dimension by its exact name.
+    /// The prefix of request metadata dimensions: `meta.KEY`, any key of a request's metadata tags.
+    public static let tagPrefix = "meta."
+
+    /// A request metadata dimension, `meta.KEY` (KEY: letters, digits, `_ - . : @ /`).
+    public static func tag(_ key: String) -> ReportDimension? {
+        guard !key.isEmpty, key.utf8.count <= 128,
+            key.unicodeScalars.allSatisfy({
+                $0.properties.isAlphabetic || $0.properties.numericType != nil || "_-.:@/".unicodeScalars.contains($0)
+            })
+        else { return nil }
+        return ReportDimension(
+            tagPrefix + key, .tag(key), identity: true, rollup: false, "the request's metadata tag \(key)")
+    }
+
+    /// A dimension by its exact name (`meta.KEY` for any key).
     public init?(rawValue: String) {
+        if rawValue.hasPrefix(Self.tagPrefix), let d = Self.tag(String(rawValue.dropFirst(Self.tagPrefix.count))) {
+            self = d
+            return
+        }
         guard let d = Self.all.first(where: { $0.name == rawValue }) else { return nil }
         self = d
+    }
+
+    /// The key of a request metadata dimension.
+    public var tagKey: String? {
+        if case .tag(let key) = value { return key }
+        return nil
     }
 
     var bucket: TimeBucket? {
@@ -140,5 +169,5 @@ public struct ReportDimension: Hashable, Sendable, CustomStringConvertible {
         return result
     }
 
-    static var knownNames: String { all.map(\.name).joined(separator: ", ") }
+    static var knownNames: String { (all.map(\.name) + [tagPrefix + "KEY"]).joined(separator: ", ") }
 }

@@ -166,7 +166,7 @@ extension ReportDimension {
         case .dictionary(let column), .integer(let column): return columns.contains(column)
         case .route, .priceKey: return true
         case .bucket(let bucket): return bucket != .hour
-        case .firstOf, .attributed: return false
+        case .firstOf, .attributed, .tag: return false
         }
     }
 }

@@ -22,6 +22,8 @@ struct ZoneOffsets: Sendable, Equatable {
 }
 
 protocol SQLDialect {
+    /// The dictionary id of a request's metadata tag `key` (a request-table query).
+    func tag(_ key: String) -> String
     /// The text of a dictionary id (`expression` is an id column), or the column itself where the
     /// engine stores text.
     func text(ofId expression: String) -> String
@@ -65,6 +67,12 @@ extension SQLDialect {
 
 struct SQLiteDialect: SQLDialect {
     func text(ofId expression: String) -> String { "(SELECT value FROM dict WHERE id = \(expression))" }
+
+    func tag(_ key: String) -> String {
+        let literal = "'" + key.replacingOccurrences(of: "'", with: "''") + "'"
+        return
+            "(SELECT t.value FROM request_tag t WHERE t.request = request.id AND t.key = (SELECT id FROM dict WHERE value = \(literal)))"
+    }
 
     func quarterHour(ofMillis expression: String) -> String { "(\(expression) / 900000)" }
 

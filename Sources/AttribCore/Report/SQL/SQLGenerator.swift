@@ -61,6 +61,8 @@ enum SQLGenerator {
                 let identified =
                     plan.table == .quarterRollup ? "identified" : "(user_email IS NOT NULL OR user_sub IS NOT NULL)"
                 labels.append("CASE WHEN \(column(identified)) THEN 'yes' END")
+            case .tag(let key):
+                labels.append(dialect.text(ofId: column(dialect.tag(key))))
             }
         }
         let measures = query.measures.map {
