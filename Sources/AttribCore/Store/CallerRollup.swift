@@ -1,21 +1,23 @@
-// The caller rollup: requests added up by UTC day × model × source × principal × client address × route ×
-// status, kept up to date like the day rollup (Rollup.swift). It answers the reports by the mapping that
+// The caller rollup: requests added up by UTC day × model × source × principal × client address × token id ×
+// route × status, kept up to date like the day rollup (Rollup.swift). It answers the reports by the mapping that
 // read a request and by the caller's IAM principal or address, which neither other day rollup holds.
 
 /// One row of `caller_rollup`: the grouping columns of `Schema.rebuildCallerRollup`, in its order.
 struct CallerKey: RollupTableKey {
     static let table = "caller_rollup"
-    static let columnNames = ["day", "model", "source", "principal", "client_ip", "flags", "status", "has_logged"]
+    static let columnNames = [
+        "day", "model", "source", "principal", "client_ip", "token_id", "flags", "status", "has_logged",
+    ]
 
     var day: Int64?
     var model: Int64?
-    var source: Int64?, principal: Int64?, clientIp: Int64?
+    var source: Int64?, principal: Int64?, clientIp: Int64?, tokenId: Int64?
     var flags: Int64
     var status: Int64?
     var hasLogged: Int64
 
     /// The request columns this rollup holds, as the dimension table names them.
-    static let requestColumns: Set<String> = ["model", "source", "principal", "client_ip", "status"]
+    static let requestColumns: Set<String> = ["model", "source", "principal", "client_ip", "token_id", "status"]
 
     init(_ d: RequestDelta) {
         day = d.rollupDay
@@ -23,6 +25,7 @@ struct CallerKey: RollupTableKey {
         source = rollupId(d.source)
         principal = rollupId(d.principal)
         clientIp = rollupId(d.clientIp)
+        tokenId = rollupId(d.tokenId)
         flags = d.rollupFlags
         status = d.rollupStatus
         hasLogged = d.rollupHasLogged
@@ -34,9 +37,10 @@ struct CallerKey: RollupTableKey {
         source = s.optionalInt(2)
         principal = s.optionalInt(3)
         clientIp = s.optionalInt(4)
-        flags = s.int(5)
-        status = s.optionalInt(6)
-        hasLogged = s.int(7)
+        tokenId = s.optionalInt(5)
+        flags = s.int(6)
+        status = s.optionalInt(7)
+        hasLogged = s.int(8)
     }
 
     func hash(into hasher: inout Hasher) {
@@ -46,11 +50,12 @@ struct CallerKey: RollupTableKey {
         h.mix(source)
         h.mix(principal)
         h.mix(clientIp)
+        h.mix(tokenId)
         h.mix(status)
         hasher.combine(h.finish(flags: flags, hasLogged: hasLogged))
     }
 
-    var columns: [Int64?] { [day, model, source, principal, clientIp, flags, status, hasLogged] }
+    var columns: [Int64?] { [day, model, source, principal, clientIp, tokenId, flags, status, hasLogged] }
 }
 
 extension Schema {
@@ -58,10 +63,10 @@ extension Schema {
     static let rebuildCallerRollup = """
         DELETE FROM caller_rollup;
         INSERT INTO caller_rollup
-        SELECT start_ms / 86400000, model, source, principal, client_ip, \(rollupFlagsSQL), status,
+        SELECT start_ms / 86400000, model, source, principal, client_ip, token_id, \(rollupFlagsSQL), status,
                logged_cost IS NOT NULL, count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
                sum(cache_write_tokens), sum(logged_cost)
-        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
+        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
         """
 }
 

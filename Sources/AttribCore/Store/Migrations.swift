@@ -258,44 +258,11 @@ extension Migration {
                 CREATE INDEX bill_line_period ON bill_line(period);
                 CREATE TABLE bill_setting(key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 """),
-        // 9: the quarter-hour rollup (UTC quarter hour x model x identified x route x status: hours, and days,
-        //    weeks and months in any zone) and the caller rollup (day x model x source x principal x client
-        //    address x route x status), kept up to date with the day rollup; built here from the requests.
-        Migration(
-            id: "9-quarter-and-caller-rollups",
-            sql: """
-                CREATE TABLE quarter_rollup(
-                    quarter INTEGER,
-                    model INTEGER,
-                    identified INTEGER NOT NULL,
-                    flags INTEGER NOT NULL,
-                    status INTEGER,
-                    has_logged INTEGER NOT NULL,
-                    requests INTEGER NOT NULL,
-                    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
-                    cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
-                    logged_cost REAL
-                );
-                CREATE TABLE caller_rollup(
-                    day INTEGER,
-                    model INTEGER,
-                    source INTEGER, principal INTEGER, client_ip INTEGER,
-                    flags INTEGER NOT NULL,
-                    status INTEGER,
-                    has_logged INTEGER NOT NULL,
-                    requests INTEGER NOT NULL,
-                    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
-                    cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
-                    logged_cost REAL
-                );
-                \(Schema.rebuildQuarterRollup)
-                \(Schema.rebuildCallerRollup)
-                """),
-        // 10: a gateway's own token id (llm-proxy's `token_id`), and request metadata tags (Bedrock's
+        // 9: a gateway's own token id (llm-proxy's `token_id`), and request metadata tags (Bedrock's
         //    `requestMetadata`: the `meta.KEY` dimensions) beside the request, a row per request and key, so a
         //    request without tags costs nothing. `request_tags` shows them as text.
         Migration(
-            id: "10-request-token-id-and-tags",
+            id: "9-request-token-id-and-tags",
             sql: """
                 ALTER TABLE request ADD COLUMN token_id INTEGER;
                 CREATE TABLE request_tag(
@@ -340,6 +307,39 @@ extension Migration {
                        (SELECT value FROM dict WHERE id = r.client_ip) AS client_ip,
                        (SELECT value FROM dict WHERE id = r.token_id) AS token_id
                 FROM request r;
+                """),
+        // 10: the quarter-hour rollup (UTC quarter hour x model x identified x route x status: hours, and days,
+        //    weeks and months in any zone) and the caller rollup (day x model x source x principal x client
+        //    address x token id x route x status), kept up to date with the day rollup; built here from the requests.
+        Migration(
+            id: "10-quarter-and-caller-rollups",
+            sql: """
+                CREATE TABLE quarter_rollup(
+                    quarter INTEGER,
+                    model INTEGER,
+                    identified INTEGER NOT NULL,
+                    flags INTEGER NOT NULL,
+                    status INTEGER,
+                    has_logged INTEGER NOT NULL,
+                    requests INTEGER NOT NULL,
+                    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+                    cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
+                    logged_cost REAL
+                );
+                CREATE TABLE caller_rollup(
+                    day INTEGER,
+                    model INTEGER,
+                    source INTEGER, principal INTEGER, client_ip INTEGER, token_id INTEGER,
+                    flags INTEGER NOT NULL,
+                    status INTEGER,
+                    has_logged INTEGER NOT NULL,
+                    requests INTEGER NOT NULL,
+                    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+                    cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
+                    logged_cost REAL
+                );
+                \(Schema.rebuildQuarterRollup)
+                \(Schema.rebuildCallerRollup)
                 """),
     ]
 }
