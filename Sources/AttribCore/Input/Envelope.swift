@@ -10,6 +10,10 @@ public enum Shape: String, Sendable, CaseIterable {
     case insightsCSV = "insights-csv"
     case queryResults = "get-query-results"
     case jsonLines = "json-lines"
+    /// Table exports (TableReader): CSV or TSV with a header row, and `sqlite3 -json` arrays of rows.
+    case tableCSV = "table-csv"
+    case tableTSV = "table-tsv"
+    case tableJSON = "table-json"
 }
 
 /// Where something is in an input: a line number for line-based shapes, else a byte offset in the

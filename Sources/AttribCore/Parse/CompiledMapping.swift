@@ -32,6 +32,9 @@ final class CompiledMapping: @unchecked Sendable {
     let latencyScale: Double
     let arnNameFields: [CanonicalField]
     let derived: [(field: CanonicalField, from: CanonicalField)]
+    /// The mapping's `record` field: its lines are table rows (whole records, typed strictly).
+    let recordField: CanonicalField?
+    var isRecord: Bool { recordField != nil }
 
     init(_ mapping: FieldMapping) {
         source = mapping
@@ -42,6 +45,7 @@ final class CompiledMapping: @unchecked Sendable {
         latencyScale = mapping.latencyScale
         arnNameFields = mapping.arnNameFields
         derived = mapping.derived
+        recordField = mapping.recordField
         // Build a tree of entries first, then a table per level.
         var children: [[Int]] = [[]]  // level -> entry indices
         for (field, paths) in mapping.paths {
