@@ -38,7 +38,9 @@ private func userModelReport(_ inputs: [(String, String)]) throws -> String {
 
 @Suite("Table exports: each row is a message, each record counts once")
 struct TableExportTests {
-    @Test("CSV with a header: quoted fields with doubled quotes and newlines, \\N and empty as NULL, quoted empty as text")
+    @Test(
+        "CSV with a header: quoted fields with doubled quotes and newlines, \\N and empty as NULL, quoted empty as text"
+    )
     func csvRows() throws {
         let text = "a,b,c\n\"x, \"\"y\"\"\nz\",\\N,\n\"\",2,\"3\"\n"
         let sink = try read(text)
@@ -122,10 +124,11 @@ struct TableExportTests {
         let r = try attrib(["ingest", "--db", db, file.path])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.contains("attrib: \(file.path): line 3: invalid token count \"abc\""))
-        #expect(lines.contains("attrib: \(file.path): line 4: invalid timestamp \"2026-03-01 25:00:00\""))
-        #expect(lines.contains("attrib: \(file.path): line 5: row has 4 fields, the header has 5"))
-        #expect(lines.contains("attrib: \(file.path): line 7: unterminated quoted field at the end of the file"))
+        #expect(lines.contains("attrib: reject: \(file.path): line 3: invalid token count \"abc\""))
+        #expect(lines.contains("attrib: reject: \(file.path): line 4: invalid timestamp \"2026-03-01 25:00:00\""))
+        #expect(lines.contains("attrib: reject: \(file.path): line 5: row has 4 fields, the header has 5"))
+        #expect(
+            lines.contains("attrib: reject: \(file.path): line 7: unterminated quoted field at the end of the file"))
         #expect(r.stderr.contains("rejects: 4"))
         let report = try attrib(["report", "--db", db, "--by", "model", "--format", "csv"])
         #expect(report.stdout.contains("moonshotai.kimi-k2.5,2,107,20,"))
@@ -137,7 +140,8 @@ struct TableExportTests {
     func unknownColumns() throws {
         let dir = temporaryDirectory()
         let file = dir.appendingPathComponent("t.csv")
-        try "rid,who,llm,tokens_in\nq-1,erin,moonshotai.kimi-k2.5,12\n".write(to: file, atomically: true, encoding: .utf8)
+        try "rid,who,llm,tokens_in\nq-1,erin,moonshotai.kimi-k2.5,12\n".write(
+            to: file, atomically: true, encoding: .utf8)
         let db = dir.appendingPathComponent("t.db").path
         let r = try attrib(["ingest", "--db", db, file.path])
         #expect(r.stderr.contains("\(file.path): a table export whose columns no mapping reads"))
@@ -166,7 +170,8 @@ struct TableExportTests {
     @Test("A mapping's record must name a text field with paths: one line naming file and key")
     func badRecordKey() throws {
         #expect(throws: MappingError.self) {
-            try MappingLoader.decode(#"{"format": 1, "record": "inputTokens", "fields": {"inputTokens": [["n"]]}}"#, file: "gw.json")
+            try MappingLoader.decode(
+                #"{"format": 1, "record": "inputTokens", "fields": {"inputTokens": [["n"]]}}"#, file: "gw.json")
         }
         do {
             _ = try MappingLoader.decode(
@@ -175,6 +180,39 @@ struct TableExportTests {
         } catch {
             #expect("\(error)".contains("gw.json:1:"))
             #expect("\(error)".contains("record: the field has no paths in fields"))
+        }
+    }
+}
+
+@Suite("A generated corpus's table exports")
+struct GeneratedTableExportTests {
+    @Test(
+        "budgateway as CSVWithNames, TSVWithNames and JSONEachRow, mizan as psql CSV and sqlite3 -json, overlapping: no flag, no reject, each record once, requests and tokens equal the ground truth"
+    )
+    func generated() throws {
+        let corpus = try generateGatewayCorpus(requests: 100, gateways: 90, seed: 5)
+        let truth = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: corpus.appendingPathComponent("ground-truth.json")))
+                as? [String: Any])
+        let db = corpus.appendingPathComponent("t.db").path
+        let gateways = corpus.appendingPathComponent("exports/gateways")
+        let r = try attrib([
+            "ingest", "--db", db, gateways.appendingPathComponent("budgateway").path,
+            gateways.appendingPathComponent("mizan").path,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("mappings: budgateway 4, mizan 4"))
+        #expect(r.stderr.contains("rejects: 0"))
+        #expect(!r.stderr.contains("not recognized"))
+        let report = try attrib(["report", "--db", db, "--by", "source", "--format", "json"])
+        let rows = try jsonRows(report.stdout, keys: ["source"])
+        let expected = try #require(truth["by_source_user_model"] as? [[String: Any]])
+        for source in ["budgateway", "mizan"] {
+            let mine = expected.filter { $0["source"] as? String == source }
+            for column in ["requests", "input_tokens", "output_tokens", "cache_read_tokens"] {
+                #expect(
+                    int(rows[source]?[column]) == mine.reduce(0) { $0 + (int($1[column]) ?? 0) }, "\(source) \(column)")
+            }
         }
     }
 }
