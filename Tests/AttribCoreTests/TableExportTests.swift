@@ -70,6 +70,29 @@ struct TableExportTests {
         #expect(insights.events.map(\.message) == ["hi"])
     }
 
+    @Test(
+        "Tables larger than the read buffer: every row, none cut at a refill (CSV with quoted newlines, TSV, sqlite3 -json)"
+    )
+    func largeTables() throws {
+        let n = 30_000
+        var csv = "id,note,n\n"
+        var tsv = "id\tnote\tn\n"
+        var rows: [String] = []
+        for i in 0..<n {
+            csv += "r-\(i),\"a, \"\"b\"\"\nc\",\(i)\n"
+            tsv += "r-\(i)\ta\\tb\\nc\t\(i)\n"
+            rows.append(#"{"id":"r-\#(i)","note":"a\tb","n":\#(i)}"#)
+        }
+        let json = "[" + rows.joined(separator: ",\n") + "]\n"
+        for (text, shape) in [(csv, Shape.tableCSV), (tsv, .tableTSV), (json, .tableJSON)] {
+            let sink = try read(text, chunk: 65_536)
+            #expect(sink.shapes == [shape])
+            #expect(sink.rejects.isEmpty, "\(shape): \(sink.rejects.prefix(3))")
+            #expect(sink.events.count == n, "\(shape)")
+            #expect(sink.events.last?.message.contains("r-\(n - 1)") == true)
+        }
+    }
+
     @Test("The same records as CSVWithNames and JSONEachRow (and TSVWithNames) count once, in any order")
     func sameRecordsInTwoShapes() throws {
         let once = try userModelReport([("d.csv", details), ("i.jsonl", inferences)])

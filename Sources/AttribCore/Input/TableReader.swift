@@ -416,8 +416,8 @@ final class RowArrayReader {
                 cursor.pos += 1
                 continue
             }
-            let start = cursor.pos
             let r = try cursor.scan { v, i in v.scanValue(i) }
+            let start = cursor.pos  // after the scan: a refill moves the bytes to the front of the buffer
             guard case .complete(let end) = r else {
                 if r == .incomplete && cursor.pendingError != nil { return !first }
                 try reject(
