@@ -199,50 +199,29 @@ final class InsightsCSVReader {
     /// Reads one record into `fields`; returns its field count, or nil at the end of input.
     private func readRecord() throws -> Int? {
         // Make sure the whole record is in the buffer: find its end, honouring quotes.
-        var offset = 0
-        var inQuotes = false
-        var recordEnd: Int?
-        while recordEnd == nil {
-            let p = cursor.storage
-            var i = cursor.pos + offset
-            while i < cursor.end {
-                let c = p[i]
-                if c == 0x22 {
-                    inQuotes.toggle()
-                } else if c == 0x0A && !inQuotes {
-                    recordEnd = i
-                    break
-                }
-                i += 1
+        let stop: Int
+        switch try cursor.recordEnd(quoting: true) {
+        case .at(let i): stop = i
+        case .endOfInput: return nil
+        case .tooLong:
+            try sink.reject(
+                InputReject(
+                    position: Position(line: line, byte: cursor.absolutePos),
+                    reason: "CSV record longer than \(cursor.limitText)",
+                    raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
+            cursor.resetFull()
+            return nil
+        case .unterminated:
+            if cursor.pendingError == nil {
+                try sink.reject(
+                    InputReject(
+                        position: Position(line: line, byte: cursor.absolutePos),
+                        reason: "unterminated quoted field",
+                        raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
             }
-            if recordEnd != nil { break }
-            offset = i - cursor.pos
-            if try !cursor.fill() {
-                if cursor.full {
-                    try sink.reject(
-                        InputReject(
-                            position: Position(line: line, byte: cursor.absolutePos),
-                            reason: "CSV record longer than \(cursor.limitText)",
-                            raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
-                    cursor.resetFull()
-                    return nil
-                }
-                if cursor.pos >= cursor.end { return nil }
-                if inQuotes {
-                    if cursor.pendingError == nil {
-                        try sink.reject(
-                            InputReject(
-                                position: Position(line: line, byte: cursor.absolutePos),
-                                reason: "unterminated quoted field",
-                                raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
-                    }
-                    cursor.pos = cursor.end
-                    return nil
-                }
-                recordEnd = cursor.end
-            }
+            cursor.pos = cursor.end
+            return nil
         }
-        let stop = recordEnd!
         var count = 0
         var i = cursor.pos
         let p = cursor.storage

@@ -145,6 +145,56 @@ final class StreamCursor {
         }
     }
 
+    /// Where a CSV record that starts at `pos` ends.
+    enum RecordEnd {
+        /// At this index: its `\n`, or `end` for a last record without one.
+        case at(Int)
+        /// Nothing is left.
+        case endOfInput
+        /// The input ends inside a quoted field.
+        case unterminated
+        /// The record is longer than `maxCapacity` (`full` is set).
+        case tooLong
+    }
+
+    /// Finds the end of the record at `pos`, refilling as needed: its first `\n` outside quotes (`quoting`,
+    /// CSV) or its first `\n` (TSV, which escapes its newlines). A doubled quote closes and reopens, so it
+    /// needs no case of its own; each step is a `memchr`.
+    func recordEnd(quoting: Bool) throws -> RecordEnd {
+        var offset = 0
+        var inQuotes = false
+        while true {
+            let p = storage
+            var i = pos + offset
+            while i < end {
+                if inQuotes {
+                    guard let q = memchr(p + i, 0x22, end - i) else {
+                        i = end
+                        break
+                    }
+                    i = p.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
+                    inQuotes = false
+                    continue
+                }
+                let nl =
+                    memchr(p + i, 0x0A, end - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
+                if quoting, let q = memchr(p + i, 0x22, nl - i) {
+                    i = p.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
+                    inQuotes = true
+                    continue
+                }
+                if nl < end { return .at(nl) }
+                i = end
+            }
+            offset = i - pos
+            if try !fill() {
+                if full { return .tooLong }
+                if pos >= end { return .endOfInput }
+                return inQuotes ? .unterminated : .at(end)
+            }
+        }
+    }
+
     func bytes(_ start: Int, _ stop: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: storage + start, count: max(0, stop - start))
     }

@@ -189,64 +189,30 @@ final class TableReader {
 
     /// Reads one record into the fields; returns its field count, or nil at the end of input.
     private func readRecord() throws -> Int? {
-        // Make sure the whole record is in the buffer: find its end, honouring quotes (CSV only: TSV escapes
-        // its newlines). A doubled quote toggles twice, so it needs no case of its own.
-        let quoting = format == .csv
-        var offset = 0
-        var inQuotes = false
-        var recordEnd: Int?
-        while recordEnd == nil {
-            let p = cursor.storage
-            var i = cursor.pos + offset
-            if !quoting || !inQuotes, i < cursor.end, !quoting || memchr(p + i, 0x22, cursor.end - i) == nil {
-                // No quote ahead in the buffer: the record ends at the next newline.
-                if let nl = memchr(p + i, 0x0A, cursor.end - i) {
-                    recordEnd = p.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-                    break
-                }
-                i = cursor.end
-            } else {
-                while i < cursor.end {
-                    let c = p[i]
-                    if c == 0x22 {
-                        inQuotes.toggle()
-                    } else if c == 0x0A && !inQuotes {
-                        recordEnd = i
-                        break
-                    }
-                    i += 1
-                }
-                if recordEnd != nil { break }
+        let stop: Int
+        switch try cursor.recordEnd(quoting: format == .csv) {
+        case .at(let i): stop = i
+        case .endOfInput: return nil
+        case .tooLong:
+            try sink.reject(
+                InputReject(
+                    position: Position(line: line, byte: cursor.absolutePos),
+                    reason: "row longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
+            cursor.resetFull()
+            _ = try cursor.skipLine()
+            line += 1
+            return try readRecord()
+        case .unterminated:
+            if cursor.pendingError == nil {
+                try sink.reject(
+                    InputReject(
+                        position: Position(line: line, byte: cursor.absolutePos),
+                        reason: "unterminated quoted field at the end of the file",
+                        raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
             }
-            offset = i - cursor.pos
-            if try !cursor.fill() {
-                if cursor.full {
-                    try sink.reject(
-                        InputReject(
-                            position: Position(line: line, byte: cursor.absolutePos),
-                            reason: "row longer than \(cursor.limitText)",
-                            raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
-                    cursor.resetFull()
-                    _ = try cursor.skipLine()
-                    line += 1
-                    return try readRecord()
-                }
-                if cursor.pos >= cursor.end { return nil }
-                if inQuotes {
-                    if cursor.pendingError == nil {
-                        try sink.reject(
-                            InputReject(
-                                position: Position(line: line, byte: cursor.absolutePos),
-                                reason: "unterminated quoted field at the end of the file",
-                                raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
-                    }
-                    cursor.pos = cursor.end
-                    return nil
-                }
-                recordEnd = cursor.end
-            }
+            cursor.pos = cursor.end
+            return nil
         }
-        let stop = recordEnd!
         let p = cursor.storage
         var lineEnd = stop
         if lineEnd > cursor.pos && p[lineEnd - 1] == 0x0D { lineEnd -= 1 }
@@ -260,7 +226,7 @@ final class TableReader {
         }
         line += 1
         fieldBytes.removeAll()
-        let count = quoting ? splitCSV(p, cursor.pos, lineEnd) : splitTSV(p, cursor.pos, lineEnd)
+        let count = format == .csv ? splitCSV(p, cursor.pos, lineEnd) : splitTSV(p, cursor.pos, lineEnd)
         cursor.pos = min(stop + 1, cursor.end)
         return count
     }
@@ -273,6 +239,17 @@ final class TableReader {
         }
         fieldStart[n] = fieldBytes.count
         fieldNull[n] = false
+    }
+
+    /// Ends field `count` at `i`; true when a separator follows (another field), which is skipped.
+    @inline(__always) private func endField(
+        _ count: inout Int, _ p: UnsafeMutablePointer<UInt8>, _ i: inout Int, _ stop: Int, separator: UInt8
+    ) -> Bool {
+        fieldEnd[count] = fieldBytes.count
+        count += 1
+        guard i < stop && p[i] == separator else { return false }
+        i += 1
+        return true
     }
 
     /// RFC 4180 fields of `i..<stop`: a quoted field's runs up to the next quote are copied whole, `""` is one
@@ -319,13 +296,7 @@ final class TableReader {
                     fieldBytes.append(p + s, i - s)
                 }
             }
-            fieldEnd[count] = fieldBytes.count
-            count += 1
-            if i < stop && p[i] == 0x2C {
-                i += 1
-                continue
-            }
-            return count
+            if !endField(&count, p, &i, stop, separator: 0x2C) { return count }
         }
     }
 
@@ -369,13 +340,7 @@ final class TableReader {
                     k = e + 2
                 }
             }
-            fieldEnd[count] = fieldBytes.count
-            count += 1
-            if i < stop && p[i] == 0x09 {
-                i += 1
-                continue
-            }
-            return count
+            if !endField(&count, p, &i, stop, separator: 0x09) { return count }
         }
     }
 }

@@ -35,6 +35,11 @@ final class CompiledMapping: @unchecked Sendable {
     /// The mapping's `record` field: its lines are table rows (whole records, typed strictly).
     let recordField: CanonicalField?
     var isRecord: Bool { recordField != nil }
+    /// For a record mapping: per entry, the bit of the top-level column it is (0: none), and per `recognize`
+    /// alternative (a table), the bits of the columns it names. The parser gathers a row's column bits as it
+    /// walks it, so a row's table costs nothing more.
+    private(set) var columnBits: [UInt64] = []
+    private(set) var tableMasks: [UInt64] = []
 
     init(_ mapping: FieldMapping) {
         source = mapping
@@ -73,6 +78,32 @@ final class CompiledMapping: @unchecked Sendable {
                         level = entries[e].child
                     }
                 }
+            }
+        }
+        if mapping.recordField != nil {
+            var names: [[UInt8]] = []
+            for alternative in mapping.recognize {
+                var mask: UInt64 = 0
+                for c in alternative where c.path.count == 1 {
+                    let bytes = Array(c.path[0].utf8)
+                    var bit = names.firstIndex(of: bytes)
+                    if bit == nil, names.count < 64 {
+                        names.append(bytes)
+                        bit = names.count - 1
+                    }
+                    guard let bit else { continue }
+                    mask |= 1 << UInt64(bit)
+                    if !children[0].contains(where: { entries[$0].key == bytes }) {
+                        entries.append(Entry(key: bytes))
+                        children[0].append(entries.count - 1)
+                    }
+                }
+                tableMasks.append(mask)
+            }
+            // Only top-level entries are columns.
+            columnBits = entries.indices.map { i in
+                guard children[0].contains(i), let bit = names.firstIndex(of: entries[i].key) else { return 0 }
+                return 1 << UInt64(bit)
             }
         }
         for members in children {
@@ -115,6 +146,12 @@ final class CompiledMapping: @unchecked Sendable {
             if matches { return e }
             i = (i + 1) & mask
         }
+    }
+
+    /// A table row's table: the first `recognize` alternative whose columns are all among the row's (`columns`,
+    /// the bits the parser gathered; null or not), or -1.
+    func table(columns: UInt64) -> Int {
+        tableMasks.firstIndex { $0 != 0 && $0 & columns == $0 } ?? -1
     }
 
     /// True when `s` is one of the mapping's values that mean absent.

@@ -22,7 +22,7 @@ public struct FieldMapping: Sendable {
     /// `derive`): Bedrock's user is the principal's name.
     public var derived: [(field: CanonicalField, from: CanonicalField)] = []
     /// The file's `record`: the text field that identifies a table row (with its table: the first `recognize`
-    /// alternative the row satisfies). When set, every line the mapping reads is a whole record: the same record
+    /// alternative whose columns the row has). When set, every line the mapping reads is a whole record: the same record
     /// read twice counts once, whatever its text, and a typed value that does not parse is a reject.
     public var recordField: CanonicalField?
     /// How a line of this gateway is recognised: any alternative whose conditions all hold. Empty: the

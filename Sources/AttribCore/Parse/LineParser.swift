@@ -62,12 +62,14 @@ public final class LineParser {
     /// Returns the index after the object, or nil when it is not valid JSON.
     private func walk(_ v: JSONBytes, _ object: Int, _ level: Int, _ line: ParsedLine) -> Int? {
         let mapping = self.mapping
+        let gatherColumns = level == 0 && mapping.isRecord
         var e = -1  // the entry of the member at hand, found once by `take`
         // swift-format-ignore: OnlyOneTrailingClosureArgument
         return v.forEachMemberEnd(
             object,
             take: { ks, ke, vs in
                 e = mapping.find(level, v.base + ks, ke - ks)
+                if gatherColumns && e >= 0 { line.columns |= mapping.columnBits[e] }
                 // A string field's value is decoded straight away (one pass, not a scan and then a decode).
                 guard e >= 0, v[vs] == 0x22, let field = mapping.targets[e].0, field.isText,
                     line.claim(field, rank: mapping.targets[e].1)
