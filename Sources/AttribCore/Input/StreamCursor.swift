@@ -158,33 +158,29 @@ final class StreamCursor {
     }
 
     /// Finds the end of the record at `pos`, refilling as needed: its first `\n` outside quotes (`quoting`,
-    /// CSV) or its first `\n` (TSV, which escapes its newlines). A doubled quote closes and reopens, so it
-    /// needs no case of its own; each step is a `memchr`.
+    /// CSV) or its first `\n` (TSV, which escapes its newlines). A doubled quote toggles twice, so it needs no
+    /// case of its own.
     func recordEnd(quoting: Bool) throws -> RecordEnd {
         var offset = 0
         var inQuotes = false
         while true {
             let p = storage
             var i = pos + offset
-            while i < end {
-                if inQuotes {
-                    guard let q = memchr(p + i, 0x22, end - i) else {
-                        i = end
-                        break
-                    }
-                    i = p.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
-                    inQuotes = false
-                    continue
-                }
+            // A record that does not start with a quote and has none before its newline (most psql and TSV
+            // rows) ends there: two memchr. Otherwise (Insights rows are quoted JSON) a byte loop, quotes toggling.
+            if !inQuotes, i < end, !quoting || p[i] != 0x22 {
                 let nl =
                     memchr(p + i, 0x0A, end - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
-                if quoting, let q = memchr(p + i, 0x22, nl - i) {
-                    i = p.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
-                    inQuotes = true
-                    continue
+                if nl < end, !quoting || memchr(p + i, 0x22, nl - i) == nil { return .at(nl) }
+            }
+            while i < end {
+                let c = p[i]
+                if c == 0x22 && quoting {
+                    inQuotes.toggle()
+                } else if c == 0x0A && !inQuotes {
+                    return .at(i)
                 }
-                if nl < end { return .at(nl) }
-                i = end
+                i += 1
             }
             offset = i - pos
             if try !fill() {

@@ -33,9 +33,10 @@ public enum TableFormat: Equatable, Sendable {
 /// Whether the line `start..<stop` is a table header: two or more column names (letters, digits, `_`, `.`, not
 /// starting with a digit), each maybe in double quotes, separated by tabs (TSV) or commas (CSV).
 func tableHeaderFormat(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int) -> TableFormat? {
+    // Most first lines are JSON or text: one byte decides.
+    guard stop > start, isNameByte(p[start]) || p[start] == 0x22 else { return nil }
     var stop = stop
-    if stop > start && p[stop - 1] == 0x0D { stop -= 1 }
-    guard stop > start else { return nil }
+    if p[stop - 1] == 0x0D { stop -= 1 }
     let tab = memchr(p + start, 0x09, stop - start) != nil
     let separator: UInt8 = tab ? 0x09 : 0x2C
     var columns = 0
@@ -68,6 +69,9 @@ func looksLikeRowArray(_ p: UnsafePointer<UInt8>, _ i: Int, _ count: Int) -> Boo
     let v = JSONBytes(base: p, end: count)
     let k = v.skipSpace(i + 1)
     guard k < count, p[k] == 0x7B else { return false }
+    // A Logs Insights export's first key is `@timestamp` or `@message`: decided without scanning the row.
+    let key = v.skipSpace(k + 1)
+    guard key + 1 < count, p[key] == 0x22, p[key + 1] != 0x40 else { return false }
     var scalars = true
     var members = 0
     let end = v.forEachMemberEnd(k) { ks, _, vs, _ in

@@ -34,7 +34,7 @@ final class CompiledMapping: @unchecked Sendable {
     let derived: [(field: CanonicalField, from: CanonicalField)]
     /// The mapping's `record` field: its lines are table rows (whole records, typed strictly).
     let recordField: CanonicalField?
-    var isRecord: Bool { recordField != nil }
+    let isRecord: Bool
     /// For a record mapping: per entry, the bit of the top-level column it is (0: none), and per `recognize`
     /// alternative (a table), the bits of the columns it names. The parser gathers a row's column bits as it
     /// walks it, so a row's table costs nothing more.
@@ -51,6 +51,7 @@ final class CompiledMapping: @unchecked Sendable {
         arnNameFields = mapping.arnNameFields
         derived = mapping.derived
         recordField = mapping.recordField
+        isRecord = mapping.recordField != nil
         // Build a tree of entries first, then a table per level.
         var children: [[Int]] = [[]]  // level -> entry indices
         for (field, paths) in mapping.paths {
