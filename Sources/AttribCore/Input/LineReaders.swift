@@ -247,25 +247,7 @@ final class InsightsCSVReader {
         while true {
             begin()
             if i < lineEnd && p[i] == 0x22 {
-                // Quoted: runs up to the next quote are copied whole (memchr); "" is one quote.
-                i += 1
-                var closed = false
-                while i < lineEnd {
-                    let q =
-                        memchr(p + i, 0x22, lineEnd - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
-                        ?? lineEnd
-                    fieldBytes.append(p + i, q - i)
-                    i = q
-                    guard i < lineEnd else { break }
-                    if i + 1 < lineEnd && p[i + 1] == 0x22 {
-                        fieldBytes.append(p + i, 1)
-                        i += 2
-                        continue
-                    }
-                    i += 1
-                    closed = true
-                    break
-                }
+                let closed = readQuotedCSVField(p, &i, lineEnd, into: fieldBytes)
                 // Text between the closing quote and the comma: not RFC 4180 (see readWholeMessage).
                 let s = i
                 while i < lineEnd && p[i] != 0x2C { i += 1 }

@@ -81,6 +81,26 @@ func looksLikeRowArray(_ p: UnsafePointer<UInt8>, _ i: Int, _ count: Int) -> Boo
     return end != nil && scalars && members > 0
 }
 
+/// Decodes the quoted CSV field whose opening quote is at `i` into `out` (runs up to the next quote copied whole,
+/// `""` as one quote); `i` ends after the closing quote. False when the field is not closed before `stop`.
+func readQuotedCSVField(_ p: UnsafeMutablePointer<UInt8>, _ i: inout Int, _ stop: Int, into out: ByteBuffer) -> Bool {
+    i += 1
+    while i < stop {
+        let q = memchr(p + i, 0x22, stop - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? stop
+        out.append(p + i, q - i)
+        i = q
+        guard i < stop else { break }
+        if i + 1 < stop && p[i + 1] == 0x22 {
+            out.append(p + i, 1)
+            i += 2
+            continue
+        }
+        i += 1
+        return true
+    }
+    return false
+}
+
 /// Reads a CSV or TSV table export: the header names the columns, each record after it is one event.
 /// Records that cannot be read whole (a field count other than the header's, an unterminated quote, text after
 /// a closing quote, invalid UTF-8) are one reject each, naming their line (the header is line 1).
@@ -264,25 +284,7 @@ final class TableReader {
         while true {
             begin(count)
             if i < stop && p[i] == 0x22 {
-                i += 1
-                var closed = false
-                while i < stop {
-                    let q =
-                        memchr(p + i, 0x22, stop - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
-                        ?? stop
-                    fieldBytes.append(p + i, q - i)
-                    i = q
-                    guard i < stop else { break }
-                    if i + 1 < stop && p[i + 1] == 0x22 {
-                        fieldBytes.append(p + i, 1)
-                        i += 2
-                        continue
-                    }
-                    i += 1
-                    closed = true
-                    break
-                }
-                if !closed {
+                if !readQuotedCSVField(p, &i, stop, into: fieldBytes) {
                     recordProblem = recordProblem ?? "unterminated quoted field"
                 } else if i < stop && p[i] != 0x2C {
                     recordProblem = recordProblem ?? "text after the closing quote of field \(count + 1)"
