@@ -253,7 +253,7 @@ public final class IngestWorker: EventSink {
         let ts = line.ownTimestamp ?? e.timestampMs
         let eventKey =
             recordField.map { line.bytes($0) != nil } == true
-            ? recordKey(line.bytes(recordField!)!)
+            ? recordKey(message, line.bytes(recordField!)!)
             : line.ownTimestamp != nil
                 ? storeKey(textHash)
                 : storeKey(
@@ -367,8 +367,8 @@ public final class IngestWorker: EventSink {
 
     /// A table row's event key: its source, table and record id, so the same record exported twice (as CSV and as
     /// JSONEachRow, or in two overlapping exports) counts once whatever its text.
-    private func recordKey(_ rid: UnsafeBufferPointer<UInt8>) -> Int64 {
-        let table = parser.mapping.table(columns: line.columns)
+    private func recordKey(_ message: UnsafeRawBufferPointer, _ rid: UnsafeBufferPointer<UInt8>) -> Int64 {
+        let table = parser.mapping.table(of: message)
         let seed = requestSeed ^ 0x7AB1_E5EC_0000_0000 &+ UInt64(table + 2) &* 0x9E37_79B9_7F4A_7C15
         return storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: seed))
     }

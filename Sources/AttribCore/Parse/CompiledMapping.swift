@@ -36,8 +36,7 @@ final class CompiledMapping: @unchecked Sendable {
     let recordField: CanonicalField?
     let isRecord: Bool
     /// For a record mapping: per entry, the bit of the top-level column it is (0: none), and per `recognize`
-    /// alternative (a table), the bits of the columns it names. The parser gathers a row's column bits as it
-    /// walks it, so a row's table costs nothing more.
+    /// alternative (a table), the bits of the columns it names.
     private(set) var columnBits: [UInt64] = []
     private(set) var tableMasks: [UInt64] = []
 
@@ -149,10 +148,19 @@ final class CompiledMapping: @unchecked Sendable {
         }
     }
 
-    /// A table row's table: the first `recognize` alternative whose columns are all among the row's (`columns`,
-    /// the bits the parser gathered; null or not), or -1.
-    func table(columns: UInt64) -> Int {
-        tableMasks.firstIndex { $0 != 0 && $0 & columns == $0 } ?? -1
+    /// A table row's table: the first `recognize` alternative whose columns are all among the row's (null or
+    /// not), or -1. One walk over the row's top-level keys, apart from the parse: the router's parse does not
+    /// pay for it.
+    func table(of message: UnsafeRawBufferPointer) -> Int {
+        guard let base = message.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return -1 }
+        let v = JSONBytes(base: base, end: message.count)
+        let start = v.skipSpace(0)
+        var columns: UInt64 = 0
+        _ = v.forEachMemberEnd(start) { ks, ke, _, _ in
+            let e = find(0, v.base + ks, ke - ks)
+            if e >= 0 { columns |= columnBits[e] }
+        }
+        return tableMasks.firstIndex { $0 != 0 && $0 & columns == $0 } ?? -1
     }
 
     /// True when `s` is one of the mapping's values that mean absent.

@@ -17,10 +17,7 @@ public final class LineParser {
         let start = v.skipSpace(0)
         guard start < v.end, v[start] == 0x7B else { return }
         // One pass: walking the members validates the object (each member's value is scanned whole).
-        // A table row's top-level columns are gathered for its record key; the router's walk is specialised
-        // without that step.
-        let end = mapping.isRecord ? walk(v, start, 0, line, Columns.self) : walk(v, start, 0, line, NoColumns.self)
-        guard let stop = end, v.skipSpace(stop) == v.end else {
+        guard let stop = walk(v, start, 0, line), v.skipSpace(stop) == v.end else {
             line.reset()
             return
         }
@@ -63,9 +60,7 @@ public final class LineParser {
     }
 
     /// Returns the index after the object, or nil when it is not valid JSON.
-    private func walk<C: ColumnGathering>(
-        _ v: JSONBytes, _ object: Int, _ level: Int, _ line: ParsedLine, _ gathering: C.Type
-    ) -> Int? {
+    private func walk(_ v: JSONBytes, _ object: Int, _ level: Int, _ line: ParsedLine) -> Int? {
         let mapping = self.mapping
         var e = -1  // the entry of the member at hand, found once by `take`
         // swift-format-ignore: OnlyOneTrailingClosureArgument
@@ -73,7 +68,6 @@ public final class LineParser {
             object,
             take: { ks, ke, vs in
                 e = mapping.find(level, v.base + ks, ke - ks)
-                if C.gathers && e >= 0 { line.columns |= mapping.columnBits[e] }
                 // A string field's value is decoded straight away (one pass, not a scan and then a decode).
                 guard e >= 0, v[vs] == 0x22, let field = mapping.targets[e].0, field.isText,
                     line.claim(field, rank: mapping.targets[e].1)
@@ -97,7 +91,7 @@ public final class LineParser {
                 take(field, rank: rank, v, vs, ve, line)
             }
             if child >= 0 && v[vs] == 0x7B {
-                _ = walk(v, vs, child, line, NoColumns.self)
+                _ = walk(v, vs, child, line)
             }
         }
     }
@@ -222,8 +216,3 @@ public final class LineParser {
         }
     }
 }
-
-/// Whether a walk gathers the top-level columns of a table row (a compile-time constant of each specialisation).
-private protocol ColumnGathering { static var gathers: Bool { get } }
-private enum Columns: ColumnGathering { static var gathers: Bool { true } }
-private enum NoColumns: ColumnGathering { static var gathers: Bool { false } }

@@ -18,8 +18,6 @@ public final class ParsedLine {
     public internal(set) var ownTimestamp: Int64?
     /// Set when a field holds a value that cannot be right (a negative token count, say).
     public internal(set) var invalid: String?
-    /// A table row's top-level columns, as the mapping's column bits (record mappings only).
-    var columns: UInt64 = 0
 
     public init() {}
 
@@ -30,7 +28,6 @@ public final class ParsedLine {
         loggedCost = nil
         ownTimestamp = nil
         invalid = nil
-        columns = 0
         arena.removeAll()
     }
 

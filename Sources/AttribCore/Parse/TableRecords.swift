@@ -1,5 +1,5 @@
-// Table exports: which mapping reads a table's columns (a row's table, for its record key, is found by the
-// parser: CompiledMapping.table(columns:)).
+// Table exports: which mapping reads a table's columns (a row's table, for its record key, is
+// CompiledMapping.table(of:)).
 
 extension MappingChoice {
     /// Whether some mapping reads a table with these columns: a forced mapping reads any table; otherwise a
