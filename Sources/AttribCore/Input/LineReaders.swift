@@ -204,20 +204,12 @@ final class InsightsCSVReader {
         case .at(let i): stop = i
         case .endOfInput: return nil
         case .tooLong:
-            try sink.reject(
-                InputReject(
-                    position: Position(line: line, byte: cursor.absolutePos),
-                    reason: "CSV record longer than \(cursor.limitText)",
-                    raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
+            try sink.reject(cursor.recordReject(line: line, "CSV record longer than \(cursor.limitText)"))
             cursor.resetFull()
             return nil
         case .unterminated:
             if cursor.pendingError == nil {
-                try sink.reject(
-                    InputReject(
-                        position: Position(line: line, byte: cursor.absolutePos),
-                        reason: "unterminated quoted field",
-                        raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
+                try sink.reject(cursor.recordReject(line: line, "unterminated quoted field"))
             }
             cursor.pos = cursor.end
             return nil
@@ -231,11 +223,7 @@ final class InsightsCSVReader {
         recordStop = lineEnd
         recordQuotingValid = true
         // Lines are counted over the whole record: with stray quotes, a newline may sit outside a quoted run.
-        var k = i
-        while k < stop, let nl = memchr(p + k, 0x0A, stop - k) {
-            line += 1
-            k = p.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-        }
+        line += cursor.newlines(i, stop)
         fieldBytes.removeAll()
         func begin() {
             if count == fieldStart.count {

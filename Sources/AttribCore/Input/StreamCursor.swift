@@ -191,6 +191,23 @@ final class StreamCursor {
         }
     }
 
+    /// A reject for the record at `pos` (its first 4 KiB), at `line`.
+    func recordReject(line: Int, _ reason: String) -> InputReject {
+        InputReject(
+            position: Position(line: line, byte: absolutePos), reason: reason, raw: bytes(pos, min(end, pos + 4096)))
+    }
+
+    /// The `\n`s in `start..<stop`.
+    func newlines(_ start: Int, _ stop: Int) -> Int {
+        var n = 0
+        var k = start
+        while k < stop, let nl = memchr(storage + k, 0x0A, stop - k) {
+            n += 1
+            k = storage.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        return n
+    }
+
     func bytes(_ start: Int, _ stop: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: storage + start, count: max(0, stop - start))
     }

@@ -218,21 +218,14 @@ final class TableReader {
         case .at(let i): stop = i
         case .endOfInput: return nil
         case .tooLong:
-            try sink.reject(
-                InputReject(
-                    position: Position(line: line, byte: cursor.absolutePos),
-                    reason: "row longer than \(cursor.limitText)", raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
+            try sink.reject(cursor.recordReject(line: line, "row longer than \(cursor.limitText)"))
             cursor.resetFull()
             _ = try cursor.skipLine()
             line += 1
             return try readRecord()
         case .unterminated:
             if cursor.pendingError == nil {
-                try sink.reject(
-                    InputReject(
-                        position: Position(line: line, byte: cursor.absolutePos),
-                        reason: "unterminated quoted field at the end of the file",
-                        raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
+                try sink.reject(cursor.recordReject(line: line, "unterminated quoted field at the end of the file"))
             }
             cursor.pos = cursor.end
             return nil
@@ -243,12 +236,7 @@ final class TableReader {
         recordStart = cursor.pos
         recordStop = lineEnd
         recordProblem = nil
-        var k = cursor.pos
-        while k < stop, let nl = memchr(p + k, 0x0A, stop - k) {
-            line += 1
-            k = p.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-        }
-        line += 1
+        line += cursor.newlines(cursor.pos, stop) + 1
         fieldBytes.removeAll()
         let count = format == .csv ? splitCSV(p, cursor.pos, lineEnd) : splitTSV(p, cursor.pos, lineEnd)
         cursor.pos = min(stop + 1, cursor.end)
@@ -405,11 +393,7 @@ final class RowArrayReader {
                 sink.shape(.tableJSON)
             }
             let raw = cursor.bytes(start, end)
-            var k = start
-            while k < end, let nl = memchr(cursor.storage + k, 0x0A, end - k) {
-                line += 1
-                k = cursor.storage.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-            }
+            line += cursor.newlines(start, end)
             cursor.pos = end
             guard cursor.storage[start] == 0x7B else {
                 try sink.reject(InputReject(position: at, reason: "row is not a JSON object", raw: raw))
