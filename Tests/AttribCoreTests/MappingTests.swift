@@ -156,7 +156,7 @@ struct MappingTests {
     func unknownKey() {
         #expect(
             mappingError(#"{"format": 1, "fields": {}, "route": {}}"#)?.description
-                == "bad.json:1:29: route: unknown key (known: format, description, recognize, absent, units, values, derive, fields, routes)"
+                == "bad.json:1:29: route: unknown key (known: format, description, recognize, absent, units, values, derive, fields, routes, record)"
         )
     }
 

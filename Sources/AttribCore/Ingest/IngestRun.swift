@@ -306,7 +306,8 @@ private final class Run: @unchecked Sendable {
             do {
                 detected = try readInput(
                     opened.source, path: file.path, forced: options.forcedShape, sink: chunking ?? ingestor,
-                    warn: { [unowned self] in self.warn("\(print): \($0)") }, bill: bill)
+                    warn: { [unowned self] in self.warn("\(print): \($0)") }, bill: bill,
+                    knowsColumns: ingestor.mappings.knowsColumns)
             } catch {
                 // The events handed to other threads are in before the source ends, whatever stopped it;
                 // a chunk that was interrupted or failed decides how (the source is then incomplete).
@@ -331,6 +332,10 @@ private final class Run: @unchecked Sendable {
                 return true
             case .unrecognized:
                 note("\(print): not a CloudWatch export or JSON log (shape not recognized), skipped")
+                try ingestor.discardSource()
+                return true
+            case .unknownTable:
+                warn("\(print): a table export whose columns no mapping reads (attrib mappings; --mapping), skipped")
                 try ingestor.discardSource()
                 return true
             default: break

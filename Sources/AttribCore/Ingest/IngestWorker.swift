@@ -226,9 +226,11 @@ public final class IngestWorker: EventSink {
         // Event identity (SPEC §3): a JSON message with its own timestamp is identified by its text
         // alone (envelope times differ by a few ms between shapes); anything else by text and time. So a
         // text whose hash is a stored key is a copy of a stored event: it is not parsed again. A shape that
-        // names its events (Cloud Logging's insertId) gives their identity instead.
+        // names its events (Cloud Logging's insertId) gives their identity instead; a table row (a mapping with
+        // a record field) is identified by its record, known only after the parse.
         let textHash = e.identity ?? hashBytes(message.baseAddress, message.count)
-        if let known = shared.keys.find(storeKey(textHash)) {
+        let recordField = parser.mapping.recordField
+        if recordField == nil, let known = shared.keys.find(storeKey(textHash)) {
             counts.events += 1
             source.events += 1
             counts.duplicates += 1
@@ -252,12 +254,14 @@ public final class IngestWorker: EventSink {
         source.events += 1
         let ts = line.ownTimestamp ?? e.timestampMs
         let eventKey =
-            line.ownTimestamp != nil || e.identity != nil
-            ? storeKey(textHash)
-            : storeKey(
-                hashBytes(
-                    message.baseAddress, message.count,
-                    seed: UInt64(bitPattern: ts ?? Int64.min) &* 0x9E37_79B9_7F4A_7C15))
+            recordField.map { line.bytes($0) != nil } == true
+            ? recordKey(message, line.bytes(recordField!)!)
+            : line.ownTimestamp != nil || e.identity != nil
+                ? storeKey(textHash)
+                : storeKey(
+                    hashBytes(
+                        message.baseAddress, message.count,
+                        seed: UInt64(bitPattern: ts ?? Int64.min) &* 0x9E37_79B9_7F4A_7C15))
         let requestKey = self.requestKey(eventKey: eventKey)
         let isNew = shared.keys.insert(eventKey, time: ts, request: requestKey)
 
@@ -361,6 +365,14 @@ public final class IngestWorker: EventSink {
         batchEvents += 1
         if batchEvents & 8191 == 0, let onProgress { onProgress(counts, bytesRead(), totalBytes) }
         try maybeCommit()
+    }
+
+    /// A table row's event key: its source, table and record id, so the same record exported twice (as CSV and as
+    /// JSONEachRow, or in two overlapping exports) counts once whatever its text.
+    private func recordKey(_ message: UnsafeRawBufferPointer, _ rid: UnsafeBufferPointer<UInt8>) -> Int64 {
+        let table = parser.mapping.table(of: message)
+        let seed = requestSeed ^ 0x7AB1_E5EC_0000_0000 &+ UInt64(table + 2) &* 0x9E37_79B9_7F4A_7C15
+        return storeKey(hashBytes(UnsafeRawPointer(rid.baseAddress), rid.count, seed: seed))
     }
 
     /// The key of the parsed line's request (0: none).

@@ -14,6 +14,10 @@ public enum Shape: String, Sendable, CaseIterable {
     case gcloudLoggingRead = "gcloud-logging-read"
     /// Google Cloud Logging: a Cloud Storage sink file (one LogEntry a line).
     case cloudLoggingSink = "cloud-logging-sink"
+    /// Table exports (TableReader): CSV or TSV with a header row, and `sqlite3 -json` arrays of rows.
+    case tableCSV = "table-csv"
+    case tableTSV = "table-tsv"
+    case tableJSON = "table-json"
 }
 
 /// Where something is in an input: a line number for line-based shapes, else a byte offset in the

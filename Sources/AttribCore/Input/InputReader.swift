@@ -15,6 +15,10 @@ public enum Detected: Equatable, Sendable {
     case costExplorer
     /// A Parquet file (e.g. a CUR 2.0 export in Parquet), which attrib does not read.
     case parquet
+    /// A table export: a header row and records, or a JSON array of row objects (TableReader).
+    case table(TableFormat)
+    /// A table export whose columns no mapping reads (nothing was read).
+    case unknownTable
     case empty
     case unrecognized
 }
@@ -27,6 +31,7 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
     if i >= count { return .empty }
     if count >= 4 && p[0] == 0x50 && p[1] == 0x41 && p[2] == 0x52 && p[3] == 0x31 { return .parquet }  // PAR1
     if p[i] == 0x7B && looksLikeCostExplorer(p, i, count) { return .costExplorer }
+    if p[i] == 0x5B && looksLikeRowArray(p, i, count) { return .table(.jsonRows) }
     if p[i] == 0x7B || p[i] == 0x5B { return .json }
     // Examine the first lines: S3 export lines start with an ISO time; an Insights CSV starts with a
     // header naming @timestamp and @message; a JSON-lines file may start with plain-text noise, so it
@@ -35,6 +40,7 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
     var lineStart = i
     var lines = 0
     var objectLines = 0
+    var table: TableFormat?
     while lineStart < count && lines < 64 {
         var lineEnd = lineStart
         while lineEnd < count && p[lineEnd] != 0x0A { lineEnd += 1 }
@@ -49,6 +55,7 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
             let header = String(decoding: UnsafeBufferPointer(start: p + lineStart, count: min(n, 4096)), as: UTF8.self)
             if header.contains("@timestamp") && header.contains("@message") { return .insightsCSV }
             if isCURHeader(header) { return .bill }
+            table = tableHeaderFormat(p, lineStart, lineEnd)
         }
         let line = JSONBytes(base: p, end: lineEnd)
         let k = line.skipSpace(lineStart)
@@ -61,30 +68,41 @@ func detect(_ p: UnsafePointer<UInt8>, _ count: Int) -> Detected {
         lineStart = lineEnd + 1
     }
     if objectLines > 0 && objectLines * 4 >= lines { return .json }
+    if let table { return .table(table) }
     return .unrecognized
 }
 
 /// Reads one input into `sink`. Returns what was detected; `.empty` and `.unrecognized` read nothing.
 /// A decompression error is thrown after every good event before it has been delivered. `warn` receives
 /// what the reader read leniently (one line per file, without the path). A bill goes to `bill` (without one,
-/// it is read as nothing); a damaged bill is one problem there, not an error.
+/// it is read as nothing); a damaged bill is one problem there, not an error. A table export whose columns
+/// `knowsColumns` refuses (no mapping reads them) is `.unknownTable`; without it every table is read.
 public func readInput(
     _ source: ByteSource, path: String, forced: Shape? = nil, sink: EventSink,
-    warn: ((String) -> Void)? = nil, bill: BillSink? = nil
+    warn: ((String) -> Void)? = nil, bill: BillSink? = nil, knowsColumns: (([String]) -> Bool)? = nil
 ) throws -> Detected {
     let cursor = StreamCursor(source: source)
     while cursor.end < 65536, try cursor.fill() {}
-    let detected: Detected
+    var detected: Detected
     if let forced {
         switch forced {
         case .s3Export: detected = .s3Export
         case .insightsCSV: detected = .insightsCSV
+        case .tableCSV: detected = .table(.csv)
+        case .tableTSV: detected = .table(.tsv)
+        case .tableJSON: detected = .table(.jsonRows)
         default: detected = .json
         }
     } else {
         detected = detect(cursor.storage, cursor.end)
     }
     switch detected {
+    case .table(let format):
+        let read =
+            format == .jsonRows
+            ? try RowArrayReader(cursor: cursor, sink: sink, knowsColumns: knowsColumns).run()
+            : try TableReader(cursor: cursor, sink: sink, format: format, knowsColumns: knowsColumns).run()
+        if !read { detected = .unknownTable }
     case .json:
         // Cloud Logging's shapes are told apart from CloudWatch's by their first value (or the shape given).
         let logEntries = forced.map { $0 == .gcloudLoggingRead || $0 == .cloudLoggingSink }
@@ -109,7 +127,7 @@ public func readInput(
             bill.billProblem(file: path, line: 0, reason: "byte \(offset): \(reason); the file was not read")
             return .costExplorer
         }
-    case .parquet, .empty, .unrecognized: break
+    case .parquet, .empty, .unrecognized, .unknownTable: break
     }
     if let error = cursor.pendingError { throw error }
     return detected

@@ -199,50 +199,21 @@ final class InsightsCSVReader {
     /// Reads one record into `fields`; returns its field count, or nil at the end of input.
     private func readRecord() throws -> Int? {
         // Make sure the whole record is in the buffer: find its end, honouring quotes.
-        var offset = 0
-        var inQuotes = false
-        var recordEnd: Int?
-        while recordEnd == nil {
-            let p = cursor.storage
-            var i = cursor.pos + offset
-            while i < cursor.end {
-                let c = p[i]
-                if c == 0x22 {
-                    inQuotes.toggle()
-                } else if c == 0x0A && !inQuotes {
-                    recordEnd = i
-                    break
-                }
-                i += 1
+        let stop: Int
+        switch try cursor.recordEnd(quoting: true) {
+        case .at(let i): stop = i
+        case .endOfInput: return nil
+        case .tooLong:
+            try sink.reject(cursor.recordReject(line: line, "CSV record longer than \(cursor.limitText)"))
+            cursor.resetFull()
+            return nil
+        case .unterminated:
+            if cursor.pendingError == nil {
+                try sink.reject(cursor.recordReject(line: line, "unterminated quoted field"))
             }
-            if recordEnd != nil { break }
-            offset = i - cursor.pos
-            if try !cursor.fill() {
-                if cursor.full {
-                    try sink.reject(
-                        InputReject(
-                            position: Position(line: line, byte: cursor.absolutePos),
-                            reason: "CSV record longer than \(cursor.limitText)",
-                            raw: cursor.bytes(cursor.pos, cursor.pos + 4096)))
-                    cursor.resetFull()
-                    return nil
-                }
-                if cursor.pos >= cursor.end { return nil }
-                if inQuotes {
-                    if cursor.pendingError == nil {
-                        try sink.reject(
-                            InputReject(
-                                position: Position(line: line, byte: cursor.absolutePos),
-                                reason: "unterminated quoted field",
-                                raw: cursor.bytes(cursor.pos, min(cursor.end, cursor.pos + 4096))))
-                    }
-                    cursor.pos = cursor.end
-                    return nil
-                }
-                recordEnd = cursor.end
-            }
+            cursor.pos = cursor.end
+            return nil
         }
-        let stop = recordEnd!
         var count = 0
         var i = cursor.pos
         let p = cursor.storage
@@ -252,11 +223,7 @@ final class InsightsCSVReader {
         recordStop = lineEnd
         recordQuotingValid = true
         // Lines are counted over the whole record: with stray quotes, a newline may sit outside a quoted run.
-        var k = i
-        while k < stop, let nl = memchr(p + k, 0x0A, stop - k) {
-            line += 1
-            k = p.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-        }
+        line += cursor.newlines(i, stop)
         fieldBytes.removeAll()
         func begin() {
             if count == fieldStart.count {
@@ -268,25 +235,7 @@ final class InsightsCSVReader {
         while true {
             begin()
             if i < lineEnd && p[i] == 0x22 {
-                // Quoted: runs up to the next quote are copied whole (memchr); "" is one quote.
-                i += 1
-                var closed = false
-                while i < lineEnd {
-                    let q =
-                        memchr(p + i, 0x22, lineEnd - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
-                        ?? lineEnd
-                    fieldBytes.append(p + i, q - i)
-                    i = q
-                    guard i < lineEnd else { break }
-                    if i + 1 < lineEnd && p[i + 1] == 0x22 {
-                        fieldBytes.append(p + i, 1)
-                        i += 2
-                        continue
-                    }
-                    i += 1
-                    closed = true
-                    break
-                }
+                let closed = readQuotedCSVField(p, &i, lineEnd, into: fieldBytes)
                 // Text between the closing quote and the comma: not RFC 4180 (see readWholeMessage).
                 let s = i
                 while i < lineEnd && p[i] != 0x2C { i += 1 }

@@ -145,6 +145,69 @@ final class StreamCursor {
         }
     }
 
+    /// Where a CSV record that starts at `pos` ends.
+    enum RecordEnd {
+        /// At this index: its `\n`, or `end` for a last record without one.
+        case at(Int)
+        /// Nothing is left.
+        case endOfInput
+        /// The input ends inside a quoted field.
+        case unterminated
+        /// The record is longer than `maxCapacity` (`full` is set).
+        case tooLong
+    }
+
+    /// Finds the end of the record at `pos`, refilling as needed: its first `\n` outside quotes (`quoting`,
+    /// CSV) or its first `\n` (TSV, which escapes its newlines). A doubled quote toggles twice, so it needs no
+    /// case of its own.
+    func recordEnd(quoting: Bool) throws -> RecordEnd {
+        var offset = 0
+        var inQuotes = false
+        while true {
+            let p = storage
+            var i = pos + offset
+            // A record that does not start with a quote and has none before its newline (most psql and TSV
+            // rows) ends there: two memchr. Otherwise (Insights rows are quoted JSON) a byte loop, quotes toggling.
+            if !inQuotes, i < end, !quoting || p[i] != 0x22 {
+                let nl =
+                    memchr(p + i, 0x0A, end - i).map { p.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
+                if nl < end, !quoting || memchr(p + i, 0x22, nl - i) == nil { return .at(nl) }
+            }
+            while i < end {
+                let c = p[i]
+                if c == 0x22 && quoting {
+                    inQuotes.toggle()
+                } else if c == 0x0A && !inQuotes {
+                    return .at(i)
+                }
+                i += 1
+            }
+            offset = i - pos
+            if try !fill() {
+                if full { return .tooLong }
+                if pos >= end { return .endOfInput }
+                return inQuotes ? .unterminated : .at(end)
+            }
+        }
+    }
+
+    /// A reject for the record at `pos` (its first 4 KiB), at `line`.
+    func recordReject(line: Int, _ reason: String) -> InputReject {
+        InputReject(
+            position: Position(line: line, byte: absolutePos), reason: reason, raw: bytes(pos, min(end, pos + 4096)))
+    }
+
+    /// The `\n`s in `start..<stop`.
+    func newlines(_ start: Int, _ stop: Int) -> Int {
+        var n = 0
+        var k = start
+        while k < stop, let nl = memchr(storage + k, 0x0A, stop - k) {
+            n += 1
+            k = storage.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        return n
+    }
+
     func bytes(_ start: Int, _ stop: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: storage + start, count: max(0, stop - start))
     }

@@ -37,7 +37,7 @@ func civilFromDays(_ z: Int64) -> (year: Int64, month: Int64, day: Int64) {
     return v
 }
 
-/// Parses `YYYY-MM-DD[T| ]HH:MM:SS[.fff…][Z|±HH:MM|±HHMM]` in `start..<stop` to epoch ms.
+/// Parses `YYYY-MM-DD[T| ]HH:MM:SS[.fff…][Z|±HH:MM|±HHMM|±HH]` in `start..<stop` to epoch ms.
 /// No zone means UTC. Returns nil for anything malformed or impossible (month 13, Feb 30, year < 1970
 /// or > 9999), so a bad timestamp never becomes a wrong one.
 func parseISOTimestamp(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int) -> Int64? {
@@ -77,10 +77,17 @@ func parseISOTimestamp(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int) -> 
             // Bounds first: never read past `stop`.
             guard j + 3 <= stop, let oh = digits(p, j + 1, 2) else { return nil }
             var k = j + 3
-            if k < stop && p[k] == 0x3A { k += 1 }
-            guard k + 2 <= stop, let om = digits(p, k, 2), oh < 24, om < 60 else { return nil }
-            offsetMinutes = (oh * 60 + om) * (c == 0x2D ? -1 : 1)
-            j = k + 2
+            if k == stop {
+                // `+00`: hours only, as PostgreSQL prints a timestamptz.
+                guard oh < 24 else { return nil }
+                offsetMinutes = oh * 60 * (c == 0x2D ? -1 : 1)
+                j = k
+            } else {
+                if p[k] == 0x3A { k += 1 }
+                guard k + 2 <= stop, let om = digits(p, k, 2), oh < 24, om < 60 else { return nil }
+                offsetMinutes = (oh * 60 + om) * (c == 0x2D ? -1 : 1)
+                j = k + 2
+            }
         }
     }
     guard j == stop else { return nil }

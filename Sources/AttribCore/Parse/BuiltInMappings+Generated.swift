@@ -65,11 +65,12 @@ enum BuiltInMappings {
             #"""
 {
   "format": 1,
-  "description": "budgateway / budmetrics ClickHouse rows as JSONEachRow: ModelInferenceDetails (identity, logged cost) and ModelInference (model, tokens), joined by inference_id.",
+  "description": "budgateway / budmetrics ClickHouse rows (CSVWithNames, TSVWithNames or JSONEachRow): ModelInferenceDetails (identity, logged cost) and ModelInference (model, tokens), joined by inference_id.",
   "recognize": [
     [{"path": ["inference_id"]}, {"path": ["request_arrival_time"]}],
     [{"path": ["inference_id"]}, {"path": ["model_name"]}]
   ],
+  "record": "requestId",
   "fields": {
     "requestId": [["inference_id"]],
     "timestamp": [["request_arrival_time"], ["timestamp"]],
@@ -123,11 +124,12 @@ enum BuiltInMappings {
             #"""
 {
   "format": 1,
-  "description": "mizan's request_logs and usage_events rows (JSONEachRow or sqlite3 -json lines), joined by request_id.",
+  "description": "mizan's request_logs and usage_events rows (psql CSV, sqlite3 -json, JSON lines), joined by request_id.",
   "recognize": [
     [{"path": ["request_id"]}, {"path": ["route_id"]}, {"path": ["provider_id"]}],
     [{"path": ["request_id"]}, {"path": ["prompt_tokens"]}, {"path": ["created_at"]}]
   ],
+  "record": "requestId",
   "fields": {
     "requestId": [["request_id"]],
     "timestamp": [["created_at"]],

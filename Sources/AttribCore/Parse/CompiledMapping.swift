@@ -33,6 +33,13 @@ final class CompiledMapping: @unchecked Sendable {
     let arnNameFields: [CanonicalField]
     let derived: [(field: CanonicalField, from: CanonicalField)]
     let copied: [(field: CanonicalField, from: CanonicalField)]
+    /// The mapping's `record` field: its lines are table rows (whole records, typed strictly).
+    let recordField: CanonicalField?
+    let isRecord: Bool
+    /// For a record mapping: per entry, the bit of the top-level column it is (0: none), and per `recognize`
+    /// alternative (a table), the bits of the columns it names.
+    private(set) var columnBits: [UInt64] = []
+    private(set) var tableMasks: [UInt64] = []
 
     init(_ mapping: FieldMapping) {
         source = mapping
@@ -44,6 +51,8 @@ final class CompiledMapping: @unchecked Sendable {
         arnNameFields = mapping.arnNameFields
         derived = mapping.derived
         copied = mapping.copied
+        recordField = mapping.recordField
+        isRecord = mapping.recordField != nil
         // Build a tree of entries first, then a table per level.
         var children: [[Int]] = [[]]  // level -> entry indices
         for (field, paths) in mapping.paths {
@@ -71,6 +80,32 @@ final class CompiledMapping: @unchecked Sendable {
                         level = entries[e].child
                     }
                 }
+            }
+        }
+        if mapping.recordField != nil {
+            var names: [[UInt8]] = []
+            for alternative in mapping.recognize {
+                var mask: UInt64 = 0
+                for c in alternative where c.path.count == 1 {
+                    let bytes = Array(c.path[0].utf8)
+                    var bit = names.firstIndex(of: bytes)
+                    if bit == nil, names.count < 64 {
+                        names.append(bytes)
+                        bit = names.count - 1
+                    }
+                    guard let bit else { continue }
+                    mask |= 1 << UInt64(bit)
+                    if !children[0].contains(where: { entries[$0].key == bytes }) {
+                        entries.append(Entry(key: bytes))
+                        children[0].append(entries.count - 1)
+                    }
+                }
+                tableMasks.append(mask)
+            }
+            // Only top-level entries are columns.
+            columnBits = entries.indices.map { i in
+                guard children[0].contains(i), let bit = names.firstIndex(of: entries[i].key) else { return 0 }
+                return 1 << UInt64(bit)
             }
         }
         for members in children {
@@ -113,6 +148,21 @@ final class CompiledMapping: @unchecked Sendable {
             if matches { return e }
             i = (i + 1) & mask
         }
+    }
+
+    /// A table row's table: the first `recognize` alternative whose columns are all among the row's (null or
+    /// not), or -1. One walk over the row's top-level keys, apart from the parse: the router's parse does not
+    /// pay for it.
+    func table(of message: UnsafeRawBufferPointer) -> Int {
+        guard let base = message.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return -1 }
+        let v = JSONBytes(base: base, end: message.count)
+        let start = v.skipSpace(0)
+        var columns: UInt64 = 0
+        _ = v.forEachMemberEnd(start) { ks, ke, _, _ in
+            let e = find(0, v.base + ks, ke - ks)
+            if e >= 0 { columns |= columnBits[e] }
+        }
+        return tableMasks.firstIndex { $0 != 0 && $0 & columns == $0 } ?? -1
     }
 
     /// True when `s` is one of the mapping's values that mean absent.

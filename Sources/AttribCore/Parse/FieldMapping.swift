@@ -23,6 +23,10 @@ public struct FieldMapping: Sendable {
     public var derived: [(field: CanonicalField, from: CanonicalField)] = []
     /// The same with the rule `copy`: the other field's value as it is (llm-proxy's token id is its API key).
     public var copied: [(field: CanonicalField, from: CanonicalField)] = []
+    /// The file's `record`: the text field that identifies a table row (with its table: the first `recognize`
+    /// alternative whose columns the row has). When set, every line the mapping reads is a whole record: the same record
+    /// read twice counts once, whatever its text, and a typed value that does not parse is a reject.
+    public var recordField: CanonicalField?
     /// How a line of this gateway is recognised: any alternative whose conditions all hold. Empty: the
     /// mapping is never chosen by content (the router's, the default, and a file given with --mapping).
     public var recognize: [[RecognizeCondition]] = []

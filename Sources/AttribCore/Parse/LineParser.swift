@@ -130,6 +130,16 @@ public final class LineParser {
         }
     }
 
+    /// A table row (a mapping with a `record` field) whose typed value does not parse is a reject, never a row
+    /// with the value missing: `invalid inputTokens "abc"`. Other lines keep leaving such a value absent.
+    private func invalidRecordValue(
+        _ field: CanonicalField, _ v: JSONBytes, _ vs: Int, _ ve: Int, _ line: ParsedLine
+    ) {
+        guard mapping.isRecord, line.invalid == nil else { return }
+        let raw = String(decoding: UnsafeRawBufferPointer(start: v.base + vs, count: min(ve - vs, 40)), as: UTF8.self)
+        line.invalid = "invalid \(field.key) \(raw)"
+    }
+
     private func take(_ field: CanonicalField, rank: Int, _ v: JSONBytes, _ vs: Int, _ ve: Int, _ line: ParsedLine) {
         let c = v[vs]
         if c == 0x6E { return }  // null: absent
@@ -143,9 +153,13 @@ public final class LineParser {
                     } else {
                         line.ownTimestamp = parseISOTimestamp(scratch.base, 0, scratch.count)
                     }
+                    if line.ownTimestamp == nil { invalidRecordValue(field, v, vs, ve, line) }
                 }
             } else if let d = parseDouble(v.base, vs, ve) {
                 line.ownTimestamp = epochMs(d, unit: mapping.timestampUnit)
+                if line.ownTimestamp == nil { invalidRecordValue(field, v, vs, ve, line) }
+            } else {
+                invalidRecordValue(field, v, vs, ve, line)
             }
             return
         }
@@ -154,7 +168,10 @@ public final class LineParser {
             var value: Double?
             if c == 0x22 {
                 scratch.removeAll()
-                if v.readString(vs, into: scratch) != nil { value = parseDouble(scratch.base, 0, scratch.count) }
+                if v.readString(vs, into: scratch) != nil {
+                    if scratch.count == 0 { return }
+                    value = parseDouble(scratch.base, 0, scratch.count)
+                }
             } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
                 // Most latencies are whole ms: the integer parse is several times cheaper than strtod.
                 if mapping.latencyScale == 1, let n = parseInteger(v.base, vs, ve) {
@@ -164,7 +181,8 @@ public final class LineParser {
                 }
                 value = parseDouble(v.base, vs, ve)
             }
-            guard let value, value >= 0, value.isFinite, line.claim(field, rank: rank) else { return }
+            guard let value, value >= 0, value.isFinite else { return invalidRecordValue(field, v, vs, ve, line) }
+            guard line.claim(field, rank: rank) else { return }
             line.integers[field.rawValue] = Int64((value * mapping.latencyScale).rounded())
             return
         }
@@ -173,12 +191,14 @@ public final class LineParser {
             if c == 0x22 {
                 scratch.removeAll()
                 if v.readString(vs, into: scratch) != nil {
+                    if scratch.count == 0 { return }
                     value = parseDouble(scratch.base, 0, scratch.count)
                 }
             } else {
                 value = parseDouble(v.base, vs, ve)
             }
-            if let value, value >= 0, line.claim(field, rank: rank) { line.loggedCost = value }
+            guard let value, value >= 0, value.isFinite else { return invalidRecordValue(field, v, vs, ve, line) }
+            if line.claim(field, rank: rank) { line.loggedCost = value }
             return
         }
         if field.isInteger {
@@ -193,13 +213,14 @@ public final class LineParser {
             } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
                 value = parseInteger(v.base, vs, ve)
             } else {
-                return
+                return invalidRecordValue(field, v, vs, ve, line)
             }
             guard line.claim(field, rank: rank) else { return }
             if let value, !(field.isTokenCount && value < 0) {
                 line.integers[field.rawValue] = value
             } else {
                 line.drop(field)
+                invalidRecordValue(field, v, vs, ve, line)
                 if field.isTokenCount {
                     let key = String(
                         decoding: UnsafeRawBufferPointer(start: v.base + vs, count: min(ve - vs, 40)), as: UTF8.self)

@@ -57,7 +57,7 @@ struct MappingDecoder {
     let bytes: [UInt8]
 
     static let topKeys = [
-        "format", "description", "recognize", "absent", "units", "values", "derive", "fields", "routes",
+        "format", "description", "recognize", "absent", "units", "values", "derive", "fields", "routes", "record",
     ]
     static let unitKeys = ["latencyMs", "timestamp"]
     static let latencyUnits: [String: Double] = ["ms": 1, "s": 1000]
@@ -88,6 +88,7 @@ struct MappingDecoder {
         var routes: MappingJSON?
         var values: MappingJSON?
         var derive: MappingJSON?
+        var record: MappingJSON?
         var description = ""
         var absent = [""]
         var recognize: [[FieldMapping.RecognizeCondition]] = []
@@ -119,6 +120,8 @@ struct MappingDecoder {
                 fields = m.value
             case "routes":
                 routes = m.value
+            case "record":
+                record = m.value
             default:
                 throw fail(key, at: m.keyOffset, "unknown key (known: \(Self.topKeys.joined(separator: ", ")))")
             }
@@ -153,7 +156,17 @@ struct MappingDecoder {
             mapping.derived = all.filter { $0.rule == "arn-name" }.map { ($0.field, $0.from) }
             mapping.copied = all.filter { $0.rule == "copy" }.map { ($0.field, $0.from) }
         }
+        if let record { mapping.recordField = try decodeRecord(record, fields: paths.map(\.0)) }
         return mapping
+    }
+
+    /// `"record": "requestId"`: the text field whose value, with the row's table, identifies a table row.
+    private func decodeRecord(_ node: MappingJSON, fields: [CanonicalField]) throws(MappingError) -> CanonicalField {
+        guard case .string(let name) = node.value, let field = CanonicalField.byKey[name], field.isText else {
+            throw fail("record", at: node.offset, "expected the name of a text field, e.g. \"requestId\"")
+        }
+        guard fields.contains(field) else { throw fail("record", at: node.offset, "the field has no paths in fields") }
+        return field
     }
 
     private func memberOffset(_ members: [(key: String, keyOffset: Int, value: MappingJSON)], _ key: String) -> Int {

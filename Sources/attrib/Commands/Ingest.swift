@@ -18,7 +18,8 @@ struct Ingest: ParsableCommand {
             PATH may be a file, a directory (read recursively) or - for stdin; files are read several at \
             once (one per core, largest first; --threads to choose). The shape \
             (filter-log-events, get-log-events, S3 export, Firehose, Logs Insights JSON/CSV/get-query-results, \
-            JSON lines) is detected from the content, and gzip or zstd compression from the first bytes, \
+            JSON lines, and table exports: CSV or TSV with a header row, sqlite3 -json arrays) is detected from \
+            the content, and gzip or zstd compression from the first bytes, \
             whatever the file is called. Each file's gateway is recognised from its first JSON message \
             (attrib mappings lists the built-in mappings and how each is recognised; the router's is the \
             default); --mapping reads every file with one mapping. Events already in the store are counted as duplicates and not \
@@ -27,6 +28,14 @@ struct Ingest: ParsableCommand {
             the input is still read. Between the documents of an envelope export (Firehose records, pages), \
             anything that is not one (a foreign JSON object, plain text) is a reject. A recognised export \
             with no events (a Firehose health check, an empty page) is a success, not "nothing readable".
+
+            TABLE EXPORTS: each row is a message for the mapping whose columns it has (ClickHouse CSVWithNames, \
+            TSVWithNames and JSONEachRow; psql \\copy ... CSV HEADER; sqlite3 -json). \\N, and an unquoted empty \
+            CSV field, are NULL. A row is a whole record: the same record in two exports (CSV and \
+            JSONEachRow, or two overlapping exports) counts once, by its mapping's record id. A row whose typed \
+            column does not parse (a token count abc, a bad time), with the wrong number of fields, or with an \
+            unterminated quote is a reject naming its line (the header is line 1). A table whose columns no \
+            mapping reads is skipped with a warning (--mapping reads it).
 
             An S3 export's log stream is the path between the export task's folder (the nearest folder \
             above the file's own folder named by a UUID task id) and 000000.gz, so 2019/06/19/[$LATEST]abc \
