@@ -60,12 +60,7 @@ final class IngestShared: @unchecked Sendable {
     /// Merges a worker's batch of request contributions (caller holds `sinkLock`, inside the sink's unit).
     private func mergeRequests(_ batch: RequestBatch) {
         // One look at the dictionary for the whole batch, not a lock per comparison.
-        let less = dictionary.comparator()
-        // swift-format-ignore: ReplaceForEachWithForLoop
-        // (RequestBatch.forEach hands out each request id's bytes in place; it is not a Sequence.)
-        batch.forEach { key, delta, requestId in
-            requests.merge(key, delta, requestId: requestId, less: less)
-        }
+        requests.merge(batch, less: dictionary.comparator())
     }
 
     /// Hands the run's requests to the sink (caller holds `sinkLock`, inside the sink's unit) and keeps

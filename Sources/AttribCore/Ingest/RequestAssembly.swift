@@ -170,6 +170,51 @@ struct RequestTable {
         entryKeys.append(key)
     }
 
+    /// Merges a worker's batch of contributions: the places of all its requests are found first, in one
+    /// tight loop, then the contributions are merged. The index (16 MB at 500,000 requests) and the entries
+    /// (64 MB) are far larger than the caches; looking up each request between two merges waited for one
+    /// cache miss after another (this merge was ~6% of an ingest's time, under the sink's lock). Looked up
+    /// together, with nothing between them, the misses overlap. The result is the same as merging the
+    /// contributions one by one in order (`RequestDelta.merge` is commutative and associative, and a request
+    /// keeps the first non-empty id in batch order either way).
+    mutating func merge(_ batch: RequestBatch, less: (Int32, Int32) -> Bool) {
+        var places = [Int32](repeating: -1, count: batch.count)
+        var touched: Int32 = 0
+        var i = 0
+        // swift-format-ignore: ReplaceForEachWithForLoop
+        batch.forEach { key, delta, requestId in
+            if let found = index.insert(key, Int32(entries.count)) {
+                places[i] = found
+                // Brings the entry into the cache now: its two cache lines (the first field and `lines`).
+                touched &+= Int32(truncatingIfNeeded: entries[Int(found)].startMs) &+ entries[Int(found)].lines
+            } else {
+                idStart.append(Int32(idBytes.count))
+                idLength.append(Int32(requestId.count))
+                idBytes.append(contentsOf: requestId)
+                entries.append(delta)
+                entryKeys.append(key)
+            }
+            i += 1
+        }
+        lookupTouch = touched
+        i = 0
+        // swift-format-ignore: ReplaceForEachWithForLoop
+        batch.forEach { _, delta, requestId in
+            let e = Int(places[i])
+            i += 1
+            guard e >= 0 else { return }
+            entries[e].merge(delta, less: less)
+            if idLength[e] == 0 && !requestId.isEmpty {
+                idStart[e] = Int32(idBytes.count)
+                idLength[e] = Int32(requestId.count)
+                idBytes.append(contentsOf: requestId)
+            }
+        }
+    }
+
+    /// Keeps the loads of `merge(_:less:)`'s first loop (a value nothing reads would let them be left out).
+    private var lookupTouch: Int32 = 0
+
     /// Calls `body` with entry `i`'s request id (empty when no contribution named it).
     func withRequestId<T>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         try idBytes.withUnsafeBufferPointer { b in
