@@ -124,10 +124,11 @@ enum BuiltInMappings {
             #"""
 {
   "format": 1,
-  "description": "mizan's request_logs and usage_events rows (psql CSV, sqlite3 -json, JSON lines), joined by request_id.",
+  "description": "mizan's request_logs and usage_events rows (psql CSV, sqlite3 -json, JSON lines), joined by request_id. Column names from mizan's migrations 0001_initial.sql and 0002_request_log_foundations.sql (usage_prompt_tokens, usage_completion_tokens, ...); the shorter prompt_tokens / completion_tokens are read too.",
   "recognize": [
-    [{"path": ["request_id"]}, {"path": ["route_id"]}, {"path": ["provider_id"]}],
-    [{"path": ["request_id"]}, {"path": ["prompt_tokens"]}, {"path": ["created_at"]}]
+    [{"path": ["request_id"]}, {"path": ["usage_prompt_tokens"]}, {"path": ["created_at"]}],
+    [{"path": ["request_id"]}, {"path": ["prompt_tokens"]}, {"path": ["created_at"]}],
+    [{"path": ["request_id"]}, {"path": ["route_id"]}, {"path": ["provider_id"]}]
   ],
   "record": "requestId",
   "fields": {
@@ -136,8 +137,8 @@ enum BuiltInMappings {
     "userId": [["user_id"]],
     "apiKeyId": [["api_key_id"]],
     "modelId": [["model"]],
-    "promptTokens": [["prompt_tokens"]],
-    "completionTokens": [["completion_tokens"]],
+    "promptTokens": [["usage_prompt_tokens"], ["prompt_tokens"]],
+    "completionTokens": [["usage_completion_tokens"], ["completion_tokens"]],
     "cachedTokens": [["cached_tokens"]],
     "status": [["status_code"]],
     "latencyMs": [["latency_ms"]],
