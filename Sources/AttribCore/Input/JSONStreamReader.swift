@@ -79,9 +79,14 @@ final class JSONStreamReader {
             case 0x5B:
                 documents = true
                 linesKnown = false
-                sink.shape(.insightsJSON)
                 cursor.pos += 1
-                try readEventsArray(.insightsRows, group: nil, stream: nil)
+                if arrayHoldsCloudWatchEvents() {
+                    // `aws logs filter-log-events --query events`: the events array alone.
+                    try readEventsArray(.cloudWatchEvents, group: nil, stream: nil)
+                } else {
+                    sink.shape(.insightsJSON)
+                    try readEventsArray(.insightsRows, group: nil, stream: nil)
+                }
             default:
                 if documents {
                     try rejectOutsideDocuments()
@@ -90,6 +95,24 @@ final class JSONStreamReader {
                 }
             }
         }
+    }
+
+    /// Whether the array starting before `cursor.pos` holds CloudWatch events (as `--query events` prints
+    /// them): its first element, whole in the buffer, has a `message` and an `eventId`, `ingestionTime` or
+    /// `logStreamName`. Otherwise it is read as Logs Insights rows (whose keys start with `@`).
+    private func arrayHoldsCloudWatchEvents() -> Bool {
+        let v = JSONBytes(base: cursor.storage, end: cursor.end)
+        let k = v.skipSpace(cursor.pos)
+        guard k < cursor.end, cursor.storage[k] == 0x7B else { return false }
+        var message = false
+        var eventKey = false
+        let end = v.forEachMemberEnd(k) { ks, ke, _, _ in
+            if v.equals(ks, ke, "message") { message = true }
+            if v.equals(ks, ke, "eventId") || v.equals(ks, ke, "ingestionTime") || v.equals(ks, ke, "logStreamName") {
+                eventKey = true
+            }
+        }
+        return end != nil && message && eventKey
     }
 
     /// Whether a line in the first buffer starts with a key only envelopes have (`{"messageType":`, ...),

@@ -17,7 +17,8 @@ struct Ingest: ParsableCommand {
         discussion: """
             PATH may be a file, a directory (read recursively) or - for stdin; files are read several at \
             once (one per core, largest first; --threads to choose). The shape \
-            (filter-log-events, get-log-events, S3 export, Firehose, Logs Insights JSON/CSV/get-query-results, \
+            (filter-log-events, also its events array alone as --query events prints it, get-log-events, S3 \
+            export, Firehose, Logs Insights JSON/CSV/get-query-results, \
             JSON lines, and table exports: CSV or TSV with a header row, sqlite3 -json arrays) is detected from \
             the content, and gzip or zstd compression from the first bytes, \
             whatever the file is called. Each file's gateway is recognised from its first JSON message \
