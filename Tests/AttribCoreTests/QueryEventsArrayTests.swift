@@ -8,16 +8,29 @@ import Testing
 @Suite("The events array alone (--query events)")
 struct QueryEventsArrayTests {
     static func event(_ id: Int, stream: String, message: String) -> String {
-        #"{"logStreamName": "\#(stream)", "timestamp": \#(1_772_442_001_000 + id), "message": \#(jsonString(message)), "ingestionTime": \#(1_772_442_002_000 + id), "eventId": "\#(id)"}"#
+        let fields = [
+            #""logStreamName": "\#(stream)""#, #""timestamp": \#(1_772_442_001_000 + id)"#,
+            #""message": \#(jsonString(message))"#, #""ingestionTime": \#(1_772_442_002_000 + id)"#,
+            #""eventId": "\#(id)""#,
+        ]
+        return "{" + fields.joined(separator: ", ") + "}"
     }
 
     static let model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
-    @Test("is read as CloudWatch events: every event, its log stream, and the same events as a whole document count once")
+    @Test(
+        "is read as CloudWatch events: every event, its log stream, and the same events as a whole document count once")
     func eventsArray() throws {
-        let started = #"{"timestamp": "2026-03-02T09:00:01.000Z", "message": "Request started", "request_id": "q1", "user_email": "ana@example.com", "modelId": "\#(Self.model)"}"#
-        let usage = #"{"timestamp": "2026-03-02T09:00:02.000Z", "message": "Stream usage emitted", "request_id": "q1", "modelId": "\#(Self.model)", "input_tokens": 1200, "output_tokens": 34}"#
-        let events = [Self.event(1, stream: "ecs/router/a1", message: started), Self.event(2, stream: "ecs/router/a1", message: usage)]
+        let started =
+            #"{"timestamp": "2026-03-02T09:00:01.000Z", "message": "Request started", "request_id": "q1", "#
+            + #""user_email": "ana@example.com", "modelId": "\#(Self.model)"}"#
+        let usage =
+            #"{"timestamp": "2026-03-02T09:00:02.000Z", "message": "Stream usage emitted", "request_id": "q1", "#
+            + #""modelId": "\#(Self.model)", "input_tokens": 1200, "output_tokens": 34}"#
+        let events = [
+            Self.event(1, stream: "ecs/router/a1", message: started),
+            Self.event(2, stream: "ecs/router/a1", message: usage),
+        ]
         let bare = "[\n  " + events.joined(separator: ",\n  ") + "\n]\n"
         let document = #"{"events": ["# + events.joined(separator: ",") + #"], "searchedLogStreams": []}"#
 
