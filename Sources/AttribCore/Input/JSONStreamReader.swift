@@ -17,6 +17,20 @@ private enum EventsKind {
     case logEntries  // Google Cloud Logging LogEntry objects (gcloud's array, a sink file's lines)
 }
 
+/// Whether the value at `i` is a CloudWatch event object, whole in `v`: it has a `message` and an `eventId`,
+/// `ingestionTime` or `logStreamName` (the first element of `aws logs filter-log-events --query events`).
+func isCloudWatchEvent(_ v: JSONBytes, _ i: Int) -> Bool {
+    var message = false
+    var eventKey = false
+    let end = v.forEachMemberEnd(i) { ks, ke, _, _ in
+        if v.equals(ks, ke, "message") { message = true }
+        if v.equals(ks, ke, "eventId") || v.equals(ks, ke, "ingestionTime") || v.equals(ks, ke, "logStreamName") {
+            eventKey = true
+        }
+    }
+    return end != nil && message && eventKey
+}
+
 final class JSONStreamReader {
     private let cursor: StreamCursor
     private let sink: EventSink
@@ -98,21 +112,10 @@ final class JSONStreamReader {
     }
 
     /// Whether the array starting before `cursor.pos` holds CloudWatch events (as `--query events` prints
-    /// them): its first element, whole in the buffer, has a `message` and an `eventId`, `ingestionTime` or
-    /// `logStreamName`. Otherwise it is read as Logs Insights rows (whose keys start with `@`).
+    /// them; `isCloudWatchEvent`). Otherwise it is read as Logs Insights rows (whose keys start with `@`).
     private func arrayHoldsCloudWatchEvents() -> Bool {
         let v = JSONBytes(base: cursor.storage, end: cursor.end)
-        let k = v.skipSpace(cursor.pos)
-        guard k < cursor.end, cursor.storage[k] == 0x7B else { return false }
-        var message = false
-        var eventKey = false
-        let end = v.forEachMemberEnd(k) { ks, ke, _, _ in
-            if v.equals(ks, ke, "message") { message = true }
-            if v.equals(ks, ke, "eventId") || v.equals(ks, ke, "ingestionTime") || v.equals(ks, ke, "logStreamName") {
-                eventKey = true
-            }
-        }
-        return end != nil && message && eventKey
+        return isCloudWatchEvent(v, v.skipSpace(cursor.pos))
     }
 
     /// Whether a line in the first buffer starts with a key only envelopes have (`{"messageType":`, ...),

@@ -74,18 +74,12 @@ func looksLikeRowArray(_ p: UnsafePointer<UInt8>, _ i: Int, _ count: Int) -> Boo
     guard key + 1 < count, p[key] == 0x22, p[key + 1] != 0x40 else { return false }
     var scalars = true
     var members = 0
-    // CloudWatch events alone (`aws logs filter-log-events --query events`) are events, not rows.
-    var message = false
-    var eventKey = false
-    let end = v.forEachMemberEnd(k) { ks, ke, vs, _ in
+    let end = v.forEachMemberEnd(k) { ks, _, vs, _ in
         members += 1
         if p[ks] == 0x40 || p[vs] == 0x7B || p[vs] == 0x5B { scalars = false }
-        if v.equals(ks, ke, "message") { message = true }
-        if v.equals(ks, ke, "eventId") || v.equals(ks, ke, "ingestionTime") || v.equals(ks, ke, "logStreamName") {
-            eventKey = true
-        }
     }
-    return end != nil && scalars && members > 0 && !(message && eventKey)
+    // CloudWatch events alone (`aws logs filter-log-events --query events`) are events, not rows.
+    return end != nil && scalars && members > 0 && !isCloudWatchEvent(v, k)
 }
 
 /// Decodes the quoted CSV field whose opening quote is at `i` into `out` (runs up to the next quote copied whole,
