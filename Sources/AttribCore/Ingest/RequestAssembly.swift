@@ -154,20 +154,31 @@ struct RequestTable {
         _ key: Int64, _ delta: RequestDelta, requestId: UnsafeBufferPointer<UInt8>, less: (Int32, Int32) -> Bool
     ) {
         if let found = index.insert(key, Int32(entries.count)) {
-            let e = Int(found)
-            entries[e].merge(delta, less: less)
-            if idLength[e] == 0 && !requestId.isEmpty {
-                idStart[e] = Int32(idBytes.count)
-                idLength[e] = Int32(requestId.count)
-                idBytes.append(contentsOf: requestId)
-            }
-            return
+            mergeInto(Int(found), delta, requestId: requestId, less: less)
+        } else {
+            append(key, delta, requestId: requestId)
         }
+    }
+
+    /// A new request (its key already in the index at the next entry).
+    private mutating func append(_ key: Int64, _ delta: RequestDelta, requestId: UnsafeBufferPointer<UInt8>) {
         idStart.append(Int32(idBytes.count))
         idLength.append(Int32(requestId.count))
         idBytes.append(contentsOf: requestId)
         entries.append(delta)
         entryKeys.append(key)
+    }
+
+    /// A contribution to entry `e`, which keeps the first request id that was not empty.
+    private mutating func mergeInto(
+        _ e: Int, _ delta: RequestDelta, requestId: UnsafeBufferPointer<UInt8>, less: (Int32, Int32) -> Bool
+    ) {
+        entries[e].merge(delta, less: less)
+        if idLength[e] == 0 && !requestId.isEmpty {
+            idStart[e] = Int32(idBytes.count)
+            idLength[e] = Int32(requestId.count)
+            idBytes.append(contentsOf: requestId)
+        }
     }
 
     /// Merges a worker's batch of contributions: the places of all its requests are found first, in one
@@ -188,11 +199,7 @@ struct RequestTable {
                 // Brings the entry into the cache now: its two cache lines (the first field and `lines`).
                 touched &+= Int32(truncatingIfNeeded: entries[Int(found)].startMs) &+ entries[Int(found)].lines
             } else {
-                idStart.append(Int32(idBytes.count))
-                idLength.append(Int32(requestId.count))
-                idBytes.append(contentsOf: requestId)
-                entries.append(delta)
-                entryKeys.append(key)
+                append(key, delta, requestId: requestId)
             }
             i += 1
         }
@@ -203,12 +210,7 @@ struct RequestTable {
             let e = Int(places[i])
             i += 1
             guard e >= 0 else { return }
-            entries[e].merge(delta, less: less)
-            if idLength[e] == 0 && !requestId.isEmpty {
-                idStart[e] = Int32(idBytes.count)
-                idLength[e] = Int32(requestId.count)
-                idBytes.append(contentsOf: requestId)
-            }
+            mergeInto(e, delta, requestId: requestId, less: less)
         }
     }
 
