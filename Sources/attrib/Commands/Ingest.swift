@@ -145,20 +145,17 @@ struct Ingest: ParsableCommand {
                     Terminal.write("\r\u{1B}[K" + line, to: 2)
                 }
             }
+            let warn = { (message: String) in
+                if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
+                Terminal.warn(message)
+            }
             let outcome = try IngestRun.run(
                 paths: paths, store: store,
                 options: IngestOptions(forcedShape: format?.shape, force: force, workers: threads),
                 ingestor: ingestor,
-                warn: { message in
-                    if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
-                    Terminal.warn(message)
-                },
+                warn: warn,
                 // --quiet: nothing on stderr but errors, and a file skipped as empty or not an export is not one.
-                note: { message in
-                    if global.quiet { return }
-                    if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
-                    Terminal.warn(message)
-                })
+                note: global.quiet ? { _ in } : warn)
             if showProgress { Terminal.write("\r\u{1B}[K", to: 2) }
             if !global.quiet { Terminal.write(summary(outcome), to: 2) }
             if outcome.interrupted {
