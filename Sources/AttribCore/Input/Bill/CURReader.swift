@@ -226,16 +226,7 @@ func parseCURTime(_ text: String) -> Int64? {
 
 /// `YYYY-MM` of a UTC time.
 func monthLabel(_ ms: Int64) -> String {
-    let days = Int64((Double(ms) / 86_400_000).rounded(.down))
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    let (year, month, _) = civilFromDays(Int64((Double(ms) / 86_400_000).rounded(.down)))
     return "\(year)-\(month < 10 ? "0" : "")\(month)"
 }
 
