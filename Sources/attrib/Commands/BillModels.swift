@@ -30,12 +30,7 @@ struct BillModelsCommand: DocumentCommand {
     @OptionGroup var output: OutputOptions
 
     func document() throws -> Document {
-        let table: PriceTable
-        do {
-            table = try prices.map { try PriceTable.load(path: $0) } ?? PriceTable.bundled()
-        } catch {
-            throw ReportError.data("\(error)")
-        }
+        let table = try loadPriceTable(prices)
         return Reports.billModelsDocument(prices: table)
     }
 }

@@ -78,12 +78,5 @@ struct PriceFileOption: ParsableArguments {
             valueName: "file"))
     var prices: String?
 
-    func priceTable() throws -> PriceTable {
-        guard let prices else { return PriceTable.bundled() }
-        do {
-            return try PriceTable.load(path: prices)
-        } catch {
-            throw ReportError.data("\(error)")
-        }
-    }
+    func priceTable() throws -> PriceTable { try loadPriceTable(prices) }
 }

@@ -133,12 +133,7 @@ struct Reconcile: DocumentCommand {
     }
 
     func document() throws -> Document {
-        let table: PriceTable
-        do {
-            table = try prices.map { try PriceTable.load(path: $0) } ?? PriceTable.bundled()
-        } catch {
-            throw ReportError.data("\(error)")
-        }
+        let table = try loadPriceTable(prices)
         let (zone, since, until) = try time.resolve()
         let window = TimeWindow(since: since, until: until, zone: zone)
         let store = try global.openStore()  // first: a missing store is an error, never created here

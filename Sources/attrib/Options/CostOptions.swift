@@ -21,12 +21,16 @@ struct CostOptions: ParsableArguments {
     var cost: CostMode = .computed
 
     /// The price table; an unreadable file is a data error (exit 65), so it is read in run(), not validate().
-    func priceTable() throws -> PriceTable {
-        guard let prices else { return PriceTable.bundled() }
-        do {
-            return try PriceTable.load(path: prices)
-        } catch {
-            throw ReportError.data("\(error)")
-        }
+    func priceTable() throws -> PriceTable { try loadPriceTable(prices) }
+}
+
+/// The price table at `path` (a `--prices` file), else the bundled one; a file that cannot be read is a data
+/// error (exit 65). For the commands with a `--prices` of their own (without `--cost`) too.
+func loadPriceTable(_ path: String?) throws -> PriceTable {
+    guard let path else { return PriceTable.bundled() }
+    do {
+        return try PriceTable.load(path: path)
+    } catch {
+        throw ReportError.data("\(error)")
     }
 }
