@@ -127,6 +127,54 @@ struct RequestAssemblyTests {
             }
         }
     }
+
+    @Test("Requests spilled to files and merged back are the requests of one table, in key order, each once")
+    func spilledRuns() throws {
+        var g = SplitMix(seed: 4)
+        var contributions: [(key: Int64, delta: RequestDelta, id: [UInt8])] = []
+        for _ in 0..<3_000 {
+            var key = Int64.random(in: -150...149, using: &g)
+            if key == 0 { key = 150 }  // 0 is no key (`storeKey` never gives it)
+            let id = Bool.random(using: &g) ? Array("req-\(key)".utf8) : []
+            contributions.append((key, randomDelta(&g), id))
+        }
+        var whole = RequestTable(capacity: 512)
+        for c in contributions {
+            c.id.withUnsafeBufferPointer { whole.merge(c.key, c.delta, requestId: $0, less: less) }
+        }
+        // The same contributions through tables of at most 40 requests, each spilled when full.
+        var spills: [RequestSpillFile] = []
+        var table = RequestTable(capacity: 40)
+        for c in contributions {
+            if table.count >= 40 {
+                let keys = table.entryKeys
+                spills.append(
+                    try RequestSpillFile(
+                        table, order: keys.indices.sorted { keys[$0] < keys[$1] }, directory: "/nonexistent"))
+                table.removeAll()
+            }
+            c.id.withUnsafeBufferPointer { table.merge(c.key, c.delta, requestId: $0, less: less) }
+        }
+        #expect(spills.count > 20)
+        var merge = try RequestMerge(table: table, spills: spills, less: less)
+        var chunk = RequestBatch()
+        var keys: [Int64] = []
+        var got: [Int64: ([Int64], [UInt8])] = [:]
+        while try merge.next(into: &chunk, limit: 13) {
+            for i in 0..<chunk.count {
+                keys.append(chunk.keys[i])
+                got[chunk.keys[i]] = (fields(chunk.deltas[i]), chunk.withRequestId(i) { Array($0) })
+            }
+            chunk.removeAll()
+        }
+        #expect(keys == keys.sorted() && Set(keys).count == keys.count)
+        #expect(keys.count == whole.count)
+        for i in 0..<whole.count {
+            let want = (fields(whole.entries[i]), whole.withRequestId(i) { Array($0) })
+            try #require(got[whole.entryKeys[i]]?.0 == want.0, "request \(whole.entryKeys[i])")
+            try #require(got[whole.entryKeys[i]]?.1 == want.1, "request \(whole.entryKeys[i])")
+        }
+    }
 }
 
 /// A sink that keeps everything in memory: what a worker hands any sink, with no store involved.
@@ -150,20 +198,24 @@ final class MemoryBatchSink: BatchSink {
 
     func atomically(_ body: () throws -> Void) throws { try body() }
     func write(_ batch: IngestBatch) throws { batches.append(batch) }
-    func writeRequests(_ table: RequestTable, final: Bool, less: (Int32, Int32) -> Bool) throws -> RequestBatch {
-        for i in 0..<table.count {
-            let key = table.entryKeys[i]
-            let id = table.withRequestId(i) { Array($0) }
-            if var known = requests[key] {
-                known.delta.merge(table.entries[i], less: less)
-                if known.id.isEmpty { known.id = id }
-                requests[key] = known
-            } else {
-                requests[key] = (table.entries[i], id)
+    func writeRequests(_ merge: inout RequestMerge, less: (Int32, Int32) -> Bool) throws {
+        var chunk = RequestBatch()
+        while try merge.next(into: &chunk, limit: 7) {
+            for i in 0..<chunk.count {
+                let key = chunk.keys[i]
+                let id = chunk.withRequestId(i) { Array($0) }
+                if var known = requests[key] {
+                    known.delta.merge(chunk.deltas[i], less: less)
+                    if known.id.isEmpty { known.id = id }
+                    requests[key] = known
+                } else {
+                    requests[key] = (chunk.deltas[i], id)
+                }
             }
+            chunk.removeAll()
         }
-        return RequestBatch()
     }
+    var spillDirectory: String? { "/tmp" }
     func finish() throws { finished = true }
     var requestsWritten: Int { requests.count }
 

@@ -323,9 +323,9 @@ public final class LinesSink: BatchSink {
         strings[Int(id)].withUnsafeBufferPointer { body($0) }
     }
 
-    func writeRequests(_ requests: RequestTable, final: Bool, less: (Int32, Int32) -> Bool) throws -> RequestBatch {
-        RequestBatch()
-    }
+    func writeRequests(_ requests: inout RequestMerge, less: (Int32, Int32) -> Bool) throws {}
+
+    var spillDirectory: String? { nil }
 
     func finish() throws {
         if encoder.pendingBytes > 0 { try output(encoder.take()) }

@@ -32,11 +32,13 @@ protocol BatchSink: AnyObject {
     /// Writes one batch: new strings, lines, raw blocks, rejects, source updates, statement counts. Its
     /// request contributions are the run's to merge (`writeRequests` receives them).
     func write(_ batch: IngestBatch) throws
-    /// Writes the run's requests, merged with those the sink holds, and notes that every line written so
-    /// far has its contributions written. Mid-run (`final` false) it returns the contributions it cannot
-    /// place yet (they only name a request whose line is still in another worker's batch); the run keeps
-    /// them for the next call. `less` orders dictionary ids by their strings' bytes.
-    func writeRequests(_ requests: RequestTable, final: Bool, less: (Int32, Int32) -> Bool) throws -> RequestBatch
+    /// Writes the run's requests (in key order, each merged over the run) merged with those the sink holds,
+    /// and notes that every line written so far has its contributions written. Called once, at the end of
+    /// a run (and after a recovery). `less` orders dictionary ids by their strings' bytes.
+    func writeRequests(_ requests: inout RequestMerge, less: (Int32, Int32) -> Bool) throws
+    /// Where the run's requests go when they outgrow memory (`RequestSpillFile`); nil when the sink keeps
+    /// no requests (they are then dropped).
+    var spillDirectory: String? { get }
     /// Ends the run, after its last `writeRequests`: marks the completed sources, updates derived data.
     func finish() throws
     /// Distinct requests this run wrote.

@@ -15,8 +15,10 @@ final class IngestShared: @unchecked Sendable {
     let keys: EventKeys
 
     /// The run's requests not yet written (contributions of committed lines, and of duplicates).
-    /// Requests are written early when the run holds `capacity` of them (memory stays bounded on any input).
+    /// When the table holds `capacity` of them it is spilled to a file (memory stays bounded on any input).
     private var requests: RequestTable
+    /// The table's earlier fills, in key order, oldest first.
+    private var spills: [RequestSpillFile] = []
     /// Fingerprints of the files this run reads: an identical file later in the run is skipped, as it
     /// would be in a later run (its events are all this run's anyway).
     var claimedFingerprints = Set<String>()
@@ -36,19 +38,18 @@ final class IngestShared: @unchecked Sendable {
     // MARK: Writing
 
     /// Writes a worker's batch, with the dictionary's new strings, and merges its request contributions
-    /// into the run's, as one unit: the sink's mark of merged lines never passes lines whose
-    /// contributions are not in the requests it holds or in memory.
+    /// into the run's, as one unit.
     ///
-    /// When the batch could take the run's requests past their capacity, they are written first, before
-    /// the batch's lines: the mark then stops at the lines before the batch, whose contributions are all
-    /// written, and the batch's contributions stay in memory with its lines after the mark. (Writing when
-    /// the table filled in the middle of a batch put the mark after lines whose contributions were still in
-    /// memory: a kill right then lost their tokens.) The table holds at most its capacity plus one batch.
+    /// When the batch could take the run's requests past their capacity, they are spilled first (written in
+    /// key order to a temporary file, `RequestSpillFile`) and the table starts again: every request reaches
+    /// the sink once, at the end of the run, merged over the table and the spills. The sink's mark of merged
+    /// lines moves only then, so after a kill every line of the run has its contributions derived again.
+    /// The table holds at most its capacity plus one batch.
     func commit(_ batch: inout IngestBatch) throws {
         try sinkLock.locked {
             try sink.atomically {
                 if requests.count > 0 && requests.count + batch.requests.count > requests.capacity {
-                    try writeRequests(final: false)
+                    try spillRequests()
                 }
                 batch.strings = dictionary.takePending()
                 try sink.write(batch)
@@ -63,15 +64,26 @@ final class IngestShared: @unchecked Sendable {
         requests.merge(batch, less: dictionary.comparator())
     }
 
-    /// Hands the run's requests to the sink (caller holds `sinkLock`, inside the sink's unit) and keeps
-    /// what it could not place yet.
-    func writeRequests(final: Bool) throws {
+    /// Moves the table's requests to a spill file (caller holds `sinkLock`). A sink that keeps no requests
+    /// (`attrib lines`) has them dropped instead.
+    private func spillRequests() throws {
+        if let directory = sink.spillDirectory {
+            let keys = requests.entryKeys
+            let order = keys.indices.sorted { keys[$0] < keys[$1] }
+            spills.append(try RequestSpillFile(requests, order: order, directory: directory))
+        }
+        requests.removeAll()
+    }
+
+    /// Hands the run's requests, merged over the table and its spills, to the sink (caller holds
+    /// `sinkLock`, inside the sink's unit), which writes them and moves its mark past every line written.
+    func writeRequests() throws {
         // An empty table needs no dictionary snapshot: the sink only moves its mark.
-        let less = requests.count > 0 ? dictionary.comparator() : { _, _ in false }
-        let carried = try sink.writeRequests(requests, final: final, less: less)
+        let less = requests.count > 0 || !spills.isEmpty ? dictionary.comparator() : { _, _ in false }
+        var merge = try RequestMerge(table: requests, spills: spills, less: less)
+        try sink.writeRequests(&merge, less: less)
+        spills.removeAll()
         if requests.count > 0 { requests.removeAll() }
-        // swift-format-ignore: ReplaceForEachWithForLoop
-        carried.forEach { key, delta, requestId in requests.merge(key, delta, requestId: requestId, less: less) }
     }
 
     /// Writes what is left and ends the run in the sink.
@@ -79,11 +91,13 @@ final class IngestShared: @unchecked Sendable {
         try sinkLock.locked {
             try sink.atomically {
                 try sink.write(IngestBatch(strings: dictionary.takePending()))
-                try writeRequests(final: true)
+                // The event keys are not needed any more: their memory goes back before the requests are
+                // merged and written.
+                keys.release()
+                try writeRequests()
                 // The run's memory goes back before the sink ends the run (for the store, the rollup is
                 // rebuilt there: the peak of a run is here).
                 requests = RequestTable(capacity: 0)
-                keys.release()
                 try sink.finish()
             }
         }

@@ -15,6 +15,6 @@ extension IngestWorker {
         }
         guard found > 0 else { return }
         try commit()
-        try shared.sinkLock.locked { try shared.sink.atomically { try shared.writeRequests(final: true) } }
+        try shared.sinkLock.locked { try shared.sink.atomically { try shared.writeRequests() } }
     }
 }

@@ -253,6 +253,13 @@ struct RequestBatch {
         idStart.append(Int32(idBytes.count))
     }
 
+    /// Calls `body` with contribution `i`'s request id.
+    func withRequestId<T>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try idBytes.withUnsafeBufferPointer { b in
+            try body(UnsafeBufferPointer(rebasing: b[Int(idStart[i])..<Int(idStart[i + 1])]))
+        }
+    }
+
     func forEach(_ body: (Int64, RequestDelta, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
         try idBytes.withUnsafeBufferPointer { b in
             for i in keys.indices {

@@ -2,6 +2,8 @@
 // blocks, lines, rejects, sources, statement statistics), the run's requests are merged into the stored
 // ones, and the rollup is kept up to date from what changed.
 
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,6 +37,22 @@ final class StoreWriter: BatchSink {
     }
 
     deinit { StoreFileLock.release(lockFD) }
+
+    /// The rollup's sums and the written requests while a second thread adds to them (`writeChunk`).
+    private final class RunSums: @unchecked Sendable {
+        var rollup: RollupChanges
+        var touched: KeySet
+        init(rollup: RollupChanges, touched: KeySet) {
+            self.rollup = rollup
+            self.touched = touched
+        }
+    }
+
+    /// Spill files of the run's requests go beside the store (where there is room for it).
+    var spillDirectory: String? {
+        let dir = (store.path as NSString).deletingLastPathComponent
+        return dir.isEmpty ? "." : dir
+    }
 
     var requestsWritten: Int { touchedKeys.count }
 
@@ -250,93 +268,24 @@ final class StoreWriter: BatchSink {
     }
 
     /// Writes the run's requests into the request table (inside the caller's transaction) and moves the
-    /// recovery mark past every committed line.
-    /// Mid-run (`final` false), contributions that only name a request not stored yet (a copy's log
-    /// stream, read before another thread committed the request's line) are returned, for the next write.
-    func writeRequests(_ requests: RequestTable, final: Bool, less: (Int32, Int32) -> Bool) throws -> RequestBatch {
+    /// recovery mark past every committed line. They come in key order, so the table's B-tree is filled left
+    /// to right (and, merged with a stored table, read left to right), a chunk at a time.
+    func writeRequests(_ requests: inout RequestMerge, less: (Int32, Int32) -> Bool) throws {
         let db = store.db
-        var carried = RequestBatch()
         var wroteNow = false
-        if requests.count > 0 {
+        if requests.upperBound > 0 {
             let select = try db.prepare("SELECT \(RequestDelta.columns) FROM request WHERE id = ?")
             let update = try db.prepare(
                 """
                 UPDATE request SET (\(RequestDelta.columns)) = (\((2...RequestDelta.columnNames.count + 1).map { "?\($0)" }.joined(separator: ",")))
                 WHERE id = ?1
                 """)
-            let newRows = try RowInserter(db, table: "request", columns: ["id"] + RequestDelta.columnNames) { s, c, i in
-                s.bind(c, requests.entryKeys[i])
-                requests.withRequestId(i) { requests.entries[i].bind(to: s, from: c + 1, requestId: $0) }
+            var chunk = RequestBatch()
+            while try requests.next(into: &chunk, limit: 1 << 16) {
+                if try writeChunk(chunk, select: select, update: update, less: less) { wroteNow = true }
+                chunk.removeAll()
             }
-            // Key order: the table's B-tree is filled left to right.
-            let keys = requests.entryKeys
-            let order = keys.indices.sorted(by: { keys[$0] < keys[$1] })
-            // With no request stored yet (a new store), every request with lines is a new row and its
-            // rollup change needs nothing from the store: the sums are made on a second thread, in the
-            // same order, while this one inserts (this is the serial end of a run).
-            let newStoreSums: SideThread<(RollupChanges, KeySet)>? =
-                storeHasRequests
-                ? nil
-                : SideThread { [rollup, touchedKeys, entries = requests.entries] in
-                    var sums = rollup
-                    var touched = touchedKeys
-                    for i in order where entries[i].lines > 0 {
-                        sums.replace(nil, with: entries[i])
-                        _ = touched.insert(keys[i])
-                    }
-                    return (sums, touched)
-                }
-            for i in order {
-                let key = keys[i]
-                let delta = requests.entries[i]
-                var merged = delta
-                var exists = false
-                var storedId: [UInt8] = []
-                if storeHasRequests {
-                    select.bind(1, key)
-                    if try select.step() {
-                        exists = true
-                        var stored = RequestDelta(row: select)
-                        storedId = Array((select.text(0) ?? "").utf8)
-                        select.reset()
-                        let before = stored
-                        stored.merge(delta, less: less)
-                        if stored.sameAs(before) { continue }  // only duplicates, nothing new
-                        merged = stored
-                        rollup.replace(before, with: merged)
-                    } else {
-                        select.reset()
-                    }
-                }
-                if !exists && delta.lines == 0 {
-                    // Only copies of lines whose request is not stored (yet: its line may still be in
-                    // another thread's batch).
-                    if !final { requests.withRequestId(i) { carried.append(key, delta, requestId: $0) } }
-                    continue
-                }
-                if newStoreSums == nil {
-                    if !exists { rollup.replace(nil, with: merged) }
-                    _ = touchedKeys.insert(key)
-                }
-                wroteNow = true
-                if !exists {
-                    try newRows.add(i)  // a new request: its row is the run's delta as it is
-                    continue
-                }
-                update.bind(1, key)
-                requests.withRequestId(i) { id in
-                    // Contributions that only named the request's key leave its id as stored.
-                    if id.isEmpty {
-                        storedId.withUnsafeBufferPointer { merged.bind(to: update, from: 2, requestId: $0) }
-                    } else {
-                        merged.bind(to: update, from: 2, requestId: id)
-                    }
-                }
-                try update.run()
-            }
-            try newRows.finish()
-            if let newStoreSums { (rollup, touchedKeys) = newStoreSums.join() }
-            storeHasRequests = true
+            storeHasRequests = storeHasRequests || wroteNow
             if wroteNow {
                 // Reports read the rollup only while it matches the requests (see `finish`).
                 try db.execute("UPDATE meta SET value = value + 1 WHERE key = 'requests_generation'")
@@ -347,7 +296,88 @@ final class StoreWriter: BatchSink {
             """
             INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line))
             """)
-        return carried
+    }
+
+    /// Writes one chunk of requests (in key order); true when a row was written.
+    private func writeChunk(_ chunk: RequestBatch, select: Statement, update: Statement, less: (Int32, Int32) -> Bool)
+        throws -> Bool
+    {
+        let db = store.db
+        var wroteNow = false
+        let keys = chunk.keys
+        let deltas = chunk.deltas
+        let newRows = try RowInserter(db, table: "request", columns: ["id"] + RequestDelta.columnNames) { s, c, i in
+            s.bind(c, keys[i])
+            chunk.withRequestId(i) { deltas[i].bind(to: s, from: c + 1, requestId: $0) }
+        }
+        // With no request stored yet (a new store), every request with lines is a new row and its rollup
+        // change needs nothing from the store: the sums are made on a second thread, in the same order,
+        // while this one inserts (this is the serial end of a run).
+        let sums = RunSums(rollup: rollup, touched: touchedKeys)
+        let newStoreSums: SideThread<Void>? =
+            storeHasRequests
+            ? nil
+            : SideThread {
+                for i in deltas.indices where deltas[i].lines > 0 {
+                    sums.rollup.replace(nil, with: deltas[i])
+                    _ = sums.touched.insert(keys[i])
+                }
+            }
+        if newStoreSums != nil {
+            // The side thread holds the only references while it runs (no copy on its first write).
+            rollup = RollupChanges()
+            touchedKeys = KeySet()
+        }
+        for i in keys.indices {
+            let key = keys[i]
+            let delta = deltas[i]
+            var merged = delta
+            var exists = false
+            var storedId: [UInt8] = []
+            if storeHasRequests {
+                select.bind(1, key)
+                if try select.step() {
+                    exists = true
+                    var stored = RequestDelta(row: select)
+                    storedId = Array((select.text(0) ?? "").utf8)
+                    select.reset()
+                    let before = stored
+                    stored.merge(delta, less: less)
+                    if stored.sameAs(before) { continue }  // only duplicates, nothing new
+                    merged = stored
+                    rollup.replace(before, with: merged)
+                } else {
+                    select.reset()
+                }
+            }
+            // Only copies of lines whose request is not stored: nothing to write.
+            if !exists && delta.lines == 0 { continue }
+            if newStoreSums == nil {
+                if !exists { rollup.replace(nil, with: merged) }
+                _ = touchedKeys.insert(key)
+            }
+            wroteNow = true
+            if !exists {
+                try newRows.add(i)  // a new request: its row is the run's delta as it is
+                continue
+            }
+            update.bind(1, key)
+            chunk.withRequestId(i) { id in
+                // Contributions that only named the request's key leave its id as stored.
+                if id.isEmpty {
+                    storedId.withUnsafeBufferPointer { merged.bind(to: update, from: 2, requestId: $0) }
+                } else {
+                    merged.bind(to: update, from: 2, requestId: id)
+                }
+            }
+            try update.run()
+        }
+        try newRows.finish()
+        if let newStoreSums {
+            newStoreSums.join()
+            (rollup, touchedKeys) = (sums.rollup, sums.touched)
+        }
+        return wroteNow
     }
 
     /// Marks the sources read completely, brings the rollup up to date (inside the caller's transaction)
