@@ -157,15 +157,13 @@ struct RequestAssemblyTests {
         }
         #expect(spills.count > 20)
         var merge = try RequestMerge(table: table, spills: spills, less: less)
-        var chunk = RequestBatch()
         var keys: [Int64] = []
         var got: [Int64: ([Int64], [UInt8])] = [:]
-        while try merge.next(into: &chunk, limit: 13) {
+        try merge.forEachChunk(limit: 13) { chunk in
             for i in 0..<chunk.count {
                 keys.append(chunk.keys[i])
                 got[chunk.keys[i]] = (fields(chunk.deltas[i]), chunk.withRequestId(i) { Array($0) })
             }
-            chunk.removeAll()
         }
         #expect(keys == keys.sorted() && Set(keys).count == keys.count)
         #expect(keys.count == whole.count)
@@ -199,8 +197,7 @@ final class MemoryBatchSink: BatchSink {
     func atomically(_ body: () throws -> Void) throws { try body() }
     func write(_ batch: IngestBatch) throws { batches.append(batch) }
     func writeRequests(_ merge: inout RequestMerge, less: (Int32, Int32) -> Bool) throws {
-        var chunk = RequestBatch()
-        while try merge.next(into: &chunk, limit: 7) {
+        try merge.forEachChunk(limit: 7) { chunk in
             for i in 0..<chunk.count {
                 let key = chunk.keys[i]
                 let id = chunk.withRequestId(i) { Array($0) }
@@ -212,7 +209,6 @@ final class MemoryBatchSink: BatchSink {
                     requests[key] = (chunk.deltas[i], id)
                 }
             }
-            chunk.removeAll()
         }
     }
     var spillDirectory: String? { "/tmp" }

@@ -23,7 +23,7 @@ final class IngestShared: @unchecked Sendable {
     /// would be in a later run (its events are all this run's anyway).
     var claimedFingerprints = Set<String>()
 
-    init(sink: BatchSink, requestCap: Int = 500_000, runKeysPerShard: Int = 26_000) throws {
+    init(sink: BatchSink, requestCap: Int = 250_000, runKeysPerShard: Int = 26_000) throws {
         self.sink = sink
         requests = RequestTable(capacity: requestCap)
         dictionary = SharedDictionary(strings: try sink.storedStrings())

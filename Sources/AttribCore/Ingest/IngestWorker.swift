@@ -83,7 +83,7 @@ public final class IngestWorker: EventSink {
     /// The first worker of a run: takes the store for the run and finishes any interrupted one.
     /// `mapping`: read every file with it; nil: recognise each file's mapping from its content.
     public convenience init(store: Store, mapping: FieldMapping? = nil, batchSize: Int = 25_000) throws {
-        try self.init(store: store, mapping: mapping, batchSize: batchSize, requestCap: 500_000)
+        try self.init(store: store, mapping: mapping, batchSize: batchSize, requestCap: 250_000)
     }
 
     /// `requestCap`: requests held before they are written mid-run; `runKeysPerShard`: this run's event
@@ -99,7 +99,7 @@ public final class IngestWorker: EventSink {
 
     /// The first worker of a run into any sink: finishes what an interrupted run left in it.
     convenience init(
-        sink: BatchSink, mapping: FieldMapping? = nil, batchSize: Int = 25_000, requestCap: Int = 500_000,
+        sink: BatchSink, mapping: FieldMapping? = nil, batchSize: Int = 25_000, requestCap: Int = 250_000,
         runKeysPerShard: Int = 26_000
     ) throws {
         try self.init(

@@ -39,7 +39,9 @@ final class RequestSpillFile {
             }
         }
         guard let made else {
-            throw StoreError("attrib: cannot create a temporary file for the run's requests in \(directory): \(String(cString: strerror(errno)))")
+            throw StoreError(
+                "attrib: cannot create a temporary file for the run's requests in \(directory): \(String(cString: strerror(errno)))"
+            )
         }
         (fd, place) = made
         var buffer: [UInt8] = []
@@ -70,7 +72,8 @@ final class RequestSpillFile {
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else {
                     throw StoreError(
-                        "attrib: cannot write the run's requests to a temporary file in \(place): \(String(cString: strerror(errno)))")
+                        "attrib: cannot write the run's requests to a temporary file in \(place): \(String(cString: strerror(errno)))"
+                    )
                 }
                 done += n
             }
@@ -84,7 +87,7 @@ final class RequestSpillFile {
 
     struct Reader {
         private let file: RequestSpillFile
-        private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        private var buffer = [UInt8](repeating: 0, count: 256 << 10)
         private var start = 0
         private var end = 0
         private var offset: Int64 = 0
@@ -138,7 +141,8 @@ final class RequestSpillFile {
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else {
                     throw StoreError(
-                        "attrib: cannot read the run's requests back from a temporary file in \(file.place): \(n == 0 ? "it ended early" : String(cString: strerror(errno)))")
+                        "attrib: cannot read the run's requests back from a temporary file in \(file.place): \(n == 0 ? "it ended early" : String(cString: strerror(errno)))"
+                    )
                 }
                 end += n
                 offset += Int64(n)
@@ -173,6 +177,44 @@ struct RequestMerge {
 
     /// True when every request is in the table (nothing was spilled).
     var isInMemory: Bool { readers.isEmpty }
+
+    /// Calls `body` with the requests in key order, up to `limit` at a time. With spills, the merge runs on
+    /// a thread of its own, up to two chunks ahead of `body` (at 2M requests it was a third of the serial
+    /// end of a run, on the thread that then inserts them).
+    mutating func forEachChunk(limit: Int, _ body: (RequestBatch) throws -> Void) throws {
+        if isInMemory {
+            var chunk = RequestBatch()
+            while try next(into: &chunk, limit: limit) {
+                try body(chunk)
+                chunk.removeAll()
+            }
+            return
+        }
+        let queue = ChunkQueue(depth: 2)
+        let box = UncheckedBox(self)
+        let producer = SideThread<RequestMerge> {
+            var merge = box.value
+            do {
+                while queue.waitForRoom() {
+                    var chunk = RequestBatch()
+                    guard try merge.next(into: &chunk, limit: limit) else { break }
+                    queue.put(chunk)
+                }
+                queue.end(nil)
+            } catch {
+                queue.end(error)
+            }
+            return merge
+        }
+        do {
+            while let chunk = try queue.take() { try body(chunk) }
+        } catch {
+            queue.cancel()
+            self = producer.join()
+            throw error
+        }
+        self = producer.join()
+    }
 
     /// Appends up to `limit` requests, merged and in key order, to `chunk`; false when none was left.
     mutating func next(into chunk: inout RequestBatch, limit: Int) throws -> Bool {
@@ -243,5 +285,62 @@ struct RequestMerge {
             heap.swapAt(i, m)
             i = m
         }
+    }
+}
+
+/// Chunks from the merging thread to the writing one: at most `depth` waiting, then the end (or an error).
+/// (A condition, not semaphores: libdispatch traps when a semaphore is freed below its initial count.)
+private final class ChunkQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let depth: Int
+    private var chunks: [RequestBatch] = []
+    private var ended = false
+    private var failure: Error?
+    private var cancelled = false
+
+    init(depth: Int) { self.depth = depth }
+
+    /// The producer waits for room; false when the consumer gave up.
+    func waitForRoom() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= depth && !cancelled { condition.wait() }
+        return !cancelled
+    }
+
+    func put(_ chunk: RequestBatch) {
+        condition.lock()
+        chunks.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func end(_ error: Error?) {
+        condition.lock()
+        ended = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next chunk; nil after the last.
+    func take() throws -> RequestBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !ended { condition.wait() }
+        if !chunks.isEmpty {
+            condition.broadcast()
+            return chunks.removeFirst()
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// The consumer failed: the producer stops at its next chunk.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

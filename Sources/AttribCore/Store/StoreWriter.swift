@@ -280,10 +280,8 @@ final class StoreWriter: BatchSink {
                 UPDATE request SET (\(RequestDelta.columns)) = (\((2...RequestDelta.columnNames.count + 1).map { "?\($0)" }.joined(separator: ",")))
                 WHERE id = ?1
                 """)
-            var chunk = RequestBatch()
-            while try requests.next(into: &chunk, limit: 1 << 16) {
+            try requests.forEachChunk(limit: 1 << 14) { chunk in
                 if try writeChunk(chunk, select: select, update: update, less: less) { wroteNow = true }
-                chunk.removeAll()
             }
             storeHasRequests = storeHasRequests || wroteNow
             if wroteNow {
