@@ -147,10 +147,9 @@ struct RequestAssemblyTests {
         var table = RequestTable(capacity: 40)
         for c in contributions {
             if table.count >= 40 {
-                let keys = table.entryKeys
-                spills.append(
-                    try RequestSpillFile(
-                        table, order: keys.indices.sorted { keys[$0] < keys[$1] }, directory: "/nonexistent"))
+                let order = table.keyOrder()
+                #expect(order.map { table.entryKeys[$0] } == table.entryKeys.sorted())
+                spills.append(try RequestSpillFile(table, order: order, directory: "/nonexistent"))
                 table.removeAll()
             }
             c.id.withUnsafeBufferPointer { table.merge(c.key, c.delta, requestId: $0, less: less) }

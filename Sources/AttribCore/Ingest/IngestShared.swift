@@ -68,9 +68,7 @@ final class IngestShared: @unchecked Sendable {
     /// (`attrib lines`) has them dropped instead.
     private func spillRequests() throws {
         if let directory = sink.spillDirectory {
-            let keys = requests.entryKeys
-            let order = keys.indices.sorted { keys[$0] < keys[$1] }
-            spills.append(try RequestSpillFile(requests, order: order, directory: directory))
+            spills.append(try RequestSpillFile(requests, order: requests.keyOrder(), directory: directory))
         }
         requests.removeAll()
     }

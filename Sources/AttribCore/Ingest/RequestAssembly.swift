@@ -214,6 +214,31 @@ struct RequestTable {
         }
     }
 
+    /// The entries' places in key order: a radix sort of (key, place) pairs, four passes of 16 bits. (A
+    /// comparison sort of places, each comparison reading two keys through the places, was 2% of a 400k ingest
+    /// that spills once.)
+    func keyOrder() -> [Int] {
+        let n = entryKeys.count
+        // Keys as unsigned numbers in the same order: the sign bit flipped.
+        var pairs = entryKeys.enumerated().map { (UInt64(bitPattern: $1) ^ (1 << 63), Int32($0)) }
+        var other = pairs
+        var counts = [Int](repeating: 0, count: 1 << 16)
+        for pass in 0..<4 {
+            let shift = UInt64(pass * 16)
+            for i in counts.indices { counts[i] = 0 }
+            for p in pairs { counts[Int((p.0 >> shift) & 0xFFFF)] += 1 }
+            var sum = 0
+            for i in counts.indices { (counts[i], sum) = (sum, sum + counts[i]) }
+            for p in pairs {
+                let d = Int((p.0 >> shift) & 0xFFFF)
+                other[counts[d]] = p
+                counts[d] += 1
+            }
+            swap(&pairs, &other)
+        }
+        return (0..<n).map { Int(pairs[$0].1) }
+    }
+
     /// Keeps the loads of `merge(_:less:)`'s first loop (a value nothing reads would let them be left out).
     private var lookupTouch: Int32 = 0
 

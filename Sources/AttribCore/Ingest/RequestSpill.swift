@@ -44,42 +44,47 @@ final class RequestSpillFile {
             )
         }
         (fd, place) = made
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
+        // Records are copied into a buffer of 1 MB and written when it is full.
+        let capacity = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        var used = 0
+        let head = 8 + MemoryLayout<RequestDelta>.size + 4
         for i in order {
-            var key = table.entryKeys[i]
-            var delta = table.entries[i]
-            withUnsafeBytes(of: &key) { buffer.append(contentsOf: $0) }
-            withUnsafeBytes(of: &delta) { buffer.append(contentsOf: $0) }
-            table.withRequestId(i) { id in
-                var n = Int32(id.count)
-                withUnsafeBytes(of: &n) { buffer.append(contentsOf: $0) }
-                buffer.append(contentsOf: id)
+            try table.withRequestId(i) { id in
+                if used + head + id.count > capacity {
+                    try write(UnsafeRawBufferPointer(start: buffer, count: used))
+                    used = 0
+                }
+                let record = buffer + used
+                record.storeBytes(of: table.entryKeys[i], as: Int64.self)
+                withUnsafeBytes(of: table.entries[i]) {
+                    (record + 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+                }
+                (record + head - 4).storeBytes(of: Int32(id.count), as: Int32.self)
+                if !id.isEmpty { (record + head).copyMemory(from: id.baseAddress!, byteCount: id.count) }
+                used += head + id.count
             }
-            if buffer.count >= 1 << 20 { try flush(&buffer) }
         }
-        try flush(&buffer)
+        try write(UnsafeRawBufferPointer(start: buffer, count: used))
         records = order.count
     }
 
     deinit { close(fd) }
 
-    private func flush(_ buffer: inout [UInt8]) throws {
-        try buffer.withUnsafeBytes { b in
-            var done = 0
-            while done < b.count {
-                let n = pwrite(fd, b.baseAddress! + done, b.count - done, off_t(size) + off_t(done))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else {
-                    throw StoreError(
-                        "attrib: cannot write the run's requests to a temporary file in \(place): \(String(cString: strerror(errno)))"
-                    )
-                }
-                done += n
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(size) + off_t(done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw StoreError(
+                    "attrib: cannot write the run's requests to a temporary file in \(place): \(String(cString: strerror(errno)))"
+                )
             }
+            done += n
         }
-        size += Int64(buffer.count)
-        buffer.removeAll(keepingCapacity: true)
+        size += Int64(bytes.count)
     }
 
     /// Reads the records back in order.
@@ -167,7 +172,7 @@ struct RequestMerge {
     init(table: RequestTable, spills: [RequestSpillFile], less: @escaping (Int32, Int32) -> Bool) throws {
         self.table = table
         let keys = table.entryKeys
-        order = keys.indices.sorted { keys[$0] < keys[$1] }
+        order = table.keyOrder()
         readers = spills.map { $0.reader() }
         self.less = less
         upperBound = table.count + spills.reduce(0) { $0 + $1.records }
