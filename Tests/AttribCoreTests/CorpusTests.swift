@@ -190,8 +190,8 @@ struct CorpusTests {
             }
             return rows
         }
-        // Memory bound: a run that may hold only 300 requests writes them many times mid-run (each later
-        // write merging into the stored rows), and keeps only ~20 of its event keys per shard with their
+        // Memory bound: a run that may hold only 300 requests spills them many times to temporary files (merged
+        // with each other and the table at the end), and keeps only ~20 of its event keys per shard with their
         // request (the others' copies are parsed again), with small batches, one or two threads: same reports.
         for threads in [1, 2] {
             let capped = corpus.appendingPathComponent("capped-\(threads).db").path

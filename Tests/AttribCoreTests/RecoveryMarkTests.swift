@@ -1,15 +1,15 @@
-// The recovery mark when the run's requests are written mid-run: a kill right after that commit loses
-// nothing (the next run re-derives what was only in memory).
+// The recovery mark when the run's requests outgrow its table (spilled to temporary files, merged at the
+// end): a kill after any commit loses nothing (the next run re-derives what was only in memory or a spill).
 
 import Foundation
 import Testing
 
 @testable import AttribCore
 
-@Suite("Recovery mark with mid-run request writes")
+@Suite("Recovery mark with spilled requests")
 struct RecoveryMarkTests {
     /// 120 requests: first every request's line with its identity, then every request's usage line, so the
-    /// usage lines add to requests already written mid-run.
+    /// usage lines add to requests already spilled.
     static let text: String = {
         let model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
         var lines: [String] = []

@@ -86,7 +86,7 @@ public final class IngestWorker: EventSink {
         try self.init(store: store, mapping: mapping, batchSize: batchSize, requestCap: 250_000)
     }
 
-    /// `requestCap`: requests held before they are written mid-run; `runKeysPerShard`: this run's event
+    /// `requestCap`: requests held before they are spilled to a temporary file (RequestSpill.swift); `runKeysPerShard`: this run's event
     /// keys kept with their time and request (tests make both small).
     convenience init(
         store: Store, mapping: FieldMapping? = nil, batchSize: Int = 25_000, requestCap: Int,

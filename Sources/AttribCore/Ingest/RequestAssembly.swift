@@ -132,9 +132,9 @@ struct RequestTable {
     private var idLength: [Int32] = []
     let capacity: Int
 
-    /// `capacity`: the requests held before they are written mid-run. The run writes them before a batch
-    /// that could pass it (`IngestShared.commit`), so the table holds up to one batch more: an eighth more
-    /// is reserved (a batch is at most 25,000 contributions; 500,000 is the run's default capacity).
+    /// `capacity`: the requests held before they are spilled (RequestSpill.swift). The run spills them before
+    /// a batch that could pass it (`IngestShared.commit`), so the table holds up to one batch more: an eighth
+    /// more is reserved (a batch is at most 25,000 contributions; 250,000 is the run's default capacity).
     init(capacity: Int) {
         self.capacity = capacity
         let reserved = capacity + capacity / 8
@@ -182,8 +182,8 @@ struct RequestTable {
     }
 
     /// Merges a worker's batch of contributions: the places of all its requests are found first, in one
-    /// tight loop, then the contributions are merged. The index (16 MB at 500,000 requests) and the entries
-    /// (64 MB) are far larger than the caches; looking up each request between two merges waited for one
+    /// tight loop, then the contributions are merged. The index (8 MB at 250,000 requests) and the entries
+    /// (32 MB) are far larger than the caches; looking up each request between two merges waited for one
     /// cache miss after another (this merge was ~6% of an ingest's time, under the sink's lock). Looked up
     /// together, with nothing between them, the misses overlap. The result is the same as merging the
     /// contributions one by one in order (`RequestDelta.merge` is commutative and associative, and a request
