@@ -21,6 +21,8 @@ final class StoreWriter: BatchSink {
     private var rollup = RollupChanges()
     private var nextBlockId: Int64
     private let lockFD: Int32
+    /// WAL checkpoints on a thread of their own while the run writes (Checkpointer.swift).
+    private var checkpointer: Checkpointer?
 
     init(store: Store) throws {
         self.store = store
@@ -29,6 +31,7 @@ final class StoreWriter: BatchSink {
         try store.reloadDictionary()
         // Ingest appends; a small page cache does as well as a large one and keeps memory for requests.
         try store.db.execute("PRAGMA cache_size = -8192")
+        checkpointer = Checkpointer(path: store.path, writer: store.db)
         storeHasRequests = try store.db.scalar("SELECT count(*) FROM (SELECT 1 FROM request LIMIT 1)") ?? 0 > 0
         nextBlockId = (try store.db.scalar("SELECT max(id) FROM block") ?? 0) + 1
         // The rollup is brought up to date from this run's changes only if it was up to date before.
@@ -36,7 +39,11 @@ final class StoreWriter: BatchSink {
         if try storeHasRequests && !store.rollupIsFresh() { rollup.markStale() }
     }
 
-    deinit { StoreFileLock.release(lockFD) }
+    deinit {
+        checkpointer?.stop()
+        try? store.db.execute("PRAGMA wal_autocheckpoint = 1000")
+        StoreFileLock.release(lockFD)
+    }
 
     /// The rollup's sums and the written requests while a second thread adds to them (`writeChunk`).
     private final class RunSums: @unchecked Sendable {
@@ -404,6 +411,11 @@ final class StoreWriter: BatchSink {
             wroteRequests = false
         }
         try store.reloadDictionary()
+        if let checkpointer {
+            checkpointer.stop()
+            self.checkpointer = nil
+            try db.execute("PRAGMA wal_autocheckpoint = 1000")
+        }
     }
 }
 
