@@ -199,6 +199,22 @@ struct CorpusTests {
                 inputs, db: capped, threads: threads, requestCap: 300, runKeysPerShard: 20, batchSize: 700)
             #expect(try csv(capped) == a)
         }
+        // Split and capped, two threads: each later run's spilled requests are merged, in key order, into the
+        // rows the earlier runs stored (a chunk at a time: a SELECT each, and an UPDATE when something changed),
+        // and the rollup is kept from those changes. Each file is read twice at once by the two threads, with
+        // 20 keys a shard kept with their request: an insert that moved a full shard's keys aside once
+        // stored a copy whose event the other thread had just stored (391 lines twice before the fix).
+        let splitCapped = corpus.appendingPathComponent("split-capped.db").path
+        for part in [reversed[..<third], reversed[third..<(2 * third)], reversed[(2 * third)...]] {
+            _ = try ingestPaths(
+                Array(part) + Array(part), db: splitCapped, force: true, threads: 2, requestCap: 300,
+                runKeysPerShard: 20, batchSize: 700)
+        }
+        #expect(try csv(splitCapped) == a)
+        let keptCapped = try rollup(splitCapped)
+        let cappedStore = try Store(path: splitCapped)
+        try cappedStore.transaction { try cappedStore.db.execute(Schema.rebuildRollup) }
+        #expect(keptCapped == (try rollup(splitCapped)))
 
         let kept = try rollup(split)
         let store = try Store(path: split)

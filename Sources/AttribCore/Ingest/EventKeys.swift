@@ -46,13 +46,16 @@ final class EventKeys: @unchecked Sendable {
     @inline(__always) func insert(_ key: Int64, time: Int64?, request: Int64) -> Bool {
         let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
         return shard.lock.locked {
-            guard !shard.stored.contains(key) else { return false }
             if shard.run.count >= runKeysPerShard {
                 // Memory stays bounded in a long run: the oldest keys of the run keep only their key (their
                 // later copies are parsed to find their request, as copies of earlier runs' events are).
                 shard.run.forEachKey { _ = shard.stored.insert($0) }
                 shard.run = EventKeyMap()
             }
+            // After the move, not before: a key another thread inserted a moment ago may have just moved.
+            // (Checked first, a copy read by one thread while another stored the event was new again when
+            // its insert was the one that moved the keys: two lines for one event.)
+            guard !shard.stored.contains(key) else { return false }
             return shard.run.insert(key, StoredEvent(time: time ?? .min, request: request)) == nil
         }
     }

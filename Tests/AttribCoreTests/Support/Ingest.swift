@@ -18,7 +18,7 @@ func ingest(_ inputs: [(String, String)], into db: String) throws -> IngestCount
 }
 
 func ingestPaths(
-    _ paths: [String], db: String, force: Bool = false, threads: Int? = nil, requestCap: Int = 500_000,
+    _ paths: [String], db: String, force: Bool = false, threads: Int? = nil, requestCap: Int = 250_000,
     runKeysPerShard: Int = 26_000, batchSize: Int = 25_000
 ) throws -> (IngestOutcome, [String]) {
     let store = try Store(path: db)
