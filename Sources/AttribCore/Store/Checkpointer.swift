@@ -14,12 +14,19 @@ final class Checkpointer: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
+    /// The ingest's connection and its own checkpoint threshold, given back by `stop`.
+    private let writer: Connection
+    private let threshold: Int64
 
     /// Starts checkpointing the store at `path` (nil when it cannot open a second connection: then the
     /// writer's connection checkpoints as usual).
     init?(path: String, writer: Connection) {
-        guard let connection = try? Connection(path: path) else { return nil }
-        guard (try? writer.execute("PRAGMA wal_autocheckpoint = 0")) != nil else { return nil }
+        guard let connection = try? Connection(path: path),
+            let threshold = try? writer.scalar("PRAGMA wal_autocheckpoint"),
+            (try? writer.execute("PRAGMA wal_autocheckpoint = 0")) != nil
+        else { return nil }
+        self.writer = writer
+        self.threshold = threshold
         let box = UncheckedBox(connection)
         let thread = Thread { [self] in
             condition.lock()
@@ -36,15 +43,16 @@ final class Checkpointer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops the thread (after its checkpoint in progress, if any).
+    /// Stops the thread (after its checkpoint in progress, if any) and gives the writer its threshold back.
+    /// The thread holds this object until then: `stop` must be called.
     func stop() {
         condition.lock()
         let wasStopped = stopped
         stopped = true
         condition.broadcast()
         condition.unlock()
-        if !wasStopped { done.wait() }
+        guard !wasStopped else { return }
+        done.wait()
+        try? writer.execute("PRAGMA wal_autocheckpoint = \(threshold)")
     }
-
-    deinit { stop() }
 }

@@ -41,7 +41,6 @@ final class StoreWriter: BatchSink {
 
     deinit {
         checkpointer?.stop()
-        try? store.db.execute("PRAGMA wal_autocheckpoint = 1000")
         StoreFileLock.release(lockFD)
     }
 
@@ -318,20 +317,19 @@ final class StoreWriter: BatchSink {
         // With no request stored yet (a new store), every request with lines is a new row and its rollup
         // change needs nothing from the store: the sums are made on a second thread, in the same order,
         // while this one inserts (this is the serial end of a run).
-        let sums = RunSums(rollup: rollup, touched: touchedKeys)
-        let newStoreSums: SideThread<Void>? =
-            storeHasRequests
-            ? nil
-            : SideThread {
+        var newStoreSums: (thread: SideThread<Void>, sums: RunSums)?
+        if !storeHasRequests {
+            // The side thread holds the only references while it runs (no copy on its first write).
+            let sums = RunSums(rollup: rollup, touched: touchedKeys)
+            rollup = RollupChanges()
+            touchedKeys = KeySet()
+            let thread = SideThread {
                 for i in deltas.indices where deltas[i].lines > 0 {
                     sums.rollup.replace(nil, with: deltas[i])
                     _ = sums.touched.insert(keys[i])
                 }
             }
-        if newStoreSums != nil {
-            // The side thread holds the only references while it runs (no copy on its first write).
-            rollup = RollupChanges()
-            touchedKeys = KeySet()
+            newStoreSums = (thread, sums)
         }
         for i in keys.indices {
             let key = keys[i]
@@ -378,8 +376,8 @@ final class StoreWriter: BatchSink {
             try update.run()
         }
         try newRows.finish()
-        if let newStoreSums {
-            newStoreSums.join()
+        if let (thread, sums) = newStoreSums {
+            thread.join()
             (rollup, touchedKeys) = (sums.rollup, sums.touched)
         }
         return wroteNow
@@ -411,11 +409,8 @@ final class StoreWriter: BatchSink {
             wroteRequests = false
         }
         try store.reloadDictionary()
-        if let checkpointer {
-            checkpointer.stop()
-            self.checkpointer = nil
-            try db.execute("PRAGMA wal_autocheckpoint = 1000")
-        }
+        checkpointer?.stop()
+        checkpointer = nil
     }
 }
 
