@@ -15,11 +15,13 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // A header of compiler hints (a cache prefetch) for the ingest's hot path; nothing to install or link.
+        .systemLibrary(name: "CHints"),
 
         // The product: Input -> Parse -> Ingest -> Store -> Report -> Output (README, "Development").
         .target(
             name: "AttribCore",
-            dependencies: ["CSQLite", "CZstd", "CZlib"],
+            dependencies: ["CSQLite", "CZstd", "CZlib", "CHints"],
             // Mapping files are compiled in by scripts/embed-mappings (Parse/BuiltInMappings+Generated.swift), the
             // billed-model table by scripts/embed-bill-models (Parse/Bill/BillModels+Generated.swift).
             exclude: ["Parse/Mappings", "Parse/Bill/bill-models.csv"],

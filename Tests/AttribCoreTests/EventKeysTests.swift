@@ -19,4 +19,37 @@ struct EventKeysTests {
         for k in 1...4 { #expect(keys.insert(shard | Int64(k), time: 1, request: 9) == false) }
         #expect(keys.insert(shard | 5, time: 1, request: 9))
     }
+
+    @Test("Cache hints read the tables' layout without a lock while other threads grow and move them")
+    func prefetchWhileTablesMove() async throws {
+        // Small shards, so the run's tables double and are moved aside many times while hints are given.
+        let keys = EventKeys(runKeysPerShard: 3_000)
+        try keys.load(from: MemoryBatchSink(), sinkLock: Lock())
+        let n: Int64 = 200_000
+        func key(_ i: Int64) -> Int64 { storeKey(UInt64(bitPattern: i) &* 0x9E37_79B9_7F4A_7C15 | 1) }
+        await withTaskGroup(of: Int.self) { group in
+            for t in 0..<2 {
+                group.addTask {
+                    var new = 0
+                    for i in stride(from: Int64(t), to: n, by: 2) {
+                        keys.prefetch(key(i &+ 7))
+                        keys.prefetch(key(i))
+                        if keys.insert(key(i), time: i, request: i) { new += 1 }
+                    }
+                    return new
+                }
+            }
+            group.addTask {
+                for i in 0..<(2 * n) { keys.prefetch(key(i % n)) }
+                return 0
+            }
+            var total = 0
+            for await count in group { total += count }
+            #expect(total == Int(n))
+        }
+        // Every key is a copy now, whether it is still in a run table or was moved aside.
+        var copies = 0
+        for i in 0..<n where !keys.insert(key(i), time: i, request: i) { copies += 1 }
+        #expect(copies == Int(n))
+    }
 }

@@ -39,13 +39,18 @@ final class EventKeys: @unchecked Sendable {
 
     init(runKeysPerShard: Int) {
         self.runKeysPerShard = runKeysPerShard
+        for (index, shard) in shards.enumerated() { publishAll(shard, index) }
     }
+
+    deinit { layouts.deallocate() }
 
     /// Inserts an event key with its time and request; true when the event is new to the sink and to
     /// this run. The keys must have been loaded (`load`).
     @inline(__always) func insert(_ key: Int64, time: Int64?, request: Int64) -> Bool {
-        let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
+        let index = Int(UInt64(bitPattern: key) >> 58)
+        let shard = shards[index]
         return shard.lock.locked {
+            defer { publish(shard, index) }
             if shard.run.count >= runKeysPerShard {
                 // Memory stays bounded in a long run: the oldest keys of the run keep only their key (their
                 // later copies are parsed to find their request, as copies of earlier runs' events are).
@@ -57,6 +62,37 @@ final class EventKeys: @unchecked Sendable {
             // its insert was the one that moved the keys: two lines for one event.)
             guard !shard.stored.contains(key) else { return false }
             return shard.run.insert(key, StoredEvent(time: time ?? .min, request: request)) == nil
+        }
+    }
+
+    /// Asks the cache for where lookups of `key` start, a few events before they are made. Without the
+    /// shard's lock (two locks per event cost what the hint saves): it reads the layout each shard publishes
+    /// when its tables move, in plain words that a race can only make stale.
+    @inline(__always) func prefetch(_ key: Int64) {
+        let h = layouts + Int(UInt64(bitPattern: key) >> 58) * 4
+        EventKeyMap.prefetch(key, base: h[0], mask: h[1])
+        KeySet.prefetch(key, base: h[2], mask: h[3])
+    }
+
+    /// Per shard: the run table's base and mask, then the stored set's (`prefetch`); written under the lock.
+    private let layouts: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: 64 * 4)
+        p.initialize(repeating: 0, count: 64 * 4)
+        return p
+    }()
+
+    private func publishAll(_ shard: Shard, _ index: Int) {
+        let h = layouts + index * 4
+        (h[0], h[1]) = shard.run.layout
+        (h[2], h[3]) = shard.stored.layout
+    }
+
+    @inline(__always) private func publish(_ shard: Shard, _ index: Int) {
+        let h = layouts + index * 4
+        let run = shard.run.layout
+        if h[0] != run.base || h[1] != run.mask {
+            (h[0], h[1]) = run
+            (h[2], h[3]) = shard.stored.layout
         }
     }
 
@@ -84,6 +120,7 @@ final class EventKeys: @unchecked Sendable {
                 try sink.forEachStoredEventKey { key in
                     _ = shards[Int(UInt64(bitPattern: key) >> 58)].stored.insert(key)
                 }
+                for (index, shard) in shards.enumerated() { shard.lock.locked { publishAll(shard, index) } }
             }
             loaded = true
         }
@@ -92,9 +129,12 @@ final class EventKeys: @unchecked Sendable {
     /// Gives the memory back at the end of a run (a later run loads again).
     func release() {
         loadLock.locked {
-            for shard in shards {
-                shard.stored = KeySet()
-                shard.run = EventKeyMap()
+            for (index, shard) in shards.enumerated() {
+                shard.lock.locked {
+                    shard.stored = KeySet()
+                    shard.run = EventKeyMap()
+                    publishAll(shard, index)
+                }
             }
             loaded = false
         }

@@ -48,6 +48,8 @@ public final class IngestWorker: EventSink {
 
     private var batchEvents = 0
     private var keysLoaded = false
+    /// The text hashes of the chunk being processed (`processEvents`), reused.
+    var chunkHashes: [UInt64] = []
     /// What this batch will write: its lines, blocks, rejects, sources, statistics and request
     /// contributions (merged into the run's at commit).
     private var batch = IngestBatch()
@@ -214,7 +216,10 @@ public final class IngestWorker: EventSink {
     /// Rejects named one line each on stderr, per file, before the rest are only counted.
     static let rejectsShownPerFile = 10
 
-    public func event(_ e: EnvelopeEvent) throws {
+    public func event(_ e: EnvelopeEvent) throws { try event(e, textHash: nil) }
+
+    /// `textHash`: the hash of the message's text (without line ends) when the caller made it already.
+    func event(_ e: EnvelopeEvent, textHash precomputed: UInt64?) throws {
         let message = e.messageWithoutLineEnd
         if recognizing { recognize(message) }
         if !keysLoaded {
@@ -228,7 +233,7 @@ public final class IngestWorker: EventSink {
         // text whose hash is a stored key is a copy of a stored event: it is not parsed again. A shape that
         // names its events (Cloud Logging's insertId) gives their identity instead; a table row (a mapping with
         // a record field) is identified by its record, known only after the parse.
-        let textHash = e.identity ?? hashBytes(message.baseAddress, message.count)
+        let textHash = e.identity ?? precomputed ?? hashBytes(message.baseAddress, message.count)
         let recordField = parser.mapping.recordField
         if recordField == nil, let known = shared.keys.find(storeKey(textHash)) {
             counts.events += 1

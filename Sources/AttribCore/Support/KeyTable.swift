@@ -3,6 +3,8 @@
 // memory and a hash call per probe; here one probe is a multiply and a load, and a key's value sits in
 // the same cache line as the key.
 
+import CHints
+
 /// Keys (never 0, see `storeKey`) with a value each, up to 4/5 full (linear probing then stays within a
 /// cache line or two per lookup). With `Void` values a slot is the 8-byte key alone.
 struct KeyTable<Value> {
@@ -46,6 +48,18 @@ struct KeyTable<Value> {
                 i = (i + 1) & mask
             }
         }
+    }
+
+    /// Where the slots lie, for `prefetch(_:base:mask:)` on a thread that does not hold the table.
+    var layout: (base: Int, mask: Int) {
+        slots.withUnsafeBufferPointer { (Int(bitPattern: $0.baseAddress), mask) }
+    }
+
+    /// Asks the cache for the slot where a lookup of `key` starts in the table laid out at `base` (the tables
+    /// are larger than the caches: a lookup nothing asked ahead waits for memory). Only a hint: with a
+    /// stale layout it asks for the wrong line, and no address, even an unmapped one, can fault.
+    @inline(__always) static func prefetch(_ key: Int64, base: Int, mask: Int) {
+        attrib_prefetch(UnsafeRawPointer(bitPattern: base &+ slot(key, mask) &* MemoryLayout<Slot>.stride))
     }
 
     /// The value of `key`, when it is there.
