@@ -103,10 +103,10 @@ public enum IngestRun {
         let large = files.contains { ($0.size ?? .max) >= options.helpAboveBytes }
         let count = max(1, min(wanted, large ? wanted : files.count))
         let workers = [ingestor] + (1..<max(count, 1)).map { _ in ingestor.sibling() }
-        if count > 1 {
-            run.exchange = EventExchange(
-                threads: count, chunkEvents: options.chunkEvents, handOutAll: options.handOutAll)
-        }
+        // With one thread there is no one to hand events to, but its reader still goes through the exchange's
+        // sink: it keeps a few events at a time, so that their dedup lookups are prefetched (ChunkingSink).
+        run.exchange = EventExchange(
+            threads: count, chunkEvents: options.chunkEvents, handOutAll: count > 1 && options.handOutAll)
         if workers.count == 1 {
             run.work(ingestor, index: 0)
         } else {
