@@ -192,8 +192,17 @@ struct RequestTable {
         var places = [Int32](repeating: -1, count: batch.count)
         var touched: Int32 = 0
         var i = 0
+        // The index is larger than the caches: each key's slot is asked for a few contributions ahead.
+        let keys = batch.keys
+        let ahead = 8
+        var layout = index.layout
+        for k in keys.prefix(ahead) { KeyTable<Int32>.prefetch(k, base: layout.base, mask: layout.mask) }
         // swift-format-ignore: ReplaceForEachWithForLoop
         batch.forEach { key, delta, requestId in
+            if i & 63 == 0 { layout = index.layout }  // the index may have grown
+            if i + ahead < keys.count {
+                KeyTable<Int32>.prefetch(keys[i + ahead], base: layout.base, mask: layout.mask)
+            }
             if let found = index.insert(key, Int32(entries.count)) {
                 places[i] = found
                 // Brings the entry into the cache now: its two cache lines (the first field and `lines`).
