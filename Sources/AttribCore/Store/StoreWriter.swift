@@ -44,14 +44,10 @@ final class StoreWriter: BatchSink {
         StoreFileLock.release(lockFD)
     }
 
-    /// The rollup's sums and the written requests while a second thread adds to them (`writeChunk`).
+    /// The rollup's sums while a second thread adds to them (`writeChunk`).
     private final class RunSums: @unchecked Sendable {
         var rollup: RollupChanges
-        var touched: KeySet
-        init(rollup: RollupChanges, touched: KeySet) {
-            self.rollup = rollup
-            self.touched = touched
-        }
+        init(rollup: RollupChanges) { self.rollup = rollup }
     }
 
     /// Spill files of the run's requests go beside the store (where there is room for it).
@@ -60,7 +56,11 @@ final class StoreWriter: BatchSink {
         return dir.isEmpty ? "." : dir
     }
 
-    var requestsWritten: Int { touchedKeys.count }
+    /// Requests written by this writer: the keys of those written while the store had some already, and a
+    /// count of those inserted while it had none (each inserted once: keys come once each, in order, and a
+    /// store that got requests no longer takes that path).
+    var requestsWritten: Int { touchedKeys.count + insertedIntoEmpty }
+    private var insertedIntoEmpty = 0
 
     // MARK: What the store holds
 
@@ -279,6 +279,13 @@ final class StoreWriter: BatchSink {
     func writeRequests(_ requests: inout RequestMerge, less: (Int32, Int32) -> Bool) throws {
         let db = store.db
         var wroteNow = false
+        if storeHasRequests && insertedIntoEmpty > 0 {
+            // A second write (after a recovery's): every request stored was inserted by this writer, so their
+            // keys are the ones it wrote, counted once whichever write touches them again.
+            let s = try db.prepare("SELECT id FROM request")
+            while try s.step() { _ = touchedKeys.insert(s.int(0)) }
+            insertedIntoEmpty = 0
+        }
         if requests.upperBound > 0 {
             let select = try db.prepare("SELECT \(RequestDelta.columns) FROM request WHERE id = ?")
             let update = try db.prepare(
@@ -319,15 +326,11 @@ final class StoreWriter: BatchSink {
         // while this one inserts (this is the serial end of a run).
         var newStoreSums: (thread: SideThread<Void>, sums: RunSums)?
         if !storeHasRequests {
-            // The side thread holds the only references while it runs (no copy on its first write).
-            let sums = RunSums(rollup: rollup, touched: touchedKeys)
+            // The side thread holds the only reference while it runs (no copy on its first write).
+            let sums = RunSums(rollup: rollup)
             rollup = RollupChanges()
-            touchedKeys = KeySet()
             let thread = SideThread {
-                for i in deltas.indices where deltas[i].lines > 0 {
-                    sums.rollup.replace(nil, with: deltas[i])
-                    _ = sums.touched.insert(keys[i])
-                }
+                for i in deltas.indices where deltas[i].lines > 0 { sums.rollup.replace(nil, with: deltas[i]) }
             }
             newStoreSums = (thread, sums)
         }
@@ -362,6 +365,7 @@ final class StoreWriter: BatchSink {
             wroteNow = true
             if !exists {
                 try newRows.add(i)  // a new request: its row is the run's delta as it is
+                if newStoreSums != nil { insertedIntoEmpty += 1 }
                 continue
             }
             update.bind(1, key)
@@ -378,7 +382,7 @@ final class StoreWriter: BatchSink {
         try newRows.finish()
         if let (thread, sums) = newStoreSums {
             thread.join()
-            (rollup, touchedKeys) = (sums.rollup, sums.touched)
+            rollup = sums.rollup
         }
         return wroteNow
     }
