@@ -29,7 +29,11 @@ final class Connection {
 
     /// `immutable` opens a store on read-only media (no WAL index can be created there): SQLite then
     /// reads the file as it is, which is right only when no one writes to it.
+    /// Process-wide SQLite settings, made before the first connection initialises SQLite.
+    private static let configured: Int32 = attrib_sqlite_without_memory_statistics()
+
     init(path: String, readOnly: Bool = false, immutable: Bool = false) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         var name = path
