@@ -27,11 +27,11 @@ final class Connection {
     let handle: OpaquePointer
     let path: String
 
-    /// `immutable` opens a store on read-only media (no WAL index can be created there): SQLite then
-    /// reads the file as it is, which is right only when no one writes to it.
     /// Process-wide SQLite settings, made before the first connection initialises SQLite.
     private static let configured: Int32 = attrib_sqlite_without_memory_statistics()
 
+    /// `immutable` opens a store on read-only media (no WAL index can be created there): SQLite then
+    /// reads the file as it is, which is right only when no one writes to it.
     init(path: String, readOnly: Bool = false, immutable: Bool = false) throws {
         _ = Self.configured
         var db: OpaquePointer?
