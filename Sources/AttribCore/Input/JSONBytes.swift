@@ -200,6 +200,8 @@ struct JSONBytes {
             // is exact for ASCII words only; a word with a high byte is looked at byte by byte).
             var k = j
             var o = out.count
+            // Set when an all-ASCII word showed the special byte: then it is exactly at `k`.
+            var found = false
             while k + 8 <= end {
                 if o + 8 > out.capacity {
                     out.count = o
@@ -215,6 +217,7 @@ struct JSONBytes {
                     let n = m.trailingZeroBitCount >> 3
                     k += n
                     o += n
+                    found = w & 0x8080_8080_8080_8080 == 0
                     break
                 }
                 k += 8
@@ -223,13 +226,15 @@ struct JSONBytes {
             out.count = o
             // A word with a high byte (or the window's last bytes) is looked at byte by byte; those bytes
             // are copied here.
-            let scanned = k
-            while k < end {
-                let c = base[k]
-                if c == 0x22 || c == 0x5C || c < 0x20 { break }
-                k += 1
+            if !found {
+                let scanned = k
+                while k < end {
+                    let c = base[k]
+                    if c == 0x22 || c == 0x5C || c < 0x20 { break }
+                    k += 1
+                }
+                if k > scanned { out.append(base + scanned, k - scanned) }
             }
-            if k > scanned { out.append(base + scanned, k - scanned) }
             guard k < end else { break }
             let c = base[k]
             if c == 0x22 { return k + 1 }
