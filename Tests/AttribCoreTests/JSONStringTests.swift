@@ -52,7 +52,9 @@ struct JSONStringTests {
                 guard var scalar = hex4(i) else { return nil }
                 i += 4
                 if scalar >= 0xD800 && scalar < 0xDC00 {
-                    if i + 6 <= s.count, s[i] == 0x5C, s[i + 1] == 0x75, let low = hex4(i + 2), low >= 0xDC00 && low < 0xE000 {
+                    if i + 6 <= s.count, s[i] == 0x5C, s[i + 1] == 0x75, let low = hex4(i + 2),
+                        low >= 0xDC00 && low < 0xE000
+                    {
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         i += 6
                     } else {
@@ -70,7 +72,9 @@ struct JSONStringTests {
 
     static func decode(_ s: [UInt8], into buffer: ByteBuffer) -> (bytes: [UInt8], end: Int)? {
         buffer.count = 3  // something already in the buffer stays
-        let end = s.withUnsafeBufferPointer { JSONBytes(base: $0.baseAddress!, end: $0.count).readString(0, into: buffer) }
+        let end = s.withUnsafeBufferPointer {
+            JSONBytes(base: $0.baseAddress!, end: $0.count).readString(0, into: buffer)
+        }
         guard let end else {
             #expect(buffer.count == 3, "a failed decode leaves the buffer as it was")
             return nil
@@ -112,4 +116,3 @@ struct JSONStringTests {
         #expect(agreed > 5_000)  // most strings are well formed
     }
 }
-
