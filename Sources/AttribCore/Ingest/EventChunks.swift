@@ -105,7 +105,11 @@ extension IngestWorker {
     func processEvents(of chunk: EventChunk) throws {
         try chunk.bytes.withUnsafeBytes { raw in
             chunkHashes.removeAll(keepingCapacity: true)
-            for e in chunk.events { chunkHashes.append(e.identity ?? chunk.event(e, in: raw).textHash) }
+            for e in chunk.events {
+                // As `event` hashes the message (without line ends), without making the event for it.
+                let m = chunk.message(e, in: raw).withoutLineEnd
+                chunkHashes.append(e.identity ?? hashBytes(m.baseAddress, m.count))
+            }
             let n = chunkHashes.count
             // A few events ahead, not all at once: a burst of misses fills the core's miss buffers, and then
             // the hint itself waits.
@@ -121,18 +125,15 @@ extension IngestWorker {
 }
 
 extension EventChunk {
+    /// An entry's message, in the chunk's bytes (`raw`).
+    @inline(__always) func message(_ e: Entry, in raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: raw[e.start..<(e.start + e.count)])
+    }
+
     @inline(__always) func event(_ e: Entry, in raw: UnsafeRawBufferPointer) -> EnvelopeEvent {
         EnvelopeEvent(
-            timestampMs: e.timestampMs, message: UnsafeRawBufferPointer(rebasing: raw[e.start..<(e.start + e.count)]),
-            logGroup: e.logGroup, logStream: e.logStream, position: e.position, identity: e.identity)
-    }
-}
-
-extension EnvelopeEvent {
-    /// The hash of the text that identifies the event (without line ends), when the shape names no identity.
-    @inline(__always) var textHash: UInt64 {
-        let m = messageWithoutLineEnd
-        return hashBytes(m.baseAddress, m.count)
+            timestampMs: e.timestampMs, message: message(e, in: raw), logGroup: e.logGroup, logStream: e.logStream,
+            position: e.position, identity: e.identity)
     }
 }
 

@@ -51,12 +51,17 @@ public struct EnvelopeEvent {
 
     /// The message text without the line ends a container or export may leave on it (README: messages are
     /// stored without them, so the same event is the same text in every shape).
-    @inline(__always) var messageWithoutLineEnd: UnsafeRawBufferPointer {
-        var n = message.count
-        while n > 0, let c = message.baseAddress?.load(fromByteOffset: n - 1, as: UInt8.self), c == 0x0A || c == 0x0D {
+    @inline(__always) var messageWithoutLineEnd: UnsafeRawBufferPointer { message.withoutLineEnd }
+}
+
+extension UnsafeRawBufferPointer {
+    /// These bytes without the line ends (`\n`, `\r`) at their end.
+    @inline(__always) var withoutLineEnd: UnsafeRawBufferPointer {
+        var n = count
+        while n > 0, let c = baseAddress?.load(fromByteOffset: n - 1, as: UInt8.self), c == 0x0A || c == 0x0D {
             n -= 1
         }
-        return UnsafeRawBufferPointer(start: message.baseAddress, count: n)
+        return UnsafeRawBufferPointer(start: baseAddress, count: n)
     }
 }
 
