@@ -104,6 +104,21 @@ struct ReliabilityTests {
             "ingest", "--force", "--db", db.path, fixturesURL.appendingPathComponent("exports").path,
         ])
         #expect(again.stderr.contains("(0 new, 196 duplicates)"))
+        // It keeps the page size it was written with: only a new store gets the larger pages.
+        let migrated = try Store(path: db.path, readOnly: true)
+        #expect(try migrated.db.scalar("PRAGMA page_size") == 4096)
+    }
+
+    @Test("A new store has 32 KiB pages, and keeps them when written again")
+    func pageSize() throws {
+        let db = temporaryDirectory().appendingPathComponent("pages.db").path
+        let exports = fixturesURL.appendingPathComponent("exports").path
+        #expect(try attrib(["ingest", "--db", db, "--quiet", exports]).status == 0)
+        #expect(try Store(path: db, readOnly: true).db.scalar("PRAGMA page_size") == Int64(Store.pageSize))
+        #expect(try attrib(["ingest", "--force", "--db", db, "--quiet", exports]).status == 0)
+        let store = try Store(path: db, readOnly: true)
+        #expect(try store.db.scalar("PRAGMA page_size") == 32768)
+        #expect(try store.query("PRAGMA integrity_check").rows.first == [.text("ok")])
     }
 
     @Test("A store on a read-only file system: reports answer, ingest says it is read-only")
