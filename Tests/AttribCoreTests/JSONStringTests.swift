@@ -1,6 +1,6 @@
-// JSON string decoding (`JSONBytes.readString`, the hottest loop of ingest) against a plain byte-by-byte
-// decoder written from RFC 8259, on strings built to hit every path: runs between escapes of every length,
-// escapes at 8-byte word edges, `\u` escapes and surrogate pairs (lone ones too), raw high bytes, control
+// JSON string decoding (`JSONBytes.readString`, the hottest loop of ingest) and skipping (`scanString`)
+// against plain byte-by-byte versions (the decoder written from RFC 8259), on strings built to hit every
+// path: runs between escapes of every length, escapes at 16- and 8-byte edges, `\u` escapes and surrogate pairs (lone ones too), raw high bytes, control
 // bytes, bad escapes, and strings cut off at every length.
 
 import Testing
@@ -70,6 +70,20 @@ struct JSONStringTests {
         return nil
     }
 
+    /// Where `scanString` must stop: after the closing quote, at a raw line end (invalid), or nowhere yet.
+    static func scanReference(_ s: [UInt8]) -> ScanResult {
+        var j = 1
+        while j < s.count {
+            switch s[j] {
+            case 0x22: return .complete(j + 1)
+            case 0x5C: j += 2
+            case 0x0A, 0x0D: return .invalid(j)
+            default: j += 1
+            }
+        }
+        return .incomplete
+    }
+
     static func decode(_ s: [UInt8], into buffer: ByteBuffer) -> (bytes: [UInt8], end: Int)? {
         buffer.count = 3  // something already in the buffer stays
         let end = s.withUnsafeBufferPointer {
@@ -90,15 +104,16 @@ struct JSONStringTests {
             Array("\\b\\f\\r".utf8), Array("\\u00e9".utf8), Array("\\u20AC".utf8), Array("\\ud83d\\ude00".utf8),
             Array("\\ud83d".utf8), Array("\\ude00".utf8), Array("\\ud83dx".utf8), Array("\\u12".utf8),
             Array("\\x".utf8), Array("é€😀".utf8), [0xFF, 0xC3], [0x01], [0x1F], Array("\t".utf8), [0x7F],
+            [0x0A], [0x0D], Array("é€😀 long runs of high bytes é€😀 too".utf8),
         ]
         let buffer = ByteBuffer(capacity: 16)
         var agreed = 0
         for _ in 0..<20_000 {
             var s: [UInt8] = [0x22]
             for _ in 0..<Int(rng.next() % 12) {
-                // A run of plain printable bytes of any length (the word loop's 8-byte steps and their edges),
+                // A run of plain printable bytes of any length (the 16- and 8-byte steps and their edges),
                 // then maybe an escape or another special piece.
-                for _ in 0..<Int(rng.next() % 20) {
+                for _ in 0..<Int(rng.next() % 40) {
                     let c = UInt8(0x20 + rng.next() % 0x5F)
                     s.append(c == 0x22 || c == 0x5C ? 0x41 : c)
                 }
@@ -112,6 +127,8 @@ struct JSONStringTests {
             let got = Self.decode(s, into: buffer)
             #expect(got?.bytes == want?.bytes && got?.end == want?.end, "\(String(decoding: s, as: UTF8.self))")
             if want != nil { agreed += 1 }
+            let scanned = s.withUnsafeBufferPointer { JSONBytes(base: $0.baseAddress!, end: $0.count).scanString(0) }
+            #expect(scanned == Self.scanReference(s), "\(String(decoding: s, as: UTF8.self))")
         }
         #expect(agreed > 5_000)  // most strings are well formed
     }
