@@ -49,4 +49,17 @@ static inline uint32_t attrib_scan16_string_stops(const void *p) {
 #endif
 }
 
+/// True when the 32 bytes at `p` are all ASCII (below 0x80).
+static inline int attrib_ascii32(const void *p) {
+#if defined(__SSE2__)
+    __m128i a = _mm_loadu_si128((const __m128i *)p);
+    __m128i b = _mm_loadu_si128((const __m128i *)p + 1);
+    return _mm_movemask_epi8(_mm_or_si128(a, b)) == 0;
+#else
+    uint64_t w[4];
+    memcpy(w, p, 32);
+    return ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull) == 0;
+#endif
+}
+
 #endif
