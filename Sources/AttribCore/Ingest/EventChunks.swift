@@ -113,10 +113,12 @@ extension IngestWorker {
             let n = chunkHashes.count
             // A few events ahead, not all at once: a burst of misses fills the core's miss buffers, and then
             // the hint itself waits.
-            for i in 0..<min(n, Self.prefetchDistance) { shared.keys.prefetch(storeKey(chunkHashes[i])) }
+            for i in 0..<min(n, Self.prefetchDistance) {
+                keys._withUnsafeGuaranteedRef { $0.prefetch(storeKey(chunkHashes[i])) }
+            }
             for i in 0..<n {
                 if i + Self.prefetchDistance < n {
-                    shared.keys.prefetch(storeKey(chunkHashes[i + Self.prefetchDistance]))
+                    keys._withUnsafeGuaranteedRef { $0.prefetch(storeKey(chunkHashes[i + Self.prefetchDistance])) }
                 }
                 try event(chunk.event(chunk.events[i], in: raw), textHash: chunkHashes[i])
             }

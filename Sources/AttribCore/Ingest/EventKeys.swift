@@ -30,6 +30,10 @@ final class EventKeys: @unchecked Sendable {
         var run = EventKeyMap()
     }
     private let shards = (0..<64).map { _ in Shard() }
+    /// The shards again, for the hot path: reached without a reference count (`shards` keeps them alive).
+    /// Both workers look up every event, and a count changed on each lookup was a cache line the two
+    /// cores passed back and forth.
+    private let shardRefs: UnsafeMutablePointer<Unmanaged<Shard>>
     private let loadLock = Lock()
     private var loaded = false
 
@@ -39,29 +43,35 @@ final class EventKeys: @unchecked Sendable {
 
     init(runKeysPerShard: Int) {
         self.runKeysPerShard = runKeysPerShard
+        shardRefs = .allocate(capacity: 64)
+        shardRefs.initialize(from: shards.map { Unmanaged.passUnretained($0) }, count: 64)
         for (index, shard) in shards.enumerated() { publishAll(shard, index) }
     }
 
-    deinit { layouts.deallocate() }
+    deinit {
+        layouts.deallocate()
+        shardRefs.deallocate()
+    }
 
     /// Inserts an event key with its time and request; true when the event is new to the sink and to
     /// this run. The keys must have been loaded (`load`).
     @inline(__always) func insert(_ key: Int64, time: Int64?, request: Int64) -> Bool {
         let index = Int(UInt64(bitPattern: key) >> 58)
-        let shard = shards[index]
-        return shard.lock.locked {
-            defer { publish(shard, index) }
-            if shard.run.count >= runKeysPerShard {
-                // Memory stays bounded in a long run: the oldest keys of the run keep only their key (their
-                // later copies are parsed to find their request, as copies of earlier runs' events are).
-                shard.run.forEachKey { _ = shard.stored.insert($0) }
-                shard.run = EventKeyMap()
+        return shardRefs[index]._withUnsafeGuaranteedRef { shard in
+            shard.lock.locked {
+                defer { publish(shard, index) }
+                if shard.run.count >= runKeysPerShard {
+                    // Memory stays bounded in a long run: the oldest keys of the run keep only their key (their
+                    // later copies are parsed to find their request, as copies of earlier runs' events are).
+                    shard.run.forEachKey { _ = shard.stored.insert($0) }
+                    shard.run = EventKeyMap()
+                }
+                // After the move, not before: a key another thread inserted a moment ago may have just moved.
+                // (Checked first, a copy read by one thread while another stored the event was new again when
+                // its insert was the one that moved the keys: two lines for one event.)
+                guard !shard.stored.contains(key) else { return false }
+                return shard.run.insert(key, StoredEvent(time: time ?? .min, request: request)) == nil
             }
-            // After the move, not before: a key another thread inserted a moment ago may have just moved.
-            // (Checked first, a copy read by one thread while another stored the event was new again when
-            // its insert was the one that moved the keys: two lines for one event.)
-            guard !shard.stored.contains(key) else { return false }
-            return shard.run.insert(key, StoredEvent(time: time ?? .min, request: request)) == nil
         }
     }
 
@@ -98,8 +108,10 @@ final class EventKeys: @unchecked Sendable {
 
     /// The time and request of an event this run stored.
     @inline(__always) func find(_ key: Int64) -> (time: Int64?, request: Int64)? {
-        let shard = shards[Int(UInt64(bitPattern: key) >> 58)]
-        guard let found = shard.lock.locked({ shard.run.find(key) }) else { return nil }
+        let found = shardRefs[Int(UInt64(bitPattern: key) >> 58)]._withUnsafeGuaranteedRef { shard in
+            shard.lock.locked { shard.run.find(key) }
+        }
+        guard let found else { return nil }
         return (found.time == .min ? nil : found.time, found.request)
     }
 

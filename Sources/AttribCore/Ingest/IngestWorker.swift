@@ -27,6 +27,9 @@ public struct IngestCounts: Sendable {
 
 public final class IngestWorker: EventSink {
     let shared: IngestShared
+    /// `shared.keys`, reached without a reference count on every event (`shared` keeps it alive): a count
+    /// both workers change is a cache line passed between the cores.
+    let keys: Unmanaged<EventKeys>
     /// The mappings this run reads with, and a parser for each (the fallback's first).
     let mappings: MappingChoice
     private let parsers: [LineParser]
@@ -113,6 +116,7 @@ public final class IngestWorker: EventSink {
     /// Another worker of the same run.
     init(shared: IngestShared, mappings: MappingChoice, batchSize: Int) {
         self.shared = shared
+        keys = .passUnretained(shared.keys)
         self.mappings = mappings
         self.parsers = mappings.all.map { LineParser(mapping: $0) }
         self.parser = parsers[0]
@@ -235,7 +239,7 @@ public final class IngestWorker: EventSink {
         // a record field) is identified by its record, known only after the parse.
         let textHash = e.identity ?? precomputed ?? hashBytes(message.baseAddress, message.count)
         let recordField = parser.mapping.recordField
-        if recordField == nil, let known = shared.keys.find(storeKey(textHash)) {
+        if recordField == nil, let known = keys._withUnsafeGuaranteedRef({ $0.find(storeKey(textHash)) }) {
             counts.events += 1
             source.events += 1
             counts.duplicates += 1
@@ -268,7 +272,7 @@ public final class IngestWorker: EventSink {
                         message.baseAddress, message.count,
                         seed: UInt64(bitPattern: ts ?? Int64.min) &* 0x9E37_79B9_7F4A_7C15))
         let requestKey = self.requestKey(eventKey: eventKey)
-        let isNew = shared.keys.insert(eventKey, time: ts, request: requestKey)
+        let isNew = keys._withUnsafeGuaranteedRef { $0.insert(eventKey, time: ts, request: requestKey) }
 
         noteTime(ts)
         if isNew {
