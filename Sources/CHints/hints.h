@@ -62,4 +62,38 @@ static inline int attrib_ascii32(const void *p) {
 #endif
 }
 
+/// Copies 16 bytes from `src` to `dst` and returns a bit per byte that is a quote (a CSV field's quotes).
+static inline uint32_t attrib_copy16_quotes(void *dst, const void *src) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)src);
+    _mm_storeu_si128((__m128i *)dst, v);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x22)));
+#else
+    const uint8_t *s = (const uint8_t *)src;
+    memcpy(dst, src, 16);
+    uint32_t m = 0;
+    for (int i = 0; i < 16; i++)
+        if (s[i] == 0x22) m |= 1u << i;
+    return m;
+#endif
+}
+
+/// For the 16 bytes at `p`: a bit per newline (returned) and a bit per quote (in `quotes`) (a CSV record's end).
+static inline uint32_t attrib_newlines_quotes16(const void *p, uint32_t *quotes) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    *quotes = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x22)));
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x0A)));
+#else
+    const uint8_t *s = (const uint8_t *)p;
+    uint32_t n = 0, q = 0;
+    for (int i = 0; i < 16; i++) {
+        if (s[i] == 0x0A) n |= 1u << i;
+        if (s[i] == 0x22) q |= 1u << i;
+    }
+    *quotes = q;
+    return n;
+#endif
+}
+
 #endif

@@ -52,9 +52,12 @@ struct CSVFieldTests {
             let want = Self.reference(s, stop: stop)
             buffer.removeAll()
             var i = 0
-            let closed = s.withUnsafeMutableBufferPointer { readQuotedCSVField($0.baseAddress!, &i, stop, into: buffer) }
+            let closed = s.withUnsafeMutableBufferPointer {
+                readQuotedCSVField($0.baseAddress!, &i, stop, into: buffer)
+            }
             let got = Array(buffer.bytes)
-            #expect(got == want.bytes && i == want.end && closed == want.closed, "\(String(decoding: s, as: UTF8.self))")
+            #expect(
+                got == want.bytes && i == want.end && closed == want.closed, "\(String(decoding: s, as: UTF8.self))")
             if closed { closedCount += 1 }
         }
         #expect(closedCount > 10_000)

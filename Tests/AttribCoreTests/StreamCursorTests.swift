@@ -213,3 +213,85 @@ struct StreamCursorTests {
         #expect(try !c.fill())
     }
 }
+
+/// A CSV record's end (`recordEnd`): the first newline outside quotes, found sixteen bytes a step, against a
+/// byte loop that toggles at each quote, on generated records (quoted fields with `""`, newlines inside
+/// quotes, unquoted rows) read through sources of several chunk sizes.
+@Suite("CSV record ends")
+struct RecordEndTests {
+    /// The records' ends as offsets in `bytes`, and how the input ends.
+    static func reference(_ bytes: [UInt8], quoting: Bool) -> (ends: [Int], tail: String) {
+        var ends: [Int] = []
+        var start = 0
+        while start < bytes.count {
+            var inQuotes = false
+            var i = start
+            var found = false
+            while i < bytes.count {
+                if bytes[i] == 0x22 && quoting {
+                    inQuotes.toggle()
+                } else if bytes[i] == 0x0A && !inQuotes {
+                    found = true
+                    break
+                }
+                i += 1
+            }
+            if !found { return (ends, inQuotes ? "unterminated" : "at end") }
+            ends.append(i)
+            start = i + 1
+        }
+        return (ends, "end")
+    }
+
+    @Test("Random records: the same ends as a byte loop, whatever the reads")
+    func randomRecords() throws {
+        var rng = SplitMix(seed: 0x5EC)
+        for round in 0..<300 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 30) {
+                for _ in 0..<Int(rng.next() % 4) {
+                    switch rng.next() % 5 {
+                    case 0, 1:
+                        bytes.append(0x22)
+                        for _ in 0..<Int(rng.next() % 60) {
+                            let r = rng.next() % 20
+                            bytes += r == 0 ? [0x22, 0x22] : r == 1 ? [0x0A] : [UInt8(0x23 + rng.next() % 0x50)]
+                        }
+                        bytes.append(0x22)
+                    default:
+                        for _ in 0..<Int(rng.next() % 40) { bytes.append(UInt8(0x23 + rng.next() % 0x50)) }
+                    }
+                    bytes.append(0x2C)
+                }
+                bytes += rng.next() % 3 == 0 ? [0x0D, 0x0A] : [0x0A]
+            }
+            if rng.next() % 5 == 0 { bytes.append(0x22) }  // an unterminated quote at the end, now and then
+            for quoting in [true, false] {
+                let want = Self.reference(bytes, quoting: quoting)
+                let cursor = StreamCursor(source: MemorySource(bytes, chunk: [7, 64, 1 << 12][round % 3]))
+                var ends: [Int] = []
+                var tail = "end"
+                loop: while true {
+                    switch try cursor.recordEnd(quoting: quoting) {
+                    case .at(let i):
+                        let absolute = Int(cursor.absolutePos) + (i - cursor.pos)
+                        if i >= cursor.end {
+                            tail = "at end"
+                            break loop
+                        }
+                        ends.append(absolute)
+                        cursor.pos = i + 1
+                    case .endOfInput: break loop
+                    case .unterminated:
+                        tail = "unterminated"
+                        break loop
+                    case .tooLong:
+                        tail = "too long"
+                        break loop
+                    }
+                }
+                #expect(ends == want.ends && tail == want.tail, "round \(round), quoting \(quoting)")
+            }
+        }
+    }
+}
