@@ -33,7 +33,7 @@ struct LinesTests {
         _ = try ingestPaths([exports], db: db)
         let store = try Store(path: db, readOnly: true)
         var stored = Set<Int64>()
-        let s = try store.db.prepare("SELECT hash FROM line")
+        let s = try store.db.prepare("SELECT event_key FROM events")
         while try s.step() { stored.insert(s.int(0)) }
         #expect(keys == stored, "the store's event keys")
 

@@ -342,33 +342,22 @@ extension Store {
     ) throws -> Int {
         let encoder = LineRowEncoder(format: format, mapping: mapping)
         encoder.header()
-        let s = try db.prepare("SELECT hash, ts, log_group, stream, block, slot FROM line ORDER BY block, slot")
-        let b = try db.prepare("SELECT data FROM block WHERE id = ?")
-        var blockId: Int64 = -1
-        var messages: [[UInt8]] = []
         var rows = 0
-        func bytes(_ id: Int64?) -> [UInt8]? { value(id).map { Array($0.utf8) } }
-        while try s.step() {
-            let block = s.int(4)
-            if block != blockId {
-                blockId = block
-                b.bind(1, block)
-                messages = try b.step() ? (BlockCodec.decompress(b.blob(0)).map(BlockCodec.messages) ?? []) : []
-                b.reset()
-            }
-            let slot = Int(s.int(5))
-            guard slot < messages.count else { continue }
-            let group = bytes(s.optionalInt(2))
-            let stream = bytes(s.optionalInt(3))
-            messages[slot].withUnsafeBytes { message in
-                group.withOptionalBuffer { g in
-                    stream.withOptionalBuffer { st in
-                        encoder.row(key: s.int(0), timeMs: s.optionalInt(1), group: g, stream: st, message: message)
+        func bytes(_ id: Int32) -> [UInt8]? { id == 0 ? nil : value(Int64(id)).map { Array($0.utf8) } }
+        try db.forEachBlock(withMessages: true) { _, lines, messages in
+            for (slot, l) in lines.enumerated() where slot < messages.count {
+                let group = bytes(l.group)
+                let stream = bytes(l.stream)
+                messages[slot].withUnsafeBytes { message in
+                    group.withOptionalBuffer { g in
+                        stream.withOptionalBuffer { st in
+                            encoder.row(key: l.key, timeMs: l.ts, group: g, stream: st, message: message)
+                        }
                     }
                 }
+                rows += 1
+                if encoder.pendingBytes >= 1 << 20 { try output(encoder.take()) }
             }
-            rows += 1
-            if encoder.pendingBytes >= 1 << 20 { try output(encoder.take()) }
         }
         if encoder.pendingBytes > 0 { try output(encoder.take()) }
         return rows

@@ -55,10 +55,15 @@ struct LineRow {
     var group: Int32
 }
 
-/// Raw messages, each prefixed by its LEB128 length, zstd-compressed.
+/// Raw messages, each prefixed by its LEB128 length, zstd-compressed; and their lines (`BlockLines`).
 struct CompressedBlock {
     var events: Int
     var data: [UInt8]
+    /// The JSON of the block's lines, in slot order (`BlockLines.encode`).
+    var lines: [UInt8] = []
+    /// The earliest and latest time of its lines.
+    var firstMs: Int64? = nil
+    var lastMs: Int64? = nil
 }
 
 struct StoredReject {

@@ -62,6 +62,8 @@ public final class IngestWorker: EventSink {
     // outside the sink lock) and written with the batch.
     private var block: [UInt8] = []
     private var blockSlots = 0
+    /// Where the block's lines start in `batch.lines`.
+    private var blockFirstLine = 0
     // Level 1: blocks are written once and read rarely (show); level 3 cost 7% of ingest for ~10% size.
     private let compressor = BlockCompressor(level: 1)
 
@@ -502,10 +504,22 @@ public final class IngestWorker: EventSink {
 
     private func sealBlock() {
         guard blockSlots > 0 else { return }
+        let lines = batch.lines[blockFirstLine...]
+        var first: Int64?
+        var last: Int64?
+        for l in lines {
+            if let ts = l.ts {
+                first = min(first ?? ts, ts)
+                last = max(last ?? ts, ts)
+            }
+        }
         batch.blocks.append(
-            CompressedBlock(events: blockSlots, data: block.withUnsafeBytes { compressor.compress($0) }))
+            CompressedBlock(
+                events: blockSlots, data: block.withUnsafeBytes { compressor.compress($0) },
+                lines: BlockLines.encode(lines), firstMs: first, lastMs: last))
         block.removeAll(keepingCapacity: true)
         blockSlots = 0
+        blockFirstLine = batch.lines.count
     }
 
     // MARK: Batches
@@ -531,6 +545,7 @@ public final class IngestWorker: EventSink {
         }
         try shared.commit(&batch)
         batch.removeAll()
+        blockFirstLine = 0
         batchEvents = 0
     }
 
@@ -548,5 +563,6 @@ public final class IngestWorker: EventSink {
         batch.removeAll()
         block.removeAll()
         blockSlots = 0
+        blockFirstLine = 0
     }
 }

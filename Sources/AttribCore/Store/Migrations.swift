@@ -105,7 +105,7 @@ extension Migration {
                        (r.flags & \(RequestFlag.orphan)) != 0 AS is_orphan_usage,
                        (r.flags & \(RequestFlag.anyConflict)) != 0 AS has_conflict
                 FROM request r;
-                \(Schema.eventsView)
+                \(Schema.eventsViewV1)
                 """),
         // 2: facts about the store itself (e.g. the schema it was migrated from), for support.
         Migration(
@@ -163,7 +163,7 @@ extension Migration {
                 SELECT hash, ts, request, statement, flags, block, slot, stream, log_group FROM line ORDER BY block, slot;
                 DROP TABLE line;
                 ALTER TABLE line_v5 RENAME TO line;
-                \(Schema.eventsView)
+                \(Schema.eventsViewV1)
                 INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line));
                 """),
         // 6: the traffic rollup (by day x model x method x path x user agent x log group x log stream x route x
@@ -340,6 +340,29 @@ extension Migration {
                 );
                 \(Schema.rebuildQuarterRollup)
                 \(Schema.rebuildCallerRollup)
+                """),
+        // 11: a block's lines in the block's row (`BlockLines`: a JSON array per slot) instead of a row each
+        //    (a line row was ~11% of an ingest); sources' time range per block; the recovery mark counts blocks.
+        Migration(
+            id: "11-lines-in-blocks",
+            sql: """
+                DROP VIEW events;
+                ALTER TABLE block ADD COLUMN lines TEXT;
+                ALTER TABLE block ADD COLUMN first_ms INTEGER;
+                ALTER TABLE block ADD COLUMN last_ms INTEGER;
+                CREATE INDEX line_block_slot ON line(block, slot);
+                UPDATE block SET
+                    lines = (SELECT json_group_array(json_array(hash, ts, coalesce(request, 0), coalesce(statement, 0),
+                                                                flags, coalesce(stream, 0), coalesce(log_group, 0)))
+                             FROM (SELECT * FROM line WHERE line.block = block.id ORDER BY slot)),
+                    first_ms = (SELECT min(ts) FROM line WHERE line.block = block.id),
+                    last_ms = (SELECT max(ts) FROM line WHERE line.block = block.id);
+                INSERT OR REPLACE INTO meta(key, value) VALUES ('blocks_merged', (
+                    SELECT coalesce(max(block), 0) FROM line
+                    WHERE id <= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lines_merged'), 0)));
+                DELETE FROM meta WHERE key = 'lines_merged';
+                DROP TABLE line;
+                \(Schema.eventsView)
                 """),
     ]
 }

@@ -152,6 +152,16 @@ final class Statement {
     func bind(_ i: Int32, bytes: UnsafeRawBufferPointer) {
         sqlite3_bind_blob(handle, i, bytes.baseAddress, Int32(bytes.count), sqliteTransient)
     }
+    /// Binds bytes SQLite does not copy: the caller keeps them alive and unchanged until the statement has
+    /// run (and is reset or rebound).
+    func bindStatic(_ i: Int32, blob b: UnsafeRawBufferPointer) {
+        sqlite3_bind_blob(handle, i, b.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(b.count), nil)
+    }
+    func bindStatic(_ i: Int32, text b: UnsafeRawBufferPointer) {
+        sqlite3_bind_text(
+            handle, i, (b.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self),
+            Int32(b.count), nil)
+    }
     func bind(_ i: Int32, text bytes: [UInt8]) {
         bytes.withUnsafeBytes { bind(i, text: $0) }
     }
@@ -196,6 +206,11 @@ final class Statement {
         let n = Int(sqlite3_column_bytes(handle, i))
         guard n > 0, let p = sqlite3_column_blob(handle, i) else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+    /// The bytes of a text or blob column without a copy, valid until the statement steps or resets.
+    func withBytes<T>(_ i: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let p = sqlite3_column_blob(handle, i)
+        return try body(UnsafeRawBufferPointer(start: p, count: p == nil ? 0 : Int(sqlite3_column_bytes(handle, i))))
     }
     var columnCount: Int32 { sqlite3_column_count(handle) }
     func columnName(_ i: Int32) -> String { String(cString: sqlite3_column_name(handle, i)) }

@@ -68,7 +68,8 @@ enum Schema {
     /// The schema version this build writes (`PRAGMA user_version`): the number of migrations.
     static let version = Migration.all.count
 
-    /// The `events` view of `attrib sql` (SPEC §5).
+    /// The `events` view of `attrib sql` (SPEC §5), over the lines each block's row holds (`BlockLines`):
+    /// `[event_key, ts, request, statement, flags, stream, log_group]` per slot.
     static let eventsView = """
         CREATE VIEW events AS
         SELECT l.hash AS event_key,
@@ -82,6 +83,29 @@ enum Schema {
                (l.flags & \(LineFlag.authSource)) != 0 AS has_auth_source,
                (l.flags & \(LineFlag.usage)) != 0 AS is_usage,
                (l.flags & \(LineFlag.json)) != 0 AS is_json,
+               l.block,
+               l.slot
+        FROM (SELECT b.id AS block, j.key AS slot,
+                     json_extract(j.value, '$[0]') AS hash, json_extract(j.value, '$[1]') AS ts,
+                     json_extract(j.value, '$[2]') AS request, json_extract(j.value, '$[3]') AS statement,
+                     json_extract(j.value, '$[4]') AS flags
+              FROM block b, json_each(b.lines) j) l;
+        """
+
+    /// The `events` view as migrations 1 to 10 made it, over the `line` table (a migration is never edited).
+    static let eventsViewV1 = """
+        CREATE VIEW events AS
+        SELECT l.hash AS event_key,
+               l.ts,
+               CASE WHEN l.ts IS NULL THEN NULL
+                    ELSE strftime('%Y-%m-%dT%H:%M:%fZ', l.ts / 1000.0, 'unixepoch') END AS time,
+               (SELECT request_id FROM request WHERE id = l.request) AS request_id,
+               (SELECT value FROM dict WHERE id = l.statement) AS statement,
+               (l.flags & 1) != 0 AS has_user_sub,
+               (l.flags & 2) != 0 AS has_user_email,
+               (l.flags & 4) != 0 AS has_auth_source,
+               (l.flags & 8) != 0 AS is_usage,
+               (l.flags & 16) != 0 AS is_json,
                l.block,
                l.slot
         FROM line l;

@@ -51,13 +51,13 @@ extension Store {
         }
         return StoreSummary(
             sources: sources,
-            events: try db.scalar("SELECT count(*) FROM line") ?? 0,
+            events: try db.scalar("SELECT coalesce(sum(events), 0) FROM block") ?? 0,
             requests: try db.scalar("SELECT count(*) FROM request") ?? 0,
             modelRequests: try db.scalar(
                 "SELECT count(*) FROM request WHERE flags & \(RequestFlag.modelRequest) != 0") ?? 0,
             rejects: try db.scalar("SELECT count(*) FROM reject") ?? 0,
-            firstMs: try db.scalar("SELECT min(ts) FROM line"),
-            lastMs: try db.scalar("SELECT max(ts) FROM line"))
+            firstMs: try db.scalar("SELECT min(first_ms) FROM block"),
+            lastMs: try db.scalar("SELECT max(last_ms) FROM block"))
     }
 
     /// The lines of one request in time order, read back from the compressed blocks.
@@ -66,30 +66,25 @@ extension Store {
         r.bind(1, requestId)
         guard try r.step() else { return nil }
         let key = r.int(0)
-        let s = try db.prepare(
-            """
-            SELECT l.ts, l.statement, l.block, l.slot FROM line l WHERE l.request = ? ORDER BY l.ts, l.block, l.slot
-            """)
-        s.bind(1, key)
-        var wanted: [(ts: Int64?, statement: Int64?, block: Int64, slot: Int)] = []
-        while try s.step() { wanted.append((s.optionalInt(0), s.optionalInt(1), s.int(2), Int(s.int(3)))) }
-        var blocks: [Int64: [[UInt8]]] = [:]
-        let b = try db.prepare("SELECT data FROM block WHERE id = ?")
+        // The blocks whose lines name the key (as text: a quick filter), then their lines that have it.
+        let s = try db.prepare("SELECT id, lines, data FROM block WHERE instr(lines, ?) > 0 ORDER BY id")
+        s.bind(1, ",\(key),")
         var lines: [ShownLine] = []
-        for w in wanted {
-            if blocks[w.block] == nil {
-                b.bind(1, w.block)
-                if try b.step(), let data = BlockCodec.decompress(b.blob(0)) {
-                    blocks[w.block] = BlockCodec.messages(data)
-                } else {
-                    blocks[w.block] = []
-                }
-                b.reset()
+        var found: [(slot: Int, line: StoredLine)] = []
+        while try s.step() {
+            found.removeAll()
+            try s.withBytes(1) {
+                try BlockLines.decode($0) { slot, l in if l.request == key { found.append((slot, l)) } }
             }
-            let messages = blocks[w.block]!
-            let text =
-                w.slot < messages.count ? String(decoding: messages[w.slot], as: UTF8.self) : "(raw text unavailable)"
-            lines.append(ShownLine(timeMs: w.ts, statement: value(w.statement), message: text))
+            guard !found.isEmpty else { continue }
+            let messages = BlockCodec.decompress(s.blob(2)).map(BlockCodec.messages) ?? []
+            for (slot, l) in found {
+                let text =
+                    slot < messages.count ? String(decoding: messages[slot], as: UTF8.self) : "(raw text unavailable)"
+                lines.append(
+                    ShownLine(
+                        timeMs: l.ts, statement: l.statement == 0 ? nil : value(Int64(l.statement)), message: text))
+            }
         }
         // Ties in time are ordered by text: where a line is stored depends on which worker read it first.
         lines.sort { a, b in

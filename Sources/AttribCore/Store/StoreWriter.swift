@@ -66,40 +66,27 @@ final class StoreWriter: BatchSink {
 
     func storedStrings() throws -> [[UInt8]] { store.values }
 
-    func storedEventKeyCount() throws -> Int { Int(try store.db.scalar("SELECT count(*) FROM line") ?? 0) }
-
-    func forEachStoredEventKey(_ body: (Int64) -> Void) throws {
-        let s = try store.db.prepare("SELECT hash FROM line")
-        while try s.step() { body(s.int(0)) }
+    func storedEventKeyCount() throws -> Int {
+        Int(try store.db.scalar("SELECT coalesce(sum(events), 0) FROM block") ?? 0)
     }
 
-    /// Lines after `lines_merged`, with their messages from the raw blocks.
+    func forEachStoredEventKey(_ body: (Int64) -> Void) throws {
+        let s = try store.db.prepare("SELECT lines FROM block")
+        while try s.step() { try s.withBytes(0) { try BlockLines.decode($0) { _, l in body(l.key) } } }
+    }
+
+    /// Lines of the blocks after `blocks_merged`, with their messages from the raw blocks.
     func forEachUnmergedLine(_ body: (UnmergedLine) throws -> Void) throws -> Int {
         let db = store.db
-        let merged = try db.scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lines_merged'") ?? 0
-        let last = try db.scalar("SELECT max(id) FROM line") ?? 0
-        guard last > merged else { return 0 }
-        let s = try db.prepare("SELECT hash, ts, stream, log_group, block, slot FROM line WHERE id > ? ORDER BY id")
-        s.bind(1, merged)
-        let b = try db.prepare("SELECT data FROM block WHERE id = ?")
-        var blockId: Int64 = -1
-        var messages: [[UInt8]] = []
+        let merged = try db.scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'blocks_merged'") ?? 0
         var count = 0
-        while try s.step() {
-            count += 1
-            if s.int(4) != blockId {
-                blockId = s.int(4)
-                b.bind(1, blockId)
-                messages = try b.step() ? BlockCodec.decompress(b.blob(0)).map(BlockCodec.messages) ?? [] : []
-                b.reset()
-            }
-            let slot = Int(s.int(5))
-            guard slot < messages.count else { continue }
-            try messages[slot].withUnsafeBytes { message in
-                try body(
-                    UnmergedLine(
-                        key: s.int(0), time: s.optionalInt(1), stream: Int32(truncatingIfNeeded: s.optionalInt(2) ?? 0),
-                        group: Int32(truncatingIfNeeded: s.optionalInt(3) ?? 0), message: message))
+        try db.forEachBlock(after: merged, withMessages: true) { _, lines, messages in
+            for (slot, l) in lines.enumerated() {
+                count += 1
+                guard slot < messages.count else { continue }
+                try messages[slot].withUnsafeBytes { message in
+                    try body(UnmergedLine(key: l.key, time: l.ts, stream: l.stream, group: l.group, message: message))
+                }
             }
         }
         return count
@@ -155,49 +142,38 @@ final class StoreWriter: BatchSink {
         let firstBlock = nextBlockId
         nextBlockId += Int64(batch.blocks.count)
         if !batch.blocks.isEmpty {
-            let insertBlock = try db.prepare("INSERT INTO block(id, events, data) VALUES (?,?,?)")
+            // A block's row holds its lines too (BlockLines.swift): no row per line.
+            let insertBlock = try db.prepare(
+                "INSERT INTO block(id, events, data, lines, first_ms, last_ms) VALUES (?,?,?,?,?,?)")
             for (i, b) in batch.blocks.enumerated() {
                 insertBlock.bind(1, firstBlock + Int64(i))
                 insertBlock.bind(2, Int64(b.events))
-                b.data.withUnsafeBytes { insertBlock.bind(3, bytes: $0) }
-                try insertBlock.run()
+                insertBlock.bind(5, b.firstMs)
+                insertBlock.bind(6, b.lastMs)
+                // Bound without a copy: the statement runs while both buffers are held.
+                try b.data.withUnsafeBytes { data in
+                    try b.lines.withUnsafeBytes { lines in
+                        insertBlock.bindStatic(3, blob: data)
+                        insertBlock.bindStatic(4, text: lines)
+                        try insertBlock.run()
+                    }
+                }
             }
         }
-        if !batch.lines.isEmpty {
-            func id(_ v: Int32) -> Int64? { v == 0 ? nil : Int64(v) }
-            let lines = batch.lines
-            let lineRows = try RowInserter(
-                db, table: "line",
-                columns: ["hash", "ts", "request", "statement", "flags", "block", "slot", "stream", "log_group"]
-            ) { s, c, row in
-                let l = lines[row]
-                s.bind(c, l.hash)
-                s.bind(c + 1, l.ts)
-                s.bind(c + 2, l.request == 0 ? nil : l.request)
-                s.bind(c + 3, id(l.statement))
-                s.bind(c + 4, Int64(l.flags))
-                s.bind(c + 5, firstBlock + Int64(l.block))
-                s.bind(c + 6, Int64(l.slot))
-                s.bind(c + 7, id(l.stream))
-                s.bind(c + 8, id(l.group))
-            }
-            var cutover = Int64.max
-            let identity = Int32(LineFlag.userSub | LineFlag.userEmail)
-            for row in lines.indices {
-                try lineRows.add(row)
-                if lines[row].flags & identity != 0, let ts = lines[row].ts { cutover = min(cutover, ts) }
-            }
-            try lineRows.finish()
-            if cutover != .max {
-                // Gaps' cutover: the earliest line with identity, kept here so gaps reads it, not every line.
-                let s = try db.prepare(
-                    """
-                    INSERT INTO meta(key, value) VALUES ('identity_cutover', ?) ON CONFLICT(key)
-                    DO UPDATE SET value = min(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))
-                    """)
-                s.bind(1, cutover)
-                try s.run()
-            }
+        var cutover = Int64.max
+        let identity = Int32(LineFlag.userSub | LineFlag.userEmail)
+        for l in batch.lines where l.flags & identity != 0 {
+            if let ts = l.ts { cutover = min(cutover, ts) }
+        }
+        if cutover != .max {
+            // Gaps' cutover: the earliest line with identity, kept here so gaps reads it, not every line.
+            let s = try db.prepare(
+                """
+                INSERT INTO meta(key, value) VALUES ('identity_cutover', ?) ON CONFLICT(key)
+                DO UPDATE SET value = min(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))
+                """)
+            s.bind(1, cutover)
+            try s.run()
         }
         if !batch.rejects.isEmpty {
             let s = try db.prepare("INSERT OR IGNORE INTO reject(source, position, reason, raw) VALUES (?,?,?,?)")
@@ -305,7 +281,7 @@ final class StoreWriter: BatchSink {
         }
         try db.execute(
             """
-            INSERT OR REPLACE INTO meta(key, value) VALUES ('lines_merged', (SELECT coalesce(max(id), 0) FROM line))
+            INSERT OR REPLACE INTO meta(key, value) VALUES ('blocks_merged', (SELECT coalesce(max(id), 0) FROM block))
             """)
     }
 
