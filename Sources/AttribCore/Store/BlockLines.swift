@@ -197,12 +197,9 @@ extension Connection {
         at += 1
     }
     var m = v.magnitude
-    var digits = 1
-    var t = m
-    while t >= 10 {
-        t /= 10
-        digits += 1
-    }
+    // The digit count from the bit length (log10 2 ~ 1233 / 4096), corrected by one comparison.
+    let approx = ((64 - (m | 1).leadingZeroBitCount) &* 1233) >> 12
+    let digits = m == 0 ? 1 : approx + (m >= powersOfTen[approx] ? 1 : 0)
     var end = at + digits
     let result = end
     decimalPairs.withUnsafeBufferPointer { pairs in
@@ -223,6 +220,9 @@ extension Connection {
     }
     return result
 }
+
+/// 10^0 ... 10^19.
+private let powersOfTen: [UInt64] = (0..<20).map { n in (0..<n).reduce(1) { p, _ in p &* 10 } }
 
 /// "00" to "99", two bytes each.
 private let decimalPairs: [UInt8] = {
