@@ -65,6 +65,30 @@ struct BlockLinesTests {
         }
     }
 
+    @Test("The keys' quick scan gives decode's keys, and throws where decode throws")
+    func keys() throws {
+        var texts = [(0, 1), (1, 2), (7, 3), (5_000, 4)].map { BlockLines.encode(Self.lines(count: $0, seed: $1)[...]) }
+        texts += [
+            "[ [1,2,3,4,5,6,7] ]", "[[1,2,3,4,5,6,7]", "[[-9223372036854775808,2,3,4,5,6,7]]",
+            "[[12345678901234567890,2,3,4,5,6,7]]", "[[1,2,3,4,5,6,7],[2,null,3,4,5,6,7]]", "[[1,2,3,4,5,6,7]x]",
+            "[[1]]", "[]", "[[],[]]", "[[-,2,3,4,5,6,7]]",
+        ].map { Array($0.utf8) }
+        for text in texts {
+            var decoded: [Int64] = []
+            var scanned: [Int64] = []
+            let label = String(decoding: text.prefix(60), as: UTF8.self)
+            let decodeError = text.withUnsafeBytes { t in
+                Result { try BlockLines.decode(t) { _, l in decoded.append(l.key) } }
+            }
+            let scanError = text.withUnsafeBytes { t in Result { try BlockLines.forEachKey(t) { scanned.append($0) } } }
+            switch (decodeError, scanError) {
+            case (.success, .success): #expect(scanned == decoded, "\(label)")
+            case (.failure, .failure): #expect(scanned == decoded, "\(label)")
+            default: Issue.record("decode and the scan disagree on \(label)")
+            }
+        }
+    }
+
     @Test("Malformed text is an error, never a crash or a wrong line")
     func malformed() throws {
         let good = Array(BlockLines.encode(Self.lines(count: 3, seed: 9)[...]))

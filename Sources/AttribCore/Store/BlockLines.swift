@@ -6,6 +6,12 @@
 // ingest were ~11% of its wall time, written under the sink's lock. A block's row is written anyway.
 // Why JSON: the `events` view must read it in any sqlite3 (`json_each`); SQL cannot decode a binary blob.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One stored line, as `BlockLines` reads it back.
 struct StoredLine: Equatable {
     var key: Int64
@@ -99,6 +105,49 @@ enum BlockLines {
             }
         }
         guard r.atEnd else { throw Reader.malformed }
+    }
+
+    /// Calls `body` with the event key of each line of `text`, in slot order: the first number of each
+    /// line, found by a scan to the line's end (loading a store's 1.5 M keys: 0.54 s by `decode`). Text
+    /// not in the form `encode` writes is read by `decode`, which throws.
+    static func forEachKey(_ text: UnsafeRawBufferPointer, _ body: (Int64) -> Void) throws {
+        let n = text.count
+        guard n >= 2, text[0] == UInt8(ascii: "["), text[n - 1] == UInt8(ascii: "]") else {
+            return try decode(text) { _, l in body(l.key) }
+        }
+        var keys: [Int64] = []
+        var i = 1
+        if n > 2 {
+            while true {
+                // `[` key `,` ... `]`, then `,` or the end.
+                guard i < n, text[i] == UInt8(ascii: "[") else { return try decode(text) { _, l in body(l.key) } }
+                i += 1
+                let negative = i < n && text[i] == UInt8(ascii: "-")
+                if negative { i += 1 }
+                var m: UInt64 = 0
+                let start = i
+                while i < n, text[i] &- 48 < 10, i - start < 19 {
+                    m = m &* 10 &+ UInt64(text[i] &- 48)
+                    i += 1
+                }
+                guard i > start, i < n, text[i] == UInt8(ascii: ","), m <= UInt64(Int64.max) else {
+                    return try decode(text) { _, l in body(l.key) }
+                }
+                keys.append(negative ? -Int64(m) : Int64(m))
+                guard let close = memchr(text.baseAddress! + i, Int32(UInt8(ascii: "]")), n - i) else {
+                    return try decode(text) { _, l in body(l.key) }
+                }
+                i = text.baseAddress!.distance(to: UnsafeRawPointer(close)) + 1
+                guard i < n else { return try decode(text) { _, l in body(l.key) } }
+                if text[i] == UInt8(ascii: "]") {
+                    guard i == n - 1 else { return try decode(text) { _, l in body(l.key) } }
+                    break
+                }
+                guard text[i] == UInt8(ascii: ",") else { return try decode(text) { _, l in body(l.key) } }
+                i += 1
+            }
+        }
+        for k in keys { body(k) }
     }
 
     private struct Reader {

@@ -72,7 +72,7 @@ final class StoreWriter: BatchSink {
 
     func forEachStoredEventKey(_ body: (Int64) -> Void) throws {
         let s = try store.db.prepare("SELECT lines FROM block")
-        while try s.step() { try s.withBytes(0) { try BlockLines.decode($0) { _, l in body(l.key) } } }
+        while try s.step() { try s.withBytes(0) { try BlockLines.forEachKey($0, body) } }
     }
 
     /// Lines of the blocks after `blocks_merged`, with their messages from the raw blocks.
