@@ -29,6 +29,7 @@ enum BlockLines {
     static func encode(_ lines: ArraySlice<LineRow>) -> [UInt8] {
         // At most 20 bytes for each of three Int64, 11 for each of four Int32, 8 of punctuation.
         let bound = lines.count * 112 + 2
+        let d = DecimalTables.shared
         return [UInt8](unsafeUninitializedCapacity: bound) { buf, count in
             let p = buf.baseAddress!
             var at = 0
@@ -41,11 +42,11 @@ enum BlockLines {
                 }
                 p[at] = UInt8(ascii: "[")
                 at += 1
-                at = writeDecimal(p, at, l.hash)
+                at = d.write(p, at, l.hash)
                 p[at] = UInt8(ascii: ",")
                 at += 1
                 if let ts = l.ts {
-                    at = writeDecimal(p, at, ts)
+                    at = d.write(p, at, ts)
                 } else {
                     p[at] = UInt8(ascii: "n")
                     p[at + 1] = UInt8(ascii: "u")
@@ -54,15 +55,15 @@ enum BlockLines {
                     at += 4
                 }
                 p[at] = UInt8(ascii: ",")
-                at = writeDecimal(p, at + 1, l.request)
+                at = d.write(p, at + 1, l.request)
                 p[at] = UInt8(ascii: ",")
-                at = writeDecimal(p, at + 1, Int64(l.statement))
+                at = d.write(p, at + 1, Int64(l.statement))
                 p[at] = UInt8(ascii: ",")
-                at = writeDecimal(p, at + 1, Int64(l.flags))
+                at = d.write(p, at + 1, Int64(l.flags))
                 p[at] = UInt8(ascii: ",")
-                at = writeDecimal(p, at + 1, Int64(l.stream))
+                at = d.write(p, at + 1, Int64(l.stream))
                 p[at] = UInt8(ascii: ",")
-                at = writeDecimal(p, at + 1, Int64(l.group))
+                at = d.write(p, at + 1, Int64(l.group))
                 p[at] = UInt8(ascii: "]")
                 at += 1
             }
@@ -238,48 +239,54 @@ extension Connection {
     }
 }
 
-/// Writes `v` in decimal at `p + at` (two digits a step); returns the index after it.
-@inline(__always) func writeDecimal(_ p: UnsafeMutablePointer<UInt8>, _ at: Int, _ v: Int64) -> Int {
-    var at = at
-    if v < 0 {
-        p[at] = UInt8(ascii: "-")
-        at += 1
-    }
-    var m = v.magnitude
-    // The digit count from the bit length (log10 2 ~ 1233 / 4096), corrected by one comparison.
-    let approx = ((64 - (m | 1).leadingZeroBitCount) &* 1233) >> 12
-    let digits = m == 0 ? 1 : approx + (m >= powersOfTen[approx] ? 1 : 0)
-    var end = at + digits
-    let result = end
-    decimalPairs.withUnsafeBufferPointer { pairs in
+/// What `encode` writes numbers with: "00" to "99" (two bytes each) and 10^0 ... 10^19, in memory of their
+/// own (an array's global would be checked for its first use and bounds on each call).
+struct DecimalTables: @unchecked Sendable {
+    let pairs: UnsafeMutablePointer<UInt8>
+    let powers: UnsafeMutablePointer<UInt64>
+
+    static let shared: DecimalTables = {
+        let pairs = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        for n in 0..<100 {
+            pairs[2 * n] = 48 + UInt8(n / 10)
+            pairs[2 * n + 1] = 48 + UInt8(n % 10)
+        }
+        let powers = UnsafeMutablePointer<UInt64>.allocate(capacity: 20)
+        var p: UInt64 = 1
+        for n in 0..<20 {
+            powers[n] = p
+            p &*= 10
+        }
+        return DecimalTables(pairs: pairs, powers: powers)
+    }()
+
+    /// Writes `v` in decimal at `p + at`, two digits a step; returns the index after it.
+    @inline(__always) func write(_ p: UnsafeMutablePointer<UInt8>, _ at: Int, _ v: Int64) -> Int {
+        var at = at
+        if v < 0 {
+            p[at] = UInt8(ascii: "-")
+            at += 1
+        }
+        var m = v.magnitude
+        // The digit count from the bit length (log10 2 ~ 1233 / 4096), corrected by one comparison.
+        let approx = ((64 - (m | 1).leadingZeroBitCount) &* 1233) >> 12
+        let digits = m == 0 ? 1 : approx &+ (m >= powers[approx] ? 1 : 0)
+        var end = at &+ digits
+        let result = end
         while m >= 100 {
-            let pair = Int(m % 100) &* 2
+            let pair = Int(truncatingIfNeeded: m % 100) &* 2
             m /= 100
-            end -= 2
+            end &-= 2
             p[end] = pairs[pair]
-            p[end + 1] = pairs[pair + 1]
+            p[end &+ 1] = pairs[pair &+ 1]
         }
         if m >= 10 {
-            let pair = Int(m) &* 2
-            p[end - 2] = pairs[pair]
-            p[end - 1] = pairs[pair + 1]
+            let pair = Int(truncatingIfNeeded: m) &* 2
+            p[end &- 2] = pairs[pair]
+            p[end &- 1] = pairs[pair &+ 1]
         } else {
-            p[end - 1] = 48 &+ UInt8(truncatingIfNeeded: m)
+            p[end &- 1] = 48 &+ UInt8(truncatingIfNeeded: m)
         }
+        return result
     }
-    return result
 }
-
-/// 10^0 ... 10^19.
-private let powersOfTen: [UInt64] = (0..<20).map { n in (0..<n).reduce(1) { p, _ in p &* 10 } }
-
-/// "00" to "99", two bytes each.
-private let decimalPairs: [UInt8] = {
-    var pairs: [UInt8] = []
-    for n in 0..<100 {
-        let (tens, ones) = n.quotientAndRemainder(dividingBy: 10)
-        pairs.append(48 + UInt8(tens))
-        pairs.append(48 + UInt8(ones))
-    }
-    return pairs
-}()
