@@ -174,4 +174,22 @@ struct BlockLinesTests {
             try store.db.scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'blocks_merged'")
                 == store.db.scalar("SELECT max(id) FROM block"))
     }
+
+    @Test(
+        "A block whose lines were damaged: ingest and attrib lines stop with one line naming the store and block, exit 1"
+    )
+    func damaged() throws {
+        let db = temporaryDirectory().appendingPathComponent("damaged.db").path
+        let exports = fixturesURL.appendingPathComponent("exports").path
+        #expect(try attrib(["ingest", "--db", db, "--quiet", exports]).status == 0)
+        try Store(path: db).db.execute("UPDATE block SET lines = '[[1,2' WHERE id = (SELECT min(id) FROM block)")
+        for args in [["ingest", "--force", "--db", db, "--quiet", exports], ["lines", "--db", db]] {
+            let r = try attrib(args)
+            #expect(r.status == 1, "\(args[0])")
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(r.stderr)")
+            #expect(
+                lines.first?.contains("damaged.db: block 1: a block's lines are not in the form attrib writes") == true)
+        }
+    }
 }

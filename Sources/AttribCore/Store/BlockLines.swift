@@ -231,7 +231,7 @@ extension Connection {
             do {
                 try s.withBytes(1) { text in try BlockLines.decode(text) { _, l in lines.append(l) } }
             } catch let e as StoreError {
-                throw StoreError("block \(id): \(e.message)")
+                throw StoreError("\(path): block \(id): \(e.message)")
             }
             let messages = withMessages ? BlockCodec.decompress(s.blob(2)).map(BlockCodec.messages) ?? [] : []
             try body(id, lines, messages)
