@@ -88,17 +88,16 @@ enum BlockLines {
                 let ts = try r.optionalInteger()
                 try r.expect(UInt8(ascii: ","))
                 let request = try r.integer()
-                var small = [Int32](repeating: 0, count: 4)
-                for k in 0..<4 {
-                    try r.expect(UInt8(ascii: ","))
-                    small[k] = Int32(truncatingIfNeeded: try r.integer())
-                }
+                let statement = try r.nextInt32()
+                let flags = try r.nextInt32()
+                let stream = try r.nextInt32()
+                let group = try r.nextInt32()
                 try r.expect(UInt8(ascii: "]"))
                 try body(
                     slot,
                     StoredLine(
-                        key: key, ts: ts, request: request, statement: small[0], flags: small[1], stream: small[2],
-                        group: small[3]))
+                        key: key, ts: ts, request: request, statement: statement, flags: flags, stream: stream,
+                        group: group))
                 slot += 1
                 let next = try r.next()
                 if next == UInt8(ascii: "]") { break }
@@ -190,6 +189,11 @@ enum BlockLines {
             }
             return try integer()
         }
+        /// `,` and a dictionary id or flags (as `encode` wrote an Int32).
+        mutating func nextInt32() throws -> Int32 {
+            try expect(UInt8(ascii: ","))
+            return Int32(truncatingIfNeeded: try integer())
+        }
         /// A decimal integer within Int64 (JSON's form: an optional minus, digits).
         mutating func integer() throws -> Int64 {
             let negative = try peek() == UInt8(ascii: "-")
@@ -215,26 +219,34 @@ enum BlockLines {
 }
 
 extension Connection {
-    /// Calls `body` with each block after `after` (in id order), its lines and, when `withMessages`, its raw
-    /// messages (empty when a block cannot be read: its lines still count).
+    /// Calls `body` with each block after `after` (in id order) whose lines' text holds `containing` (any
+    /// block when nil), its lines and, when `withMessages`, its raw messages (empty when a block cannot be
+    /// read: its lines still count).
     func forEachBlock(
-        after: Int64 = 0, withMessages: Bool,
+        after: Int64 = 0, containing: String? = nil, withMessages: Bool,
         _ body: (_ id: Int64, _ lines: [StoredLine], _ messages: [[UInt8]]) throws -> Void
     ) throws {
         let s = try prepare(
-            "SELECT id, lines\(withMessages ? ", data" : "") FROM block WHERE id > ? ORDER BY id")
+            "SELECT id, lines\(withMessages ? ", data" : "") FROM block WHERE id > ?"
+                + (containing == nil ? "" : " AND instr(lines, ?) > 0") + " ORDER BY id")
         s.bind(1, after)
+        if let containing { s.bind(2, containing) }
         var lines: [StoredLine] = []
         while try s.step() {
-            let id = s.int(0)
             lines.removeAll(keepingCapacity: true)
-            do {
-                try s.withBytes(1) { text in try BlockLines.decode(text) { _, l in lines.append(l) } }
-            } catch let e as StoreError {
-                throw StoreError("\(path): block \(id): \(e.message)")
-            }
+            try withBlockLines(s) { text in try BlockLines.decode(text) { _, l in lines.append(l) } }
             let messages = withMessages ? BlockCodec.decompress(s.blob(2)).map(BlockCodec.messages) ?? [] : []
-            try body(id, lines, messages)
+            try body(s.int(0), lines, messages)
+        }
+    }
+
+    /// Calls `body` with the lines' text of the block row at hand (`id` in column 0, `lines` in column 1);
+    /// an error reading it names the store and the block.
+    func withBlockLines(_ s: Statement, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        do {
+            try s.withBytes(1, body)
+        } catch let e as StoreError {
+            throw StoreError("\(path): block \(s.int(0)): \(e.message)")
         }
     }
 }

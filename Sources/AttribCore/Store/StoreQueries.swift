@@ -67,18 +67,9 @@ extension Store {
         guard try r.step() else { return nil }
         let key = r.int(0)
         // The blocks whose lines name the key (as text: a quick filter), then their lines that have it.
-        let s = try db.prepare("SELECT id, lines, data FROM block WHERE instr(lines, ?) > 0 ORDER BY id")
-        s.bind(1, ",\(key),")
         var lines: [ShownLine] = []
-        var found: [(slot: Int, line: StoredLine)] = []
-        while try s.step() {
-            found.removeAll()
-            try s.withBytes(1) {
-                try BlockLines.decode($0) { slot, l in if l.request == key { found.append((slot, l)) } }
-            }
-            guard !found.isEmpty else { continue }
-            let messages = BlockCodec.decompress(s.blob(2)).map(BlockCodec.messages) ?? []
-            for (slot, l) in found {
+        try db.forEachBlock(containing: ",\(key),", withMessages: true) { _, stored, messages in
+            for (slot, l) in stored.enumerated() where l.request == key {
                 let text =
                     slot < messages.count ? String(decoding: messages[slot], as: UTF8.self) : "(raw text unavailable)"
                 lines.append(

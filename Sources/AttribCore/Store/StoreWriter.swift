@@ -72,13 +72,7 @@ final class StoreWriter: BatchSink {
 
     func forEachStoredEventKey(_ body: (Int64) -> Void) throws {
         let s = try store.db.prepare("SELECT id, lines FROM block")
-        while try s.step() {
-            do {
-                try s.withBytes(1) { try BlockLines.forEachKey($0, body) }
-            } catch let e as StoreError {
-                throw StoreError("\(store.path): block \(s.int(0)): \(e.message)")
-            }
-        }
+        while try s.step() { try store.db.withBlockLines(s) { try BlockLines.forEachKey($0, body) } }
     }
 
     /// Lines of the blocks after `blocks_merged`, with their messages from the raw blocks.
