@@ -29,6 +29,9 @@ protocol BatchSink: AnyObject {
 
     /// Runs `body` as one unit that an interruption keeps whole or loses whole (for the store, a transaction).
     func atomically(_ body: () throws -> Void) throws
+    /// `atomically`, for the unit that ends a run by writing about `requests` requests (`writeRequests`):
+    /// the sink may prepare for writing them first (the store: two threads for a new store's requests).
+    func atomicallyEndingRun(requests: Int, _ body: () throws -> Void) throws
     /// Writes one batch: new strings, lines, raw blocks, rejects, source updates, statement counts. Its
     /// request contributions are the run's to merge (`writeRequests` receives them).
     func write(_ batch: IngestBatch) throws
@@ -43,6 +46,10 @@ protocol BatchSink: AnyObject {
     func finish() throws
     /// Distinct requests this run wrote.
     var requestsWritten: Int { get }
+}
+
+extension BatchSink {
+    func atomicallyEndingRun(requests: Int, _ body: () throws -> Void) throws { try atomically(body) }
 }
 
 /// A line written by an earlier run whose request contributions were lost (see `forEachUnmergedLine`).

@@ -87,7 +87,7 @@ final class IngestShared: @unchecked Sendable {
     /// Writes what is left and ends the run in the sink.
     func finish() throws {
         try sinkLock.locked {
-            try sink.atomically {
+            try sink.atomicallyEndingRun(requests: requests.count + spills.reduce(0) { $0 + $1.records }) {
                 try sink.write(IngestBatch(strings: dictionary.takePending()))
                 // The event keys are not needed any more: their memory goes back before the requests are
                 // merged and written.

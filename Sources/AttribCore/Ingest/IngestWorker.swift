@@ -94,13 +94,15 @@ public final class IngestWorker: EventSink {
     }
 
     /// `requestCap`: requests held before they are spilled to a temporary file (RequestSpill.swift); `runKeysPerShard`: this run's event
-    /// keys kept with their time and request (tests make both small).
+    /// keys kept with their time and request; `requestHalvesFrom`: from how many requests a new store's are
+    /// written by two threads (RequestHalves.swift). Tests make them small.
     convenience init(
         store: Store, mapping: FieldMapping? = nil, batchSize: Int = 25_000, requestCap: Int,
-        runKeysPerShard: Int = 26_000
+        runKeysPerShard: Int = 26_000, requestHalvesFrom: Int = StoreWriter.halvesFrom
     ) throws {
         try self.init(
-            sink: StoreWriter(store: store), mapping: mapping, batchSize: batchSize, requestCap: requestCap,
+            sink: StoreWriter(store: store, halvesFrom: requestHalvesFrom), mapping: mapping, batchSize: batchSize,
+            requestCap: requestCap,
             runKeysPerShard: runKeysPerShard)
     }
 

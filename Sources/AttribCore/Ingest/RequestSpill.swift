@@ -23,6 +23,8 @@ final class RequestSpillFile {
     private let place: String
     private(set) var records = 0
     private var size: Int64 = 0
+    /// Where the records with keys at or above zero start (the upper half of `RequestMerge.halves`).
+    private var upperStart: (offset: Int64, record: Int) = (0, 0)
 
     /// Writes `table`'s entries in key order (`order`) to a new file in `directory` (else the system's
     /// temporary folder).
@@ -50,7 +52,15 @@ final class RequestSpillFile {
         defer { buffer.deallocate() }
         var used = 0
         let head = 8 + MemoryLayout<RequestDelta>.size + 4
+        var lower = 0
+        var upperFound = false
         for i in order {
+            if table.entryKeys[i] < 0 {
+                lower += 1
+            } else if !upperFound {
+                upperStart = (size + Int64(used), lower)
+                upperFound = true
+            }
             try table.withRequestId(i) { id in
                 if used + head + id.count > capacity {
                     try write(UnsafeRawBufferPointer(start: buffer, count: used))
@@ -68,6 +78,7 @@ final class RequestSpillFile {
         }
         try write(UnsafeRawBufferPointer(start: buffer, count: used))
         records = order.count
+        if !upperFound { upperStart = (size, records) }
     }
 
     deinit { close(fd) }
@@ -87,8 +98,14 @@ final class RequestSpillFile {
         size += Int64(bytes.count)
     }
 
-    /// Reads the records back in order.
-    func reader() -> Reader { Reader(self) }
+    /// Reads the records back in order: all of them, or those with keys below zero, or at or above it.
+    func reader(_ keys: KeyHalf = .all) -> Reader {
+        switch keys {
+        case .all: return Reader(self, offset: 0, records: records)
+        case .belowZero: return Reader(self, offset: 0, records: upperStart.record)
+        case .fromZero: return Reader(self, offset: upperStart.offset, records: records - upperStart.record)
+        }
+    }
 
     struct Reader {
         private let file: RequestSpillFile
@@ -97,13 +114,16 @@ final class RequestSpillFile {
         private var end = 0
         private var offset: Int64 = 0
         private var left: Int
+        /// Records not read yet.
+        var count: Int { left }
         private(set) var key: Int64 = 0
         private(set) var delta = RequestDelta()
         private var idRange = 0..<0
 
-        init(_ file: RequestSpillFile) {
+        init(_ file: RequestSpillFile, offset: Int64, records: Int) {
             self.file = file
-            left = file.records
+            self.offset = offset
+            left = records
         }
 
         /// Moves to the next record; false after the last.
@@ -156,10 +176,15 @@ final class RequestSpillFile {
     }
 }
 
+/// Which of a run's requests a merge reads: all, or the half of the key space below zero or from zero up
+/// (`RequestMerge.halves`: two threads write the two halves of a new store's requests).
+enum KeyHalf { case all, belowZero, fromZero }
+
 /// The run's requests in key order, each one merged over the table in memory and the spilled runs: what
 /// the sink writes at the end of a run (`BatchSink.writeRequests`).
 struct RequestMerge {
     private let table: RequestTable
+    private let spills: [RequestSpillFile]
     private let order: [Int]
     private var position = 0
     private var readers: [RequestSpillFile.Reader]
@@ -170,14 +195,37 @@ struct RequestMerge {
     let upperBound: Int
 
     init(table: RequestTable, spills: [RequestSpillFile], less: @escaping (Int32, Int32) -> Bool) throws {
+        try self.init(table: table, order: table.keyOrder(), spills: spills, keys: .all, less: less)
+    }
+
+    private init(
+        table: RequestTable, order: [Int], spills: [RequestSpillFile], keys: KeyHalf,
+        less: @escaping (Int32, Int32) -> Bool
+    ) throws {
         self.table = table
-        let keys = table.entryKeys
-        order = table.keyOrder()
-        readers = spills.map { $0.reader() }
+        self.spills = spills
+        self.order = order
+        readers = spills.map { $0.reader(keys) }
         self.less = less
-        upperBound = table.count + spills.reduce(0) { $0 + $1.records }
+        upperBound = order.count + readers.reduce(0) { $0 + $1.count }
         for r in readers.indices where try readers[r].next() { push(readers[r].key, r) }
-        if !order.isEmpty { push(keys[order[0]], readers.count) }
+        if !order.isEmpty { push(table.entryKeys[order[0]], readers.count) }
+    }
+
+    /// The same requests as two merges, of the keys below zero and of those from zero up (request keys are
+    /// hashes: about half each). Before the first `next`.
+    func halves() throws -> (lower: RequestMerge, upper: RequestMerge) {
+        let keys = table.entryKeys
+        var low = 0
+        var high = order.count
+        while low < high {
+            let mid = (low + high) / 2
+            if keys[order[mid]] < 0 { low = mid + 1 } else { high = mid }
+        }
+        return (
+            try RequestMerge(table: table, order: Array(order[..<low]), spills: spills, keys: .belowZero, less: less),
+            try RequestMerge(table: table, order: Array(order[low...]), spills: spills, keys: .fromZero, less: less)
+        )
     }
 
     /// True when every request is in the table (nothing was spilled).

@@ -207,6 +207,26 @@ struct RollupChanges {
 
     mutating func markStale() { needsRebuild = true }
 
+    /// Adds another set of changes to these (the two halves of a new store's requests, `RequestHalves.swift`).
+    mutating func add(_ other: RollupChanges) {
+        if changes.isEmpty && traffic.isEmpty && quarter.isEmpty && caller.isEmpty {
+            // Each sum is then 0 + other's, which is other's to the bit (a sum of costs is never -0).
+            let rebuild = needsRebuild
+            self = other
+            needsRebuild = needsRebuild || rebuild
+            return
+        }
+        changes.reserveCapacity(changes.count + other.changes.count)
+        traffic.reserveCapacity(traffic.count + other.traffic.count)
+        quarter.reserveCapacity(quarter.count + other.quarter.count)
+        caller.reserveCapacity(caller.count + other.caller.count)
+        for (k, v) in other.changes { changes[k, default: RollupSums()].add(v) }
+        for (k, v) in other.traffic { traffic[k, default: RollupSums()].add(v) }
+        for (k, v) in other.quarter { quarter[k, default: RollupSums()].add(v) }
+        for (k, v) in other.caller { caller[k, default: RollupSums()].add(v) }
+        needsRebuild = needsRebuild || other.needsRebuild
+    }
+
     /// Applies the changes to every rollup table (inside the caller's transaction).
     func apply(_ db: Connection) throws {
         try RollupKey.apply(changes, db)

@@ -134,8 +134,8 @@ public final class Store {
         return String(decoding: values[Int(id)], as: UTF8.self)
     }
 
-    func transaction<T>(_ body: () throws -> T) throws -> T {
-        try db.execute("BEGIN IMMEDIATE")
+    func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+        try db.execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let result = try body()
             try db.execute("COMMIT")

@@ -24,8 +24,9 @@ final class StoreWriter: BatchSink {
     /// WAL checkpoints on a thread of their own while the run writes (Checkpointer.swift).
     private var checkpointer: Checkpointer?
 
-    init(store: Store) throws {
+    init(store: Store, halvesFrom: Int = StoreWriter.halvesFrom) throws {
         self.store = store
+        self.halvesFrom = halvesFrom
         // One ingest at a time per store: the dedup set and the dictionary ids are this run's own.
         lockFD = try StoreFileLock.acquire(store.path)
         try store.reloadDictionary()
@@ -44,11 +45,23 @@ final class StoreWriter: BatchSink {
         StoreFileLock.release(lockFD)
     }
 
-    /// The rollup's sums while a second thread adds to them (`writeChunk`).
-    private final class RunSums: @unchecked Sendable {
-        var rollup: RollupChanges
-        init(rollup: RollupChanges) { self.rollup = rollup }
+    /// The rollup's sums of a new store's requests while a second thread adds to them (`writeChunk`): those
+    /// with keys below zero and those from zero up apart, added to the rollup in that order at the end, as
+    /// when two threads write them (`writeHalves`), so the sums are the same to the last bit either way.
+    private final class NewRowSums: @unchecked Sendable {
+        var lower = RollupChanges()
+        var upper = RollupChanges()
     }
+    private var newRowSums: NewRowSums?
+
+    /// From how many requests a new store's are written by two threads (`RequestHalves.swift`): below, the
+    /// scratch database costs more than the second thread saves.
+    static let halvesFrom = 20_000
+    private let halvesFrom: Int
+    /// Requests the scratch database's thread wrote (for tests: that the two threads did write).
+    private(set) var rowsWrittenBySecondThread = 0
+    /// The scratch database of the second thread, while the run's last unit is open.
+    private var half: RequestHalfStore?
 
     /// Spill files of the run's requests go beside the store (where there is room for it).
     var spillDirectory: String? {
@@ -127,6 +140,26 @@ final class StoreWriter: BatchSink {
 
     func atomically(_ body: () throws -> Void) throws {
         try store.transaction(body)
+    }
+
+    func atomicallyEndingRun(requests: Int, _ body: () throws -> Void) throws {
+        // Without a scratch database (no room beside the store), one thread writes them as for a small run.
+        guard !storeHasRequests, requests >= halvesFrom, let directory = spillDirectory,
+            let half = try? RequestHalfStore(store: store.db, directory: directory)
+        else {
+            return try atomically(body)
+        }
+        self.half = half
+        defer {
+            self.half = nil
+            half.detach(from: store.db)
+        }
+        // Deferred, so that the scratch database is not locked while the second thread writes it; the first
+        // statement writes the store, which holds the write lock from then on as an immediate one would.
+        try store.transaction(immediate: false) {
+            try store.db.execute("UPDATE meta SET value = value WHERE key = 'requests_generation'")
+            try body()
+        }
     }
 
     func write(_ batch: IngestBatch) throws {
@@ -269,8 +302,17 @@ final class StoreWriter: BatchSink {
                 UPDATE request SET (\(RequestDelta.columns)) = (\((2...RequestDelta.columnNames.count + 1).map { "?\($0)" }.joined(separator: ",")))
                 WHERE id = ?1
                 """)
-            try requests.forEachChunk(limit: 1 << 14) { chunk in
-                if try writeChunk(chunk, select: select, update: update, less: less) { wroteNow = true }
+            if let half, !storeHasRequests {
+                wroteNow = try writeHalves(requests, half: half)
+            } else {
+                try requests.forEachChunk(limit: 1 << 14) { chunk in
+                    if try writeChunk(chunk, select: select, update: update, less: less) { wroteNow = true }
+                }
+                if let sums = newRowSums {
+                    rollup.add(sums.lower)
+                    rollup.add(sums.upper)
+                    newRowSums = nil
+                }
             }
             storeHasRequests = storeHasRequests || wroteNow
             if wroteNow {
@@ -283,6 +325,35 @@ final class StoreWriter: BatchSink {
             """
             INSERT OR REPLACE INTO meta(key, value) VALUES ('blocks_merged', (SELECT coalesce(max(id), 0) FROM block))
             """)
+    }
+
+    /// Writes a new store's requests on two threads (`RequestHalves.swift`); true when a row was written.
+    private func writeHalves(_ requests: RequestMerge, half: RequestHalfStore) throws -> Bool {
+        let halves = try requests.halves()
+        var lower = halves.lower
+        let upperMerge = UncheckedBox(halves.upper)
+        let upperThread = SideThread<Result<HalfWritten, Error>> {
+            var merge = upperMerge.value
+            let db = half.connection
+            do {
+                try db.execute("BEGIN")
+                let written = try Self.insertNew(&merge, into: db, table: RequestHalfStore.table)
+                try db.execute("COMMIT")
+                return .success(written)
+            } catch {
+                try? db.execute("ROLLBACK")
+                return .failure(error)
+            }
+        }
+        let lowerWritten = Result { try Self.insertNew(&lower, into: store.db, table: "request") }
+        let upperWritten = try upperThread.join().get()
+        let written = try lowerWritten.get()
+        try store.db.execute("INSERT INTO request SELECT * FROM half.\(RequestHalfStore.table)")
+        rollup.add(written.sums)
+        rollup.add(upperWritten.sums)
+        insertedIntoEmpty += written.rows + upperWritten.rows
+        rowsWrittenBySecondThread += upperWritten.rows
+        return written.rows + upperWritten.rows > 0
     }
 
     /// Writes one chunk of requests (in key order); true when a row was written.
@@ -300,15 +371,21 @@ final class StoreWriter: BatchSink {
         // With no request stored yet (a new store), every request with lines is a new row and its rollup
         // change needs nothing from the store: the sums are made on a second thread, in the same order,
         // while this one inserts (this is the serial end of a run).
-        var newStoreSums: (thread: SideThread<Void>, sums: RunSums)?
+        var newStoreSums: SideThread<NewRowSums>?
         if !storeHasRequests {
             // The side thread holds the only reference while it runs (no copy on its first write).
-            let sums = RunSums(rollup: rollup)
-            rollup = RollupChanges()
-            let thread = SideThread {
-                for i in deltas.indices where deltas[i].lines > 0 { sums.rollup.replace(nil, with: deltas[i]) }
+            let sums = newRowSums ?? NewRowSums()
+            newRowSums = nil
+            newStoreSums = SideThread {
+                for i in deltas.indices where deltas[i].lines > 0 {
+                    if keys[i] < 0 {
+                        sums.lower.replace(nil, with: deltas[i])
+                    } else {
+                        sums.upper.replace(nil, with: deltas[i])
+                    }
+                }
+                return sums
             }
-            newStoreSums = (thread, sums)
         }
         for i in keys.indices {
             let key = keys[i]
@@ -356,10 +433,7 @@ final class StoreWriter: BatchSink {
             try update.run()
         }
         try newRows.finish()
-        if let (thread, sums) = newStoreSums {
-            thread.join()
-            rollup = sums.rollup
-        }
+        if let thread = newStoreSums { newRowSums = thread.join() }
         return wroteNow
     }
 

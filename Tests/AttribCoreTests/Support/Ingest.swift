@@ -19,11 +19,12 @@ func ingest(_ inputs: [(String, String)], into db: String) throws -> IngestCount
 
 func ingestPaths(
     _ paths: [String], db: String, force: Bool = false, threads: Int? = nil, requestCap: Int = 250_000,
-    runKeysPerShard: Int = 26_000, batchSize: Int = 25_000
+    runKeysPerShard: Int = 26_000, batchSize: Int = 25_000, requestHalvesFrom: Int = StoreWriter.halvesFrom
 ) throws -> (IngestOutcome, [String]) {
     let store = try Store(path: db)
     let ingestor = try IngestWorker(
-        store: store, batchSize: batchSize, requestCap: requestCap, runKeysPerShard: runKeysPerShard)
+        store: store, batchSize: batchSize, requestCap: requestCap, runKeysPerShard: runKeysPerShard,
+        requestHalvesFrom: requestHalvesFrom)
     var warnings: [String] = []
     let outcome = try IngestRun.run(
         paths: paths, store: store, options: IngestOptions(force: force, workers: threads), ingestor: ingestor
