@@ -31,6 +31,49 @@ struct IngestFilesTests {
         #expect(again.counts.events == 0)
     }
 
+    @Test(
+        "A file ingested by an attrib of the first fingerprints (before `v2:`) is still skipped, and then matched at once"
+    )
+    func legacyFingerprints() throws {
+        let dir = temporaryDirectory()
+        // Over 2 MiB, so the hash runs over more than one read, and a size that is no multiple of 64.
+        var text = ""
+        var i = 0
+        while text.utf8.count < (5 << 19) + 37 {
+            text +=
+                lines.map { $0.replacingOccurrences(of: "\"req-", with: "\"req\(i)-") }.joined(separator: "\n") + "\n"
+            i += 1
+        }
+        let file = dir.appendingPathComponent("old.log")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("s.db").path
+        let (first, _) = try ingestPaths([file.path], db: db)
+        #expect(first.counts.skippedFiles == 0)
+        let size = Int64(text.utf8.count)
+        let wide = try #require(fingerprint(path: file.path, size: size))
+        let old = try #require(legacyFingerprint(path: file.path))
+        #expect(wide.hasPrefix("v2:\(size)-") && old.hasPrefix("\(size)-") && !old.hasPrefix("v2:"))
+        // The store as an older attrib left it: the source under its old fingerprint.
+        func stored() throws -> [String] {
+            let store = try Store(path: db, readOnly: true)
+            let s = try store.db.prepare("SELECT fingerprint FROM source")
+            var result: [String] = []
+            while try s.step() { result.append(s.text(0) ?? "") }
+            return result
+        }
+        #expect(try stored() == [wide])
+        try shell("sqlite3 \(db) \"UPDATE source SET fingerprint = '\(old)'\"")
+        let (again, _) = try ingestPaths([file.path], db: db)
+        #expect(again.counts.skippedFiles == 1)
+        #expect(again.counts.events == 0)
+        #expect(try stored() == [wide])
+        // Another file of the same size is not taken for it.
+        let other = dir.appendingPathComponent("other.log")
+        try String(text.reversed()).write(to: other, atomically: true, encoding: .utf8)
+        #expect(fingerprint(path: other.path, size: size) != wide)
+        #expect(legacyFingerprint(path: other.path) != old)
+    }
+
     @Test("A truncated gzip stream keeps the events before the damage and reports the byte offset")
     func truncatedGzip() throws {
         let dir = temporaryDirectory()

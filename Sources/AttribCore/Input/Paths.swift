@@ -81,25 +81,43 @@ public func expandPaths(_ paths: [String], excluding excluded: Set<String> = [])
 }
 
 /// A content fingerprint of a regular file: its size and a hash of all its bytes. Equal fingerprints
-/// mean the same bytes (up to a 64-bit hash), whatever the file is called.
+/// mean the same bytes (up to a 64-bit hash), whatever the file is called. `v2:` marks the four-lane hash
+/// (`hashBytesWide`); stores written before it hold `legacyFingerprint`s (`StoreWriter.openSource`).
 public func fingerprint(path: String, size: Int64) -> String? {
+    fileHash(path: path, seed: 0x5EED_F00D, wide: true).map { "v2:\($0.total)-\(String($0.hash, radix: 16))" }
+}
+
+/// The fingerprint of attrib before `v2:` (`hashBytes` over each MiB, in one chain: ~4 times slower).
+func legacyFingerprint(path: String) -> String? {
+    fileHash(path: path, seed: 0x5EED_F00D, wide: false).map { "\($0.total)-\(String($0.hash, radix: 16))" }
+}
+
+/// Hashes a file a MiB at a time, each MiB's hash seeding the next's.
+private func fileHash(path: String, seed: UInt64, wide: Bool) -> (total: Int64, hash: UInt64)? {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
     let chunk = 1 << 20
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
     defer { buffer.deallocate() }
-    var h: UInt64 = 0x5EED_F00D
+    var h = seed
     var total: Int64 = 0
     while true {
-        let n = read(fd, buffer, chunk)
-        if n < 0 {
-            if errno == EINTR { continue }
-            return nil
+        // A full MiB unless the file ends (a short read mid-file would change the hash).
+        var n = 0
+        while n < chunk {
+            let got = read(fd, buffer + n, chunk - n)
+            if got < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if got == 0 { break }
+            n += got
         }
         if n == 0 { break }
-        h = hashBytes(buffer, n, seed: h)
+        h = wide ? hashBytesWide(buffer, n, seed: h) : hashBytes(buffer, n, seed: h)
         total += Int64(n)
+        if n < chunk { break }
     }
-    return "\(total)-\(String(h, radix: 16))"
+    return (total, h)
 }

@@ -43,6 +43,27 @@ func hashBytes(_ p: UnsafeRawPointer?, _ count: Int, seed: UInt64 = 0) -> UInt64
     return fold(h ^ k0, k1)
 }
 
+/// Hashes `count` bytes at `p` in four independent lanes of 16 bytes (then `hashBytes` for the rest), so
+/// the multiplies overlap: ~4 times `hashBytes`' speed on long inputs (whole files, `fingerprint`), a
+/// different value.
+func hashBytesWide(_ p: UnsafeRawPointer, _ count: Int, seed: UInt64) -> UInt64 {
+    var h0 = seed ^ k0
+    var h1 = seed ^ k1
+    var h2 = seed ^ k2
+    var h3 = seed ^ k0 ^ k1
+    var i = 0
+    @inline(__always) func word(_ at: Int) -> UInt64 { p.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
+    while i + 64 <= count {
+        h0 = fold(word(i) ^ k1 ^ h0, word(i + 8) ^ k2)
+        h1 = fold(word(i + 16) ^ k1 ^ h1, word(i + 24) ^ k2)
+        h2 = fold(word(i + 32) ^ k1 ^ h2, word(i + 40) ^ k2)
+        h3 = fold(word(i + 48) ^ k1 ^ h3, word(i + 56) ^ k2)
+        i += 64
+    }
+    let lanes = fold(h0 ^ k1, h1 ^ k2) ^ fold(h2 ^ k2, h3 ^ k0)
+    return hashBytes(p + i, count - i, seed: lanes)
+}
+
 /// The last `count` (< 16) bytes at `p` as two little-endian words, one byte at a time.
 func hashTailBytewise(_ p: UnsafeRawPointer, _ count: Int) -> (UInt64, UInt64) {
     var tail0: UInt64 = 0

@@ -108,17 +108,32 @@ final class StoreWriter: BatchSink {
     // MARK: Sources
 
     func openSource(path: String, fingerprint: String?, bytes: Int64?, compression: Compression) throws -> Int64? {
-        var existing: Int64 = 0
         if let fingerprint {
             let s = try store.db.prepare(
                 "SELECT id, complete FROM source WHERE fingerprint = ? ORDER BY complete DESC LIMIT 1")
             s.bind(1, fingerprint)
-            if try s.step() {
-                if s.int(1) == 1 { return nil }
-                existing = s.int(0)
+            if try s.step() { return s.int(1) == 1 ? nil : s.int(0) }
+            s.reset()
+            // A store written before `v2:` fingerprints: a source of the same size may hold this content under
+            // the old fingerprint (computed then, once); it takes the new one, so later runs match it at once.
+            if let bytes {
+                let legacy = try store.db.prepare(
+                    "SELECT 1 FROM source WHERE bytes = ? AND fingerprint NOT LIKE 'v2:%' LIMIT 1")
+                legacy.bind(1, bytes)
+                if try legacy.step(), let old = legacyFingerprint(path: path) {
+                    s.bind(1, old)
+                    if try s.step() {
+                        let (id, complete) = (s.int(0), s.int(1) == 1)
+                        s.reset()
+                        let update = try store.db.prepare("UPDATE source SET fingerprint = ? WHERE fingerprint = ?")
+                        update.bind(1, fingerprint)
+                        update.bind(2, old)
+                        try update.run()
+                        return complete ? nil : id
+                    }
+                }
             }
         }
-        if existing != 0 { return existing }
         let s = try store.db.prepare(
             "INSERT INTO source(path, fingerprint, bytes, compression, ingested_at) VALUES (?,?,?,?,?)")
         s.bind(1, path)
