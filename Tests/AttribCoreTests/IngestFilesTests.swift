@@ -74,6 +74,47 @@ struct IngestFilesTests {
         #expect(legacyFingerprint(path: other.path) != old)
     }
 
+    @Test("gzip members of every size, whole or cut anywhere in their last bytes: each line inflated is kept once")
+    func gzipMembers() throws {
+        let dir = temporaryDirectory()
+        // Seven members of 1 to ~200 KB of lines (one that fills output buffers many times over).
+        var members: [[String]] = []
+        var n = 0
+        for size in [1, 3, 40, 700, 5, 2_000, 60] {
+            members.append(
+                (0..<size).map { _ in
+                    n += 1
+                    return lines[n % lines.count].replacingOccurrences(of: "\"req-", with: "\"m\(n)-")
+                })
+        }
+        for (i, member) in members.enumerated() {
+            try (member.joined(separator: "\n") + "\n").write(
+                to: dir.appendingPathComponent("m\(i)"), atomically: true, encoding: .utf8)
+        }
+        let all = (0..<members.count).map { "m\($0)" }.joined(separator: " ")
+        try shell("cd \(dir.path) && for m in \(all); do gzip -c $m >> all.gz; done && rm \(all)")
+        let whole = try Data(contentsOf: dir.appendingPathComponent("all.gz"))
+        let db = dir.appendingPathComponent("whole.db").path
+        let (outcome, warnings) = try ingestPaths([dir.appendingPathComponent("all.gz").path], db: db)
+        #expect(warnings.isEmpty)
+        #expect(outcome.counts.events == members.reduce(0) { $0 + $1.count })
+        // Cut in the last member's trailer (CRC and length) or just before it: every line inflated is kept,
+        // and the cut is reported at the file's end.
+        for cut in [1, 4, 5, 8, 9] {
+            let file = dir.appendingPathComponent("cut-\(cut).gz")
+            try whole.prefix(whole.count - cut).write(to: file)
+            let (cutOutcome, cutWarnings) = try ingestPaths(
+                [file.path], db: dir.appendingPathComponent("cut-\(cut).db").path)
+            #expect(
+                cutWarnings == [
+                    "\(file.path): byte \(whole.count - cut): truncated gzip stream; events before it were kept"
+                ])
+            let before = members.dropLast().reduce(0) { $0 + $1.count }
+            #expect(cutOutcome.counts.events >= before && cutOutcome.counts.events <= outcome.counts.events)
+            if cut <= 8 { #expect(cutOutcome.counts.events == outcome.counts.events) }
+        }
+    }
+
     @Test("A truncated gzip stream keeps the events before the damage and reports the byte offset")
     func truncatedGzip() throws {
         let dir = temporaryDirectory()
