@@ -65,4 +65,35 @@ struct HashTests {
             }
         }
     }
+
+    @Test("The streaming wide hash: any cut of the input into pieces gives the chunks' chained `hashBytesWide`")
+    func streamingWide() {
+        var random = SplitMix(seed: 0x5_7EA4)
+        let chunk = 256
+        for length in [0, 1, 63, 64, 65, 255, 256, 257, 511, 512, 1_000, 1_337] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            // The definition: each chunk by `hashBytesWide`, seeded by the one before.
+            var expected: UInt64 = 0x5EED
+            bytes.withUnsafeBytes { all in
+                var i = 0
+                while i < length {
+                    let n = min(chunk, length - i)
+                    expected = hashBytesWide(all.baseAddress! + i, n, seed: expected)
+                    i += n
+                }
+            }
+            for _ in 0..<40 {
+                var hasher = WideStreamHasher(seed: 0x5EED, chunk: chunk)
+                bytes.withUnsafeBytes { all in
+                    var i = 0
+                    while i < length {
+                        let n = min(length - i, Int.random(in: 1...(random.next() & 1 == 0 ? 7 : 300), using: &random))
+                        hasher.add(all.baseAddress! + i, n)
+                        i += n
+                    }
+                }
+                #expect(hasher.finish() == expected, "length \(length)")
+            }
+        }
+    }
 }

@@ -67,6 +67,23 @@ struct IngestFilesTests {
         #expect(again.counts.skippedFiles == 1)
         #expect(again.counts.events == 0)
         #expect(try stored() == [wide])
+        // A fingerprint made while a file is read (`StreamingFingerprint`, in any pieces, with bytes left
+        // unread at the end) is the one made before reading it.
+        var random = SplitMix(seed: 0xF11E)
+        let bytes = Array(text.utf8)
+        for _ in 0..<5 {
+            let streamed = StreamingFingerprint()
+            var i = 0
+            let stop = bytes.count - Int.random(in: 0...(3 << 20), using: &random)
+            bytes.withUnsafeBytes { all in
+                while i < stop {
+                    let n = min(stop - i, Int.random(in: 1...(random.next() & 1 == 0 ? 100 : 1 << 21), using: &random))
+                    streamed.add(all.baseAddress! + i, n)
+                    i += n
+                }
+            }
+            #expect(streamed.finish(path: file.path) == wide)
+        }
         // Another file of the same size is not taken for it.
         let other = dir.appendingPathComponent("other.log")
         try String(text.reversed()).write(to: other, atomically: true, encoding: .utf8)

@@ -37,7 +37,19 @@ struct ReliabilityTests {
             let again = try attrib(["ingest", "--db", db, "--quiet", exports])
             #expect(again.status == 0, "resume after kill at \(delay)s: \(again.stderr)")
             #expect(try reportCSV(db, prices: prices) == expected, "kill at \(delay)s")
+            try expectOneSourceEach(db)
         }
+    }
+
+    /// Each file is one source, complete, with its fingerprint: one interrupted while its fingerprint was being
+    /// made (as it was read) was resumed, not added again.
+    func expectOneSourceEach(_ db: String) throws {
+        let store = try Store(path: db, readOnly: true)
+        let s = try store.db.prepare(
+            "SELECT count(*), count(DISTINCT path), count(fingerprint), sum(complete) FROM source")
+        #expect(try s.step())
+        let (count, paths, fingerprints, complete) = (s.int(0), s.int(1), s.int(2), s.int(3))
+        #expect(count > 5 && paths == count && fingerprints == count && complete == count)
     }
 
     @Test("Ctrl-C stops at a batch boundary, says how to resume, and resuming completes the work")
@@ -56,6 +68,7 @@ struct ReliabilityTests {
         }
         #expect(try attrib(["ingest", "--db", db, "--quiet", exports]).status == 0)
         #expect(try reportCSV(db, prices: prices) == expected)
+        try expectOneSourceEach(db)
     }
 
     @Test("A report answers while an ingest runs; two ingests at once queue or fail clearly, never corrupt")

@@ -24,6 +24,9 @@ protocol BatchSink: AnyObject {
     func openSource(path: String, fingerprint: String?, bytes: Int64?, compression: Compression) throws -> Int64?
     /// Forgets a source that turned out empty or unrecognised (nothing of it was written).
     func discardSource(_ id: Int64) throws
+    /// The sizes of the files held as sources: a file of another size cannot be one of them, so its
+    /// fingerprint is made while it is read instead of before (`StreamingFingerprint`).
+    func storedSourceSizes() throws -> Set<Int64>
 
     // MARK: Writing
 
@@ -49,6 +52,7 @@ protocol BatchSink: AnyObject {
 }
 
 extension BatchSink {
+    func storedSourceSizes() throws -> Set<Int64> { [] }
     func atomicallyEndingRun(requests: Int, _ body: () throws -> Void) throws { try atomically(body) }
 }
 

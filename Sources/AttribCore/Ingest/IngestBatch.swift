@@ -83,6 +83,8 @@ struct SourceUpdate {
     var path: String
     /// Read to its end: a later run may skip identical content.
     var complete = false
+    /// The fingerprint made while it was read (when none was made before: `StreamingFingerprint`).
+    var fingerprint: String?
 }
 
 struct StatementCounts {

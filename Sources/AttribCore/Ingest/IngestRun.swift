@@ -96,7 +96,9 @@ public enum IngestRun {
             return x != y ? x > y : a.offset < b.offset
         }.map(\.element)
 
-        let run = Run(files: files, options: options, warn: warn, note: note ?? warn, primary: ingestor, bill: bill)
+        let run = Run(
+            files: files, options: options, warn: warn, note: note ?? warn, primary: ingestor, bill: bill,
+            storedSizes: try ingestor.shared.sink.storedSourceSizes())
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         // One thread per file, and more when a large file can use helpers (EventExchange).
         let wanted = options.workers ?? min(max(cores, 1), 4)
@@ -212,11 +214,18 @@ private final class Run: @unchecked Sendable {
     /// Set when the run has several threads: those with no file left help those still reading.
     var exchange: EventExchange?
 
+    /// Sizes of the files a file may be a copy of (several inputs of this size, or a stored source): such a
+    /// file is fingerprinted before it is read, to be skipped if it is one; any other while it is read.
+    private let sharedSizes: Set<Int64>
+
     init(
         files: [InputFile], options: IngestOptions, warn: @escaping (String) -> Void,
-        note: @escaping (String) -> Void, primary: IngestWorker, bill: BillCollector
+        note: @escaping (String) -> Void, primary: IngestWorker, bill: BillCollector, storedSizes: Set<Int64>
     ) {
         self.files = files
+        var counts: [Int64: Int] = [:]
+        for f in files { if let size = f.size { counts[size, default: 0] += 1 } }
+        sharedSizes = storedSizes.union(counts.filter { $0.value > 1 }.keys)
         self.bill = bill
         self.options = options
         self.warnBody = warn
@@ -292,9 +301,12 @@ private final class Run: @unchecked Sendable {
 
     /// Reads one file; false when the run was interrupted.
     private func read(_ file: InputFile, into ingestor: IngestWorker, index: Int) throws -> Bool {
+        // A file that may be a copy of one held is fingerprinted first; any other as it is read.
+        let fingerprintFirst = file.size.map { !options.force && sharedSizes.contains($0) } ?? false
+        let streamed = file.size != nil && !options.force && !fingerprintFirst ? StreamingFingerprint() : nil
         let opened: (source: ByteSource, compression: Compression)
         do {
-            opened = try openInput(path: file.path)
+            opened = try openInput(path: file.path, fingerprint: streamed)
         } catch {
             lock.locked { openErrors.append(error) }
             warn(error.description)
@@ -311,7 +323,7 @@ private final class Run: @unchecked Sendable {
             ingestor.bytesRead = { [unowned self] in self.runBytes(worker: index, current: 0) }
         }
         let print = file.isStandardInput ? "(stdin)" : file.path
-        let fp = (file.size != nil && !options.force) ? fingerprint(path: file.path, size: file.size!) : nil
+        let fp = fingerprintFirst ? fingerprint(path: file.path, size: file.size!) : nil
         if try ingestor.beginSource(path: print, fingerprint: fp, bytes: file.size, compression: opened.compression)
             == .alreadyIngested
         {
@@ -371,8 +383,9 @@ private final class Run: @unchecked Sendable {
                 lock.locked { openErrors.append(error) }
             }
         }
-        try ingestor.endSource(complete: !ingestor.stopped)
-        return !ingestor.stopped
+        let complete = !ingestor.stopped
+        try ingestor.endSource(complete: complete, fingerprint: complete ? streamed?.finish(path: file.path) : nil)
+        return complete
     }
 }
 

@@ -168,8 +168,9 @@ public final class IngestWorker: EventSink {
 
     /// Ends the current source; `complete` marks it fully read (so a later run may skip it). Written
     /// with the batch that holds its last events.
-    public func endSource(complete: Bool) throws {
+    public func endSource(complete: Bool, fingerprint: String? = nil) throws {
         source.complete = complete
+        source.fingerprint = fingerprint
         if complete && source.rejects == 0 { counts.cleanFiles += 1 }
         counts.filesByMapping[parser.mapping.source.name, default: 0] += 1
         batch.sources.append(source)

@@ -15,6 +15,8 @@ public final class FileSource: ByteSource {
     public let path: String
     private let ownsDescriptor: Bool
     public private(set) var rawBytesRead: Int64 = 0
+    /// Takes every byte read, in order (the file's fingerprint, made while it is read).
+    var fingerprint: StreamingFingerprint?
 
     public init(path: String) throws(InputError) {
         self.path = path
@@ -47,6 +49,7 @@ public final class FileSource: ByteSource {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 {
                 rawBytesRead += Int64(n)
+                if n > 0, let fingerprint { fingerprint.add(buffer.baseAddress!, n) }
                 return n
             }
             if errno == EINTR { continue }
@@ -287,8 +290,12 @@ public final class ZstdSource: ByteSource {
 }
 
 /// Opens `path` ("-" for stdin) and wraps it in the decompressor its first bytes call for.
-public func openInput(path: String) throws(InputError) -> (source: ByteSource, compression: Compression) {
-    let file: ByteSource = path == "-" ? FileSource.standardInput() : try FileSource(path: path)
+/// `fingerprint`: takes the file's bytes as they are read (from the first, the magic-byte peek).
+public func openInput(path: String, fingerprint: StreamingFingerprint? = nil) throws(InputError) -> (
+    source: ByteSource, compression: Compression
+) {
+    let file = path == "-" ? FileSource.standardInput() : try FileSource(path: path)
+    if path != "-" { file.fingerprint = fingerprint }
     return try openInput(source: file, path: path == "-" ? "(stdin)" : path)
 }
 

@@ -84,12 +84,53 @@ public func expandPaths(_ paths: [String], excluding excluded: Set<String> = [])
 /// mean the same bytes (up to a 64-bit hash), whatever the file is called. `v2:` marks the four-lane hash
 /// (`hashBytesWide`); stores written before it hold `legacyFingerprint`s (`StoreWriter.openSource`).
 public func fingerprint(path: String, size: Int64) -> String? {
-    fileHash(path: path, seed: 0x5EED_F00D, wide: true).map { "v2:\($0.total)-\(String($0.hash, radix: 16))" }
+    fileHash(path: path, seed: fingerprintSeed, wide: true).map { wideFingerprint(total: $0.total, hash: $0.hash) }
+}
+
+private let fingerprintSeed: UInt64 = 0x5EED_F00D
+private let fingerprintChunk = 1 << 20
+
+private func wideFingerprint(total: Int64, hash: UInt64) -> String { "v2:\(total)-\(String(hash, radix: 16))" }
+
+/// The fingerprint of a file made from its bytes as it is read (`FileSource`), equal to `fingerprint`'s:
+/// a file that cannot be one already ingested (no source of its size) is then read once, not twice.
+public final class StreamingFingerprint {
+    private var hasher = WideStreamHasher(seed: fingerprintSeed, chunk: fingerprintChunk)
+    private var total: Int64 = 0
+
+    public init() {}
+
+    func add(_ p: UnsafeRawPointer, _ count: Int) {
+        hasher.add(p, count)
+        total += Int64(count)
+    }
+
+    /// The fingerprint, once the file was read to its end; what the reader left unread (a document's
+    /// trailing bytes, the rest after damage) is read here. Nil when the file cannot be read to its end.
+    func finish(path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0, Int64(st.st_size) >= total else { return nil }
+        if Int64(st.st_size) > total {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: fingerprintChunk, alignment: 16)
+            defer { buffer.deallocate() }
+            while true {
+                let n = pread(fd, buffer, fingerprintChunk, off_t(total))
+                if n < 0 && errno == EINTR { continue }
+                guard n >= 0 else { return nil }
+                if n == 0 { break }
+                add(buffer, n)
+            }
+        }
+        return wideFingerprint(total: total, hash: hasher.finish())
+    }
 }
 
 /// The fingerprint of attrib before `v2:` (`hashBytes` over each MiB, in one chain: ~4 times slower).
 func legacyFingerprint(path: String) -> String? {
-    fileHash(path: path, seed: 0x5EED_F00D, wide: false).map { "\($0.total)-\(String($0.hash, radix: 16))" }
+    fileHash(path: path, seed: fingerprintSeed, wide: false).map { "\($0.total)-\(String($0.hash, radix: 16))" }
 }
 
 /// Hashes a file a MiB at a time, each MiB's hash seeding the next's.
@@ -97,7 +138,7 @@ private func fileHash(path: String, seed: UInt64, wide: Bool) -> (total: Int64, 
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
-    let chunk = 1 << 20
+    let chunk = fingerprintChunk
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
     defer { buffer.deallocate() }
     var h = seed

@@ -64,6 +64,84 @@ func hashBytesWide(_ p: UnsafeRawPointer, _ count: Int, seed: UInt64) -> UInt64 
     return hashBytes(p + i, count - i, seed: lanes)
 }
 
+/// `hashBytesWide` over a stream cut into pieces of any size: each `chunk` bytes (a multiple of 64) are
+/// hashed as `hashBytesWide` hashes them, seeded by the chunk before (`fileHash`'s MiBs, as a file is read).
+struct WideStreamHasher {
+    private let chunk: Int
+    private(set) var seed: UInt64
+    private var h0: UInt64 = 0, h1: UInt64 = 0, h2: UInt64 = 0, h3: UInt64 = 0
+    /// Bytes of the current chunk taken; of them, those not yet in the lanes (< 64) wait in `pending`.
+    private var inChunk = 0
+    private var pending = [UInt8](repeating: 0, count: 64)
+    private var pendingCount = 0
+
+    init(seed: UInt64, chunk: Int) {
+        precondition(chunk > 0 && chunk % 64 == 0)
+        self.chunk = chunk
+        self.seed = seed
+        startChunk()
+    }
+
+    private mutating func startChunk() {
+        (h0, h1, h2, h3) = (seed ^ k0, seed ^ k1, seed ^ k2, seed ^ k0 ^ k1)
+        inChunk = 0
+    }
+
+    @inline(__always) private mutating func block(_ p: UnsafeRawPointer) {
+        @inline(__always) func word(_ at: Int) -> UInt64 { p.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
+        h0 = fold(word(0) ^ k1 ^ h0, word(8) ^ k2)
+        h1 = fold(word(16) ^ k1 ^ h1, word(24) ^ k2)
+        h2 = fold(word(32) ^ k1 ^ h2, word(40) ^ k2)
+        h3 = fold(word(48) ^ k1 ^ h3, word(56) ^ k2)
+    }
+
+    /// The chunk's hash, as `hashBytesWide` ends (the lanes folded, then the last < 64 bytes).
+    private mutating func endChunk() {
+        let lanes = fold(h0 ^ k1, h1 ^ k2) ^ fold(h2 ^ k2, h3 ^ k0)
+        seed = pending.withUnsafeBytes { hashBytes($0.baseAddress!, pendingCount, seed: lanes) }
+        pendingCount = 0
+        startChunk()
+    }
+
+    mutating func add(_ p: UnsafeRawPointer, _ count: Int) {
+        var i = 0
+        while i < count {
+            let take = min(count - i, chunk - inChunk)
+            var j = 0
+            if pendingCount > 0 {
+                let fill = min(64 - pendingCount, take)
+                pending.withUnsafeMutableBytes {
+                    ($0.baseAddress! + pendingCount).copyMemory(from: p + i, byteCount: fill)
+                }
+                pendingCount += fill
+                j = fill
+                if pendingCount == 64 {
+                    pending.withUnsafeBytes { block($0.baseAddress!) }
+                    pendingCount = 0
+                }
+            }
+            while j + 64 <= take {
+                block(p + i + j)
+                j += 64
+            }
+            if j < take {
+                let rest = take - j
+                pending.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: p + i + j, byteCount: rest) }
+                pendingCount = rest
+            }
+            inChunk += take
+            i += take
+            if inChunk == chunk { endChunk() }
+        }
+    }
+
+    /// The hash of everything added (a last, short chunk ended).
+    mutating func finish() -> UInt64 {
+        if inChunk > 0 { endChunk() }
+        return seed
+    }
+}
+
 /// The last `count` (< 16) bytes at `p` as two little-endian words, one byte at a time.
 func hashTailBytewise(_ p: UnsafeRawPointer, _ count: Int) -> (UInt64, UInt64) {
     var tail0: UInt64 = 0

@@ -133,6 +133,23 @@ final class StoreWriter: BatchSink {
                     }
                 }
             }
+            // A file read while its fingerprint was made (none before it) and interrupted: its source has no
+            // fingerprint yet; the same path and size resume it.
+            if let bytes {
+                let resumed = try store.db.prepare(
+                    "SELECT id FROM source WHERE fingerprint IS NULL AND complete = 0 AND path = ? AND bytes = ? ORDER BY id DESC LIMIT 1"
+                )
+                resumed.bind(1, path)
+                resumed.bind(2, bytes)
+                if try resumed.step() {
+                    let id = resumed.int(0)
+                    let update = try store.db.prepare("UPDATE source SET fingerprint = ? WHERE id = ?")
+                    update.bind(1, fingerprint)
+                    update.bind(2, id)
+                    try update.run()
+                    return id
+                }
+            }
         }
         let s = try store.db.prepare(
             "INSERT INTO source(path, fingerprint, bytes, compression, ingested_at) VALUES (?,?,?,?,?)")
@@ -143,6 +160,13 @@ final class StoreWriter: BatchSink {
         s.bind(5, Int64(nowMillis()))
         try s.run()
         return store.db.lastInsertRowID
+    }
+
+    func storedSourceSizes() throws -> Set<Int64> {
+        var sizes = Set<Int64>()
+        let s = try store.db.prepare("SELECT DISTINCT bytes FROM source WHERE bytes IS NOT NULL")
+        while try s.step() { sizes.insert(s.int(0)) }
+        return sizes
     }
 
     func discardSource(_ id: Int64) throws {
@@ -256,7 +280,8 @@ final class StoreWriter: BatchSink {
         let s = try store.db.prepare(
             """
             UPDATE source SET shape = coalesce(?, shape), events = ?, new_events = new_events + ?, duplicates = ?,
-                rejects = ?, first_ms = min(coalesce(first_ms, ?), ?), last_ms = max(coalesce(last_ms, ?), ?), path = ?
+                rejects = ?, first_ms = min(coalesce(first_ms, ?), ?), last_ms = max(coalesce(last_ms, ?), ?), path = ?,
+                fingerprint = coalesce(?, fingerprint)
             WHERE id = ?
             """)
         for u in updates {
@@ -270,7 +295,8 @@ final class StoreWriter: BatchSink {
             s.bind(8, u.last)
             s.bind(9, u.last)
             s.bind(10, u.path)
-            s.bind(11, u.id)
+            s.bind(11, u.fingerprint)
+            s.bind(12, u.id)
             try s.run()
             if u.complete { completedSources.append(u.id) }
         }
