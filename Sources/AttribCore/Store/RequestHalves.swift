@@ -38,9 +38,10 @@ final class RequestHalfStore: @unchecked Sendable {
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
         connection = try Connection(path: path)
-        // Scratch: no journal, no syncs; the store's page size, so its rows are copied as they are.
+        // Scratch: no journal, no syncs, a small cache (rows are appended); the store's page size, so its rows
+        // are copied as they are.
         try connection.execute(
-            "PRAGMA page_size = 32768; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -8192")
+            "PRAGMA page_size = 32768; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -2048")
         let declared = try store.prepare("SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = 'request'")
         guard try declared.step(), let sql = declared.text(0), let open = sql.firstIndex(of: "(") else {
             throw StoreError("\(store.path): the store has no request table")
@@ -68,7 +69,9 @@ extension StoreWriter {
     /// of `db`, in key order, adding each to the sums.
     static func insertNew(_ merge: inout RequestMerge, into db: Connection, table: String) throws -> HalfWritten {
         var written = HalfWritten()
-        try merge.forEachChunk(limit: 1 << 14) { chunk in
+        // Chunks of 8,192: each thread has up to three at once (two merged ahead, one inserted), and this is
+        // the peak of a large run's memory.
+        try merge.forEachChunk(limit: 1 << 13) { chunk in
             let keys = chunk.keys
             let deltas = chunk.deltas
             let rows = try RowInserter(db, table: table, columns: ["id"] + RequestDelta.columnNames) { s, c, i in

@@ -216,10 +216,6 @@ struct RollupChanges {
             needsRebuild = needsRebuild || rebuild
             return
         }
-        changes.reserveCapacity(changes.count + other.changes.count)
-        traffic.reserveCapacity(traffic.count + other.traffic.count)
-        quarter.reserveCapacity(quarter.count + other.quarter.count)
-        caller.reserveCapacity(caller.count + other.caller.count)
         for (k, v) in other.changes { changes[k, default: RollupSums()].add(v) }
         for (k, v) in other.traffic { traffic[k, default: RollupSums()].add(v) }
         for (k, v) in other.quarter { quarter[k, default: RollupSums()].add(v) }
