@@ -82,8 +82,12 @@ struct IngestFilesTests {
                     i += n
                 }
             }
-            #expect(streamed.finish(path: file.path) == wide)
+            #expect(streamed.finish(path: file.path, size: size) == wide)
         }
+        // A file that changed while it was read gets no fingerprint (a later run reads it again).
+        let changed = StreamingFingerprint()
+        bytes.withUnsafeBytes { changed.add($0.baseAddress!, 100) }
+        #expect(changed.finish(path: file.path, size: size + 1) == nil)
         // Another file of the same size is not taken for it.
         let other = dir.appendingPathComponent("other.log")
         try String(text.reversed()).write(to: other, atomically: true, encoding: .utf8)

@@ -384,7 +384,8 @@ private final class Run: @unchecked Sendable {
             }
         }
         let complete = !ingestor.stopped
-        try ingestor.endSource(complete: complete, fingerprint: complete ? streamed?.finish(path: file.path) : nil)
+        let made = complete ? file.size.flatMap { streamed?.finish(path: file.path, size: $0) } : nil
+        try ingestor.endSource(complete: complete, fingerprint: made)
         return complete
     }
 }

@@ -106,21 +106,21 @@ public final class StreamingFingerprint {
     }
 
     /// The fingerprint, once the file was read to its end; what the reader left unread (a document's
-    /// trailing bytes, the rest after damage) is read here. Nil when the file cannot be read to its end.
-    func finish(path: String) -> String? {
+    /// trailing bytes, the rest after damage) is read here. Nil when the file cannot be read to its end, or
+    /// is no longer `size` bytes (it changed while it was read: a later run reads it again).
+    func finish(path: String, size: Int64) -> String? {
         var st = stat()
-        guard stat(path, &st) == 0, Int64(st.st_size) >= total else { return nil }
-        if Int64(st.st_size) > total {
+        guard stat(path, &st) == 0, Int64(st.st_size) == size, total <= size else { return nil }
+        if size > total {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return nil }
             defer { close(fd) }
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: fingerprintChunk, alignment: 16)
             defer { buffer.deallocate() }
-            while true {
-                let n = pread(fd, buffer, fingerprintChunk, off_t(total))
+            while total < size {
+                let n = pread(fd, buffer, min(fingerprintChunk, Int(size - total)), off_t(total))
                 if n < 0 && errno == EINTR { continue }
-                guard n >= 0 else { return nil }
-                if n == 0 { break }
+                guard n > 0 else { return nil }
                 add(buffer, n)
             }
         }
