@@ -231,11 +231,11 @@ struct RequestMerge {
     /// True when every request is in the table (nothing was spilled).
     var isInMemory: Bool { readers.isEmpty }
 
-    /// Calls `body` with the requests in key order, up to `limit` at a time. With spills, the merge runs on
-    /// a thread of its own, up to two chunks ahead of `body` (at 2M requests it was a third of the serial
-    /// end of a run, on the thread that then inserts them).
-    mutating func forEachChunk(limit: Int, _ body: (RequestBatch) throws -> Void) throws {
-        if isInMemory {
+    /// Calls `body` with the requests in key order, up to `limit` at a time. With spills and `ahead`, the
+    /// merge runs on a thread of its own, up to two chunks ahead of `body` (at 2M requests it was a third of
+    /// the serial end of a run, on the thread that then inserts them).
+    mutating func forEachChunk(limit: Int, ahead: Bool = true, _ body: (RequestBatch) throws -> Void) throws {
+        if isInMemory || !ahead {
             var chunk = RequestBatch()
             while try next(into: &chunk, limit: limit) {
                 try body(chunk)
