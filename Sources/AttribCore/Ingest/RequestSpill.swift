@@ -16,6 +16,21 @@ import Glibc
 import Darwin
 #endif
 
+/// A new, empty file for the run's requests (`.attrib-requests-XXXXXX`) in the first of `directories` where
+/// one can be made; the caller unlinks it once it is open.
+func temporaryRequestFile(in directories: [String]) throws -> (fd: Int32, path: String) {
+    for dir in directories {
+        var template = Array(((dir.hasSuffix("/") ? dir : dir + "/") + ".attrib-requests-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if fd >= 0 {
+            return (fd, String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+    }
+    throw StoreError(
+        "attrib: cannot create a temporary file for the run's requests in \(directories[0]): \(String(cString: strerror(errno)))"
+    )
+}
+
 /// One sorted run of requests in a temporary file (unlinked once created: nothing is left after a kill).
 /// A record: key (8 bytes), the delta's bytes, the request id's length (4 bytes) and bytes.
 final class RequestSpillFile {
@@ -29,22 +44,8 @@ final class RequestSpillFile {
     /// Writes `table`'s entries in key order (`order`) to a new file in `directory` (else the system's
     /// temporary folder).
     init(_ table: RequestTable, order: [Int], directory: String) throws {
-        var made: (Int32, String)?
-        for dir in [directory, ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"] {
-            var template = Array(((dir.hasSuffix("/") ? dir : dir + "/") + ".attrib-requests-XXXXXX").utf8CString)
-            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            if fd >= 0 {
-                let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                unlink(path)
-                made = (fd, path)
-                break
-            }
-        }
-        guard let made else {
-            throw StoreError(
-                "attrib: cannot create a temporary file for the run's requests in \(directory): \(String(cString: strerror(errno)))"
-            )
-        }
+        let made = try temporaryRequestFile(in: [directory, ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"])
+        unlink(made.path)
         (fd, place) = made
         // Records are copied into a buffer of 1 MB and written when it is full.
         let capacity = 1 << 20

@@ -26,16 +26,8 @@ final class RequestHalfStore: @unchecked Sendable {
     /// Creates the scratch database in `directory`, declares its table as the store's `request` and
     /// attaches it to the store's connection as `half`.
     init(store: Connection, directory: String) throws {
-        var template = Array(
-            ((directory.hasSuffix("/") ? directory : directory + "/") + ".attrib-requests-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw StoreError(
-                "attrib: cannot create a temporary file for the run's requests in \(directory): \(String(cString: strerror(errno)))"
-            )
-        }
+        let (fd, path) = try temporaryRequestFile(in: [directory])
         close(fd)
-        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
         connection = try Connection(path: path)
         // Scratch: no journal, no syncs, a small cache (rows are appended); the store's page size, so its rows
