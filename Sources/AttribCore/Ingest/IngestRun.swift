@@ -302,8 +302,9 @@ private final class Run: @unchecked Sendable {
     /// Reads one file; false when the run was interrupted.
     private func read(_ file: InputFile, into ingestor: IngestWorker, index: Int) throws -> Bool {
         // A file that may be a copy of one held is fingerprinted first; any other as it is read.
-        let fingerprintFirst = file.size.map { !options.force && sharedSizes.contains($0) } ?? false
-        let streamed = file.size != nil && !options.force && !fingerprintFirst ? StreamingFingerprint() : nil
+        let fingerprinted = file.size != nil && !options.force
+        let fingerprintFirst = fingerprinted && sharedSizes.contains(file.size!)
+        let streamed = fingerprinted && !fingerprintFirst ? StreamingFingerprint() : nil
         let opened: (source: ByteSource, compression: Compression)
         do {
             opened = try openInput(path: file.path, fingerprint: streamed)

@@ -114,9 +114,10 @@ final class StoreWriter: BatchSink {
             s.bind(1, fingerprint)
             if try s.step() { return s.int(1) == 1 ? nil : s.int(0) }
             s.reset()
-            // A store written before `v2:` fingerprints: a source of the same size may hold this content under
-            // the old fingerprint (computed then, once); it takes the new one, so later runs match it at once.
             if let bytes {
+                // A store written before `v2:` fingerprints: a source of the same size may hold this content
+                // under the old fingerprint (computed then, once); it takes the new one, so later runs match it
+                // at once.
                 let legacy = try store.db.prepare(
                     "SELECT 1 FROM source WHERE bytes = ? AND fingerprint NOT LIKE 'v2:%' LIMIT 1")
                 legacy.bind(1, bytes)
@@ -132,10 +133,8 @@ final class StoreWriter: BatchSink {
                         return complete ? nil : id
                     }
                 }
-            }
-            // A file read while its fingerprint was made (none before it) and interrupted: its source has no
-            // fingerprint yet; the same path and size resume it.
-            if let bytes {
+                // A file read while its fingerprint was made (none before it) and interrupted: its source has
+                // no fingerprint yet; the same path and size resume it.
                 let resumed = try store.db.prepare(
                     "SELECT id FROM source WHERE fingerprint IS NULL AND complete = 0 AND path = ? AND bytes = ? ORDER BY id DESC LIMIT 1"
                 )
