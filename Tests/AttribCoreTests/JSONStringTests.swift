@@ -84,10 +84,12 @@ struct JSONStringTests {
         return .incomplete
     }
 
-    static func decode(_ s: [UInt8], into buffer: ByteBuffer) -> (bytes: [UInt8], end: Int)? {
+    /// `wide`: the 64-byte steps where this processor has them (`JSONBytes.wideStrings`), else the 16-byte ones.
+    static func decode(_ s: [UInt8], into buffer: ByteBuffer, wide: Bool) -> (bytes: [UInt8], end: Int)? {
         buffer.count = 3  // something already in the buffer stays
         let end = s.withUnsafeBufferPointer {
-            JSONBytes(base: $0.baseAddress!, end: $0.count).readString(0, into: buffer)
+            JSONBytes(base: $0.baseAddress!, end: $0.count).readString(
+                0, into: buffer, wide: wide && JSONBytes.wideStrings)
         }
         guard let end else {
             #expect(buffer.count == 3, "a failed decode leaves the buffer as it was")
@@ -96,8 +98,10 @@ struct JSONStringTests {
         return (Array(UnsafeBufferPointer(start: buffer.base + 3, count: buffer.count - 3)), end)
     }
 
-    @Test("Random strings of every kind: the same bytes and end as the reference, or both malformed")
-    func randomStrings() {
+    @Test(
+        "Random strings of every kind: the same bytes and end as the reference, or both malformed",
+        arguments: [false, true])
+    func randomStrings(wide: Bool) {
         var rng = SplitMix(seed: 7)
         let pieces: [[UInt8]] = [
             Array("\\\"".utf8), Array("\\\\".utf8), Array("\\/".utf8), Array("\\n".utf8), Array("\\t".utf8),
@@ -124,12 +128,49 @@ struct JSONStringTests {
             // Cut off at a random length now and then.
             if rng.next() % 10 == 0 { s = Array(s.prefix(1 + Int(rng.next() % UInt64(s.count)))) }
             let want = Self.reference(s)
-            let got = Self.decode(s, into: buffer)
+            let got = Self.decode(s, into: buffer, wide: wide)
             #expect(got?.bytes == want?.bytes && got?.end == want?.end, "\(String(decoding: s, as: UTF8.self))")
             if want != nil { agreed += 1 }
             let scanned = s.withUnsafeBufferPointer { JSONBytes(base: $0.baseAddress!, end: $0.count).scanString(0) }
             #expect(scanned == Self.scanReference(s), "\(String(decoding: s, as: UTF8.self))")
         }
         #expect(agreed > 5_000)  // most strings are well formed
+    }
+
+    /// Escaped JSON, as a message inside an envelope: `\"` every few bytes. Each escape (and the closing quote) is
+    /// put at every offset around the 64-byte steps' edges, after runs of `\"` and before more.
+    @Test("Escapes at every offset around the 64-byte steps", arguments: [false, true])
+    func escapesAroundWideSteps(wide: Bool) {
+        let escapes: [[UInt8]] = [
+            Array("\\\"".utf8), Array("\\/".utf8), Array("\\\\".utf8), Array("\\\\\\\"".utf8),
+            Array("\\n".utf8), Array("\\u00e9".utf8), Array("\\x".utf8), [0x1F], Array("\"".utf8), [0x5C],
+        ]
+        let buffer = ByteBuffer(capacity: 16)
+        var rng = SplitMix(seed: 64)
+        var wellFormed = 0
+        for lead in 0..<140 {
+            for escape in escapes {
+                // An opening quote, `lead` bytes of escaped JSON, the escape, then a little more and the end.
+                var s: [UInt8] = [0x22]
+                while s.count < lead + 1 {
+                    s += rng.next() % 4 == 0 ? Array("\\\"".utf8) : [UInt8(0x61 + rng.next() % 26)]
+                }
+                s = Array(s.prefix(lead + 1))
+                if s.last == 0x5C { s[s.count - 1] = 0x62 }  // not inside an escape
+                s += escape
+                for _ in 0..<Int(rng.next() % 90) { s += rng.next() % 3 == 0 ? Array("\\\"".utf8) : [0x7A] }
+                s.append(0x22)
+                for cut in [s.count, s.count - 1, s.count - 2] {
+                    let piece = Array(s.prefix(cut))
+                    let want = Self.reference(piece)
+                    let got = Self.decode(piece, into: buffer, wide: wide)
+                    #expect(
+                        got?.bytes == want?.bytes && got?.end == want?.end, "\(String(decoding: piece, as: UTF8.self))")
+                    if want != nil { wellFormed += 1 }
+                }
+            }
+        }
+        // Most are well formed (the generator makes what the reference accepts).
+        #expect(wellFormed > 140 * 6)
     }
 }
