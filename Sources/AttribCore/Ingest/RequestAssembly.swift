@@ -2,6 +2,8 @@
 // a batch, a run, and the stored row, because merging is commutative and associative (any order, split
 // or repetition of inputs gives the same request).
 
+import CHints
+
 /// Dictionary ids are Int32 in memory (0 = absent): a run holds every request it touches, so the
 /// struct is kept small (128 bytes). It holds no reference (the request id's bytes are kept beside it),
 /// so copying and merging it is plain memory work, no reference counting (that was 13% of ingest).
@@ -190,7 +192,6 @@ struct RequestTable {
     /// keeps the first non-empty id in batch order either way).
     mutating func merge(_ batch: RequestBatch, less: (Int32, Int32) -> Bool) {
         var places = [Int32](repeating: -1, count: batch.count)
-        var touched: Int32 = 0
         var i = 0
         // The index is larger than the caches: each key's slot is asked for a few contributions ahead.
         let keys = batch.keys
@@ -205,14 +206,14 @@ struct RequestTable {
             }
             if let found = index.insert(key, Int32(entries.count)) {
                 places[i] = found
-                // Brings the entry into the cache now: its two cache lines (the first field and `lines`).
-                touched &+= Int32(truncatingIfNeeded: entries[Int(found)].startMs) &+ entries[Int(found)].lines
+                // Asks for the entry (and its id's length) now, without waiting for it: the merges below
+                // find them in the cache.
+                prefetchEntry(Int(found))
             } else {
                 append(key, delta, requestId: requestId)
             }
             i += 1
         }
-        lookupTouch = touched
         i = 0
         // swift-format-ignore: ReplaceForEachWithForLoop
         batch.forEach { _, delta, requestId in
@@ -248,13 +249,35 @@ struct RequestTable {
         return (0..<n).map { Int(pairs[$0].1) }
     }
 
-    /// Keeps the loads of `merge(_:less:)`'s first loop (a value nothing reads would let them be left out).
-    private var lookupTouch: Int32 = 0
-
     /// Calls `body` with entry `i`'s request id (empty when no contribution named it).
     func withRequestId<T>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         try idBytes.withUnsafeBufferPointer { b in
             try body(UnsafeBufferPointer(rebasing: b[Int(idStart[i])..<Int(idStart[i] + idLength[i])]))
+        }
+    }
+
+    /// Asks for entry `i`'s delta (its cache lines) and its id's length: what a merge into it reads.
+    @inline(__always) private func prefetchEntry(_ i: Int) {
+        idLength.withUnsafeBufferPointer { attrib_prefetch($0.baseAddress! + i) }
+        entries.withUnsafeBufferPointer {
+            let p = UnsafeRawPointer($0.baseAddress! + i)
+            attrib_prefetch(p)
+            attrib_prefetch(p + 64)
+            attrib_prefetch(p + MemoryLayout<RequestDelta>.size - 1)
+        }
+    }
+
+    /// Asks for what reading entry `i` touches, ahead of reading it: in key order (a spill, the end's merge)
+    /// the entries, in arrival order, are read at random, a cache miss or more each (the table is larger than
+    /// the caches). `step` 1 asks for its key, id place and delta; 2 for its id's bytes (their place is
+    /// read, so ask for 1 some entries earlier).
+    @inline(__always) func prefetch(_ i: Int, step: Int) {
+        if step == 1 {
+            entryKeys.withUnsafeBufferPointer { attrib_prefetch($0.baseAddress! + i) }
+            idStart.withUnsafeBufferPointer { attrib_prefetch($0.baseAddress! + i) }
+            prefetchEntry(i)
+        } else {
+            idBytes.withUnsafeBufferPointer { attrib_prefetch($0.baseAddress! + Int(idStart[i])) }
         }
     }
 

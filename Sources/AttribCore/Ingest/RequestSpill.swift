@@ -55,7 +55,9 @@ final class RequestSpillFile {
         let head = 8 + MemoryLayout<RequestDelta>.size + 4
         var lower = 0
         var upperFound = false
-        for i in order {
+        for (n, i) in order.enumerated() {
+            if n + 16 < order.count { table.prefetch(order[n + 16], step: 1) }
+            if n + 8 < order.count { table.prefetch(order[n + 8], step: 2) }
             if table.entryKeys[i] < 0 {
                 lower += 1
             } else if !upperFound {
@@ -283,6 +285,8 @@ struct RequestMerge {
                 let r = top.run
                 if r == readers.count {
                     let i = order[position]
+                    if position + 16 < order.count { table.prefetch(order[position + 16], step: 1) }
+                    if position + 8 < order.count { table.prefetch(order[position + 8], step: 2) }
                     if first { delta = table.entries[i] } else { delta.merge(table.entries[i], less: less) }
                     if id.isEmpty { table.withRequestId(i) { id.append(contentsOf: $0) } }
                     position += 1
