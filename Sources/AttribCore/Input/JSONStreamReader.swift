@@ -503,7 +503,8 @@ final class JSONStreamReader {
             }
             message.removeAll()
             if let (ps, pe) = entry.payload {
-                messageFound = entry.payloadIsText ? v.readString(ps, into: message) != nil : true
+                messageFound =
+                    entry.payloadIsText ? v.readString(ps, into: message, wide: JSONBytes.wideStrings) != nil : true
                 if !entry.payloadIsText { appendCompactJSON(v, ps, pe, to: message) }
             }
             // The time: `timestamp`, else when Cloud Logging received the entry.
@@ -641,7 +642,7 @@ final class JSONStreamReader {
                     }
                 } else if v.equals(ns, ne, "@message") {
                     message.removeAll()
-                    messageFound = v.readString(vs, into: message) != nil
+                    messageFound = v.readString(vs, into: message, wide: JSONBytes.wideStrings) != nil
                 } else if v.equals(ns, ne, "@logStream") {
                     scratch.removeAll()
                     if v.readString(vs, into: scratch) != nil { streamName = streamNames.name(scratch.bytes) }
@@ -674,7 +675,7 @@ final class JSONStreamReader {
     /// Decodes the string value at `vs` into `message`; returns its end, or nil when it is not a valid string.
     private func decodeMessage(_ v: JSONBytes, _ vs: Int) -> Int? {
         message.removeAll()
-        return v.readString(vs, into: message)
+        return v.readString(vs, into: message, wide: JSONBytes.wideStrings)
     }
 
     // MARK: Emitting

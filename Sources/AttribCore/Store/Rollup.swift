@@ -37,11 +37,17 @@ extension RollupTableKey {
         let sums = "requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, logged_cost"
         let s = try db.prepare("SELECT \(columnNames.joined(separator: ", ")), \(sums) FROM \(table)")
         while try s.step() {
+            if rows.isEmpty { rows.reserveCapacity(changes.count) }
             rows[Self(row: s)] = RollupSums(
                 requests: s.int(n), input: s.int(n + 1), output: s.int(n + 2), cacheRead: s.int(n + 3),
                 cacheWrite: s.int(n + 4), logged: s.optionalDouble(n + 5) ?? 0)
         }
-        for (key, change) in changes { rows[key, default: RollupSums()].add(change) }
+        if rows.isEmpty {
+            // An empty table (a new store): the changes are its rows (0 + a sum is the sum: never -0).
+            rows = changes
+        } else {
+            for (key, change) in changes { rows[key, default: RollupSums()].add(change) }
+        }
         try db.execute("DELETE FROM \(table)")
         // Each key's columns are made once (as `<` would make them twice a comparison).
         let ordered = rows.compactMap { $0.value.requests == 0 ? nil : (columns: $0.key.columns, sums: $0.value) }
