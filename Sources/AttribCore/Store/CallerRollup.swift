@@ -43,6 +43,31 @@ struct CallerKey: RollupTableKey {
         hasLogged = s.int(8)
     }
 
+    static func packed(_ d: RequestDelta) -> PackedRollupKey {
+        var p = PackedRollupKey(time: d.rollupDay)
+        p.lanes[3] = d.model
+        p.lanes[4] = d.source
+        p.lanes[5] = d.principal
+        p.lanes[6] = d.clientIp
+        p.lanes[7] = d.tokenId
+        p.lanes[8] = Int32(truncatingIfNeeded: d.rollupFlags)
+        p.lanes[9] = d.status
+        p.lanes[10] = Int32(truncatingIfNeeded: d.rollupHasLogged)
+        return p
+    }
+
+    init(packed p: PackedRollupKey) {
+        day = p.time
+        model = rollupId(p.lanes[3])
+        source = rollupId(p.lanes[4])
+        principal = rollupId(p.lanes[5])
+        clientIp = rollupId(p.lanes[6])
+        tokenId = rollupId(p.lanes[7])
+        flags = Int64(p.lanes[8])
+        status = p.status(9)
+        hasLogged = Int64(p.lanes[10])
+    }
+
     func hash(into hasher: inout Hasher) {
         var h = RollupHash()
         h.mix(day)

@@ -34,6 +34,25 @@ struct QuarterKey: RollupTableKey {
         hasLogged = s.int(5)
     }
 
+    static func packed(_ d: RequestDelta) -> PackedRollupKey {
+        var p = PackedRollupKey(time: d.startMs == .max ? nil : d.startMs / 900_000)
+        p.lanes[3] = d.model
+        p.lanes[4] = d.userEmail != 0 || d.userSub != 0 ? 1 : 0
+        p.lanes[5] = Int32(truncatingIfNeeded: d.rollupFlags)
+        p.lanes[6] = d.status
+        p.lanes[7] = Int32(truncatingIfNeeded: d.rollupHasLogged)
+        return p
+    }
+
+    init(packed p: PackedRollupKey) {
+        quarter = p.time
+        model = rollupId(p.lanes[3])
+        identified = Int64(p.lanes[4])
+        flags = Int64(p.lanes[5])
+        status = p.status(6)
+        hasLogged = Int64(p.lanes[7])
+    }
+
     func hash(into hasher: inout Hasher) {
         var h = RollupHash()
         h.mix(quarter)

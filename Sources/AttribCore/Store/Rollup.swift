@@ -11,6 +11,9 @@ protocol RollupTableKey: Hashable, Comparable {
     var columns: [Int64?] { get }
     init(_ d: RequestDelta)
     init(row s: Statement)
+    /// The key of `d` as `PackedRollupKey` lanes, and back: `Self(packed: Self.packed(d)) == Self(d)`.
+    static func packed(_ d: RequestDelta) -> PackedRollupKey
+    init(packed p: PackedRollupKey)
 }
 
 extension RollupTableKey {
@@ -139,6 +142,35 @@ struct RollupKey: RollupTableKey {
         hasLogged = s.int(10)
     }
 
+    static func packed(_ d: RequestDelta) -> PackedRollupKey {
+        var p = PackedRollupKey(time: d.rollupDay)
+        p.lanes[3] = d.model
+        p.lanes[4] = d.userEmail
+        p.lanes[5] = d.userSub
+        p.lanes[6] = d.authSource
+        p.lanes[7] = d.userId
+        p.lanes[8] = d.apiKeyId
+        p.lanes[9] = d.project
+        p.lanes[10] = Int32(truncatingIfNeeded: d.rollupFlags)
+        p.lanes[11] = d.status
+        p.lanes[12] = Int32(truncatingIfNeeded: d.rollupHasLogged)
+        return p
+    }
+
+    init(packed p: PackedRollupKey) {
+        day = p.time
+        model = rollupId(p.lanes[3])
+        userEmail = rollupId(p.lanes[4])
+        userSub = rollupId(p.lanes[5])
+        authSource = rollupId(p.lanes[6])
+        userId = rollupId(p.lanes[7])
+        apiKeyId = rollupId(p.lanes[8])
+        project = rollupId(p.lanes[9])
+        flags = Int64(p.lanes[10])
+        status = p.status(11)
+        hasLogged = Int64(p.lanes[12])
+    }
+
     /// One Hasher call per key (RollupHash).
     func hash(into hasher: inout Hasher) {
         var h = RollupHash()
@@ -186,32 +218,75 @@ struct RollupSums {
     }
 }
 
+/// A rollup key as a request makes it, in sixteen Int32 lanes: a request's fields are Int32 dictionary ids
+/// (0: none), its status an Int32 (`.min`: none), its flags a few bits, its day or quarter hour two lanes
+/// and whether it has one. The run's sums are kept under these while requests are written: a typed key is
+/// up to 11 optional Int64 (176 bytes) and its dictionary's finds and copies, four per request, were a
+/// quarter of the end of a run; this one hashes and compares as one 64-byte vector. Each key type packs the
+/// values it groups by (`packed`) and is made back from them (`init(packed:)`), one to one, when the sums
+/// are applied.
+struct PackedRollupKey: Hashable {
+    var lanes = SIMD16<Int32>()
+
+    /// Lanes 0–2: a day or quarter hour (low and high halves, and 1 when there is one).
+    init(time: Int64?) {
+        if let time {
+            lanes[0] = Int32(truncatingIfNeeded: time)
+            lanes[1] = Int32(truncatingIfNeeded: time >> 32)
+            lanes[2] = 1
+        }
+    }
+
+    var time: Int64? {
+        lanes[2] == 0 ? nil : Int64(lanes[1]) << 32 | Int64(UInt32(bitPattern: lanes[0]))
+    }
+
+    /// The status of lane `i` as a rollup column.
+    func status(_ i: Int) -> Int64? { lanes[i] == .min ? nil : Int64(lanes[i]) }
+
+    /// As eight words (SIMD's `==` compared lane by lane through memory here).
+    static func == (a: Self, b: Self) -> Bool {
+        let x = unsafeBitCast(a.lanes, to: SIMD8<UInt64>.self) ^ unsafeBitCast(b.lanes, to: SIMD8<UInt64>.self)
+        return (x[0] | x[1] | x[2] | x[3] | x[4] | x[5] | x[6] | x[7]) == 0
+    }
+
+    func hash(into hasher: inout Hasher) {
+        let w = unsafeBitCast(lanes, to: SIMD8<UInt64>.self)
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for i in 0..<8 { h = (h ^ w[i]) &* 0xBF58_476D_1CE4_E5B9 }
+        hasher.combine(h ^ h >> 31)
+    }
+}
+
 /// What the run's request writes change in the rollup. Logged costs are doubles: a request that had one
 /// and changes would leave rounding residue after subtracting, so then the rollup is rebuilt instead.
 struct RollupChanges {
-    private(set) var changes: [RollupKey: RollupSums] = [:]
-    /// The same changes to the traffic rollup (TrafficRollup.swift).
-    private(set) var traffic: [TrafficKey: RollupSums] = [:]
-    /// ... to the quarter-hour rollup (QuarterRollup.swift) and the caller rollup (CallerRollup.swift).
-    private(set) var quarter: [QuarterKey: RollupSums] = [:]
-    private(set) var caller: [CallerKey: RollupSums] = [:]
+    /// The changes to the day rollup (`RollupKey`), the traffic rollup (TrafficRollup.swift), the quarter-hour
+    /// rollup (QuarterRollup.swift) and the caller rollup (CallerRollup.swift), by packed key.
+    private(set) var changes: [PackedRollupKey: RollupSums] = [:]
+    private(set) var traffic: [PackedRollupKey: RollupSums] = [:]
+    private(set) var quarter: [PackedRollupKey: RollupSums] = [:]
+    private(set) var caller: [PackedRollupKey: RollupSums] = [:]
     private(set) var needsRebuild = false
 
     mutating func replace(_ old: RequestDelta?, with new: RequestDelta) {
         if let old {
             if !old.loggedCost.isNaN { needsRebuild = true }
-            changes[RollupKey(old), default: RollupSums()].add(old, sign: -1)
-            traffic[TrafficKey(old), default: RollupSums()].add(old, sign: -1)
-            quarter[QuarterKey(old), default: RollupSums()].add(old, sign: -1)
-            caller[CallerKey(old), default: RollupSums()].add(old, sign: -1)
+            changes[RollupKey.packed(old), default: RollupSums()].add(old, sign: -1)
+            traffic[TrafficKey.packed(old), default: RollupSums()].add(old, sign: -1)
+            quarter[QuarterKey.packed(old), default: RollupSums()].add(old, sign: -1)
+            caller[CallerKey.packed(old), default: RollupSums()].add(old, sign: -1)
         }
-        changes[RollupKey(new), default: RollupSums()].add(new, sign: 1)
-        traffic[TrafficKey(new), default: RollupSums()].add(new, sign: 1)
-        quarter[QuarterKey(new), default: RollupSums()].add(new, sign: 1)
-        caller[CallerKey(new), default: RollupSums()].add(new, sign: 1)
+        changes[RollupKey.packed(new), default: RollupSums()].add(new, sign: 1)
+        traffic[TrafficKey.packed(new), default: RollupSums()].add(new, sign: 1)
+        quarter[QuarterKey.packed(new), default: RollupSums()].add(new, sign: 1)
+        caller[CallerKey.packed(new), default: RollupSums()].add(new, sign: 1)
     }
 
     mutating func markStale() { needsRebuild = true }
+
+    /// No change yet (and none asked for: the rollup is not stale).
+    var isEmpty: Bool { changes.isEmpty && traffic.isEmpty && quarter.isEmpty && caller.isEmpty && !needsRebuild }
 
     /// Adds another set of changes to these (the two halves of a new store's requests, `RequestHalves.swift`).
     mutating func add(_ other: RollupChanges) {
@@ -231,9 +306,16 @@ struct RollupChanges {
 
     /// Applies the changes to every rollup table (inside the caller's transaction).
     func apply(_ db: Connection) throws {
-        try RollupKey.apply(changes, db)
-        try TrafficKey.apply(traffic, db)
-        try QuarterKey.apply(quarter, db)
-        try CallerKey.apply(caller, db)
+        try RollupKey.apply(Self.typed(changes), db)
+        try TrafficKey.apply(Self.typed(traffic), db)
+        try QuarterKey.apply(Self.typed(quarter), db)
+        try CallerKey.apply(Self.typed(caller), db)
+    }
+
+    /// The changes by typed key (packing is one to one: no two packed keys make the same typed one).
+    static func typed<Key: RollupTableKey>(_ packed: [PackedRollupKey: RollupSums]) -> [Key: RollupSums] {
+        var typed = [Key: RollupSums](minimumCapacity: packed.count)
+        for (k, v) in packed { typed[Key(packed: k), default: RollupSums()].add(v) }
+        return typed
     }
 }

@@ -49,6 +49,33 @@ struct TrafficKey: RollupTableKey {
     }
 
     /// One Hasher call per key, as RollupKey.
+    static func packed(_ d: RequestDelta) -> PackedRollupKey {
+        var p = PackedRollupKey(time: d.rollupDay)
+        p.lanes[3] = d.model
+        p.lanes[4] = d.method
+        p.lanes[5] = d.path
+        p.lanes[6] = d.userAgent
+        p.lanes[7] = d.logGroup
+        p.lanes[8] = d.logStream
+        p.lanes[9] = Int32(truncatingIfNeeded: d.rollupFlags)
+        p.lanes[10] = d.status
+        p.lanes[11] = Int32(truncatingIfNeeded: d.rollupHasLogged)
+        return p
+    }
+
+    init(packed p: PackedRollupKey) {
+        day = p.time
+        model = rollupId(p.lanes[3])
+        method = rollupId(p.lanes[4])
+        path = rollupId(p.lanes[5])
+        userAgent = rollupId(p.lanes[6])
+        logGroup = rollupId(p.lanes[7])
+        logStream = rollupId(p.lanes[8])
+        flags = Int64(p.lanes[9])
+        status = p.status(10)
+        hasLogged = Int64(p.lanes[11])
+    }
+
     func hash(into hasher: inout Hasher) {
         var h = RollupHash()
         h.mix(day)
