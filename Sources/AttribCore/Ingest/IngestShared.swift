@@ -75,13 +75,14 @@ final class IngestShared: @unchecked Sendable {
 
     /// Hands the run's requests, merged over the table and its spills, to the sink (caller holds
     /// `sinkLock`, inside the sink's unit), which writes them and moves its mark past every line written.
-    func writeRequests() throws {
+    /// `emptying`: the table is emptied for more (false at the end of a run, where it is let go whole).
+    func writeRequests(emptying: Bool = true) throws {
         // An empty table needs no dictionary snapshot: the sink only moves its mark.
         let less = requests.count > 0 || !spills.isEmpty ? dictionary.comparator() : { _, _ in false }
         var merge = try RequestMerge(table: requests, spills: spills, less: less)
         try sink.writeRequests(&merge, less: less)
         spills.removeAll()
-        if requests.count > 0 { requests.removeAll() }
+        if emptying && requests.count > 0 { requests.removeAll() }
     }
 
     /// Writes what is left and ends the run in the sink.
@@ -92,7 +93,7 @@ final class IngestShared: @unchecked Sendable {
                 // The event keys are not needed any more: their memory goes back before the requests are
                 // merged and written.
                 keys.release()
-                try writeRequests()
+                try writeRequests(emptying: false)
                 // The run's memory goes back before the sink ends the run (for the store, the rollup is
                 // rebuilt there: the peak of a run is here).
                 requests = RequestTable(capacity: 0)

@@ -367,30 +367,60 @@ final class StoreWriter: BatchSink {
             """)
     }
 
+    /// The lower half's sums, handed to the second thread (read after a semaphore's wait).
+    private final class SumsHandoff: @unchecked Sendable { var sums: RollupChanges? }
+
     /// Writes a new store's requests on two threads (`RequestHalves.swift`); true when a row was written.
+    /// While this thread copies the scratch table in, the second adds the two halves' rollup sums (lower, then
+    /// upper: the order of the one-thread path, so every sum is the same to the bit).
     private func writeHalves(_ requests: RequestMerge, half: RequestHalfStore) throws -> Bool {
         let halves = try requests.halves()
         var lower = halves.lower
         let upperMerge = UncheckedBox(halves.upper)
-        let upperThread = SideThread<Result<HalfWritten, Error>> {
+        let upperInserted = DispatchSemaphore(value: 0)
+        let lowerSums = SumsHandoff()
+        let lowerDone = DispatchSemaphore(value: 0)
+        let upperThread = SideThread<Result<(rows: Int, sums: RollupChanges), Error>> {
             var merge = upperMerge.value
             let db = half.connection
+            let written: HalfWritten
             do {
                 try db.execute("BEGIN")
-                let written = try Self.insertNew(&merge, into: db, table: RequestHalfStore.table)
+                written = try Self.insertNew(&merge, into: db, table: RequestHalfStore.table)
                 try db.execute("COMMIT")
-                return .success(written)
             } catch {
                 try? db.execute("ROLLBACK")
+                upperInserted.signal()
                 return .failure(error)
             }
+            upperInserted.signal()
+            lowerDone.wait()
+            guard var sums = lowerSums.sums else { return .success((written.rows, written.sums)) }
+            sums.add(written.sums)
+            return .success((written.rows, sums))
         }
         let lowerWritten = Result { try Self.insertNew(&lower, into: store.db, table: "request") }
-        let upperWritten = try upperThread.join().get()
+        // The sums are added on the second thread only onto a rollup with no changes yet (else they are
+        // added here in the same order).
+        let addedThere = rollup.isEmpty
+        if addedThere, case .success(let w) = lowerWritten { lowerSums.sums = w.sums }
+        lowerDone.signal()
+        upperInserted.wait()
         let written = try lowerWritten.get()
-        try store.db.execute("INSERT INTO request SELECT * FROM half.\(RequestHalfStore.table)")
-        rollup.add(written.sums)
-        rollup.add(upperWritten.sums)
+        var copied: Error?
+        do {
+            try store.db.execute("INSERT INTO request SELECT * FROM half.\(RequestHalfStore.table)")
+        } catch {
+            copied = error
+        }
+        let upperWritten = try upperThread.join().get()
+        if let copied { throw copied }
+        if addedThere {
+            rollup.add(upperWritten.sums)
+        } else {
+            rollup.add(written.sums)
+            rollup.add(upperWritten.sums)
+        }
         insertedIntoEmpty += written.rows + upperWritten.rows
         rowsWrittenBySecondThread += upperWritten.rows
         return written.rows + upperWritten.rows > 0
