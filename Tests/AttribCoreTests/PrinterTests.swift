@@ -284,3 +284,20 @@ struct ValidateTests {
         #expect(!FileManager.default.fileExists(atPath: db.path), "the store file was created")
     }
 }
+
+@Suite("Shares for people")
+struct ShareTextTests {
+    @Test("A share is never rounded to all or none it is not: >99.9%, <0.1%; otherwise one decimal")
+    func extremes() {
+        #expect(shareText(0.9996) == ">99.9%")
+        #expect(shareText(1 - 1e-12) == ">99.9%")
+        #expect(shareText(1) == "100.0%")
+        #expect(shareText(1.2) == "120.0%")
+        #expect(shareText(0.99949) == "99.9%")
+        #expect(shareText(0.0004) == "<0.1%")
+        #expect(shareText(0) == "0.0%")
+        #expect(shareText(0.0005) == "0.1%")
+        #expect(shareText(0.4567) == "45.7%")
+        #expect(humanCell(.number(0.99999), .share) == ">99.9%")
+    }
+}

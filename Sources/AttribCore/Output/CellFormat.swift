@@ -54,11 +54,21 @@ func humanCell(_ c: Cell, _ kind: ColumnKind) -> String {
     case .number(let v):
         switch kind {
         case .cost: return v.map { "$" + withSeparators(String(format: "%.2f", $0)) } ?? "unpriced"
-        case .share: return v.map { String(format: "%.1f%%", $0 * 100) } ?? ""
+        case .share: return v.map(shareText) ?? ""
         case .decimal(let places): return v.map { withSeparators(fixed($0, places: places)) } ?? ""
         default: return v.map { withSeparators(String(format: "%.2f", $0)) } ?? ""
         }
     }
+}
+
+/// A share as a percentage with one decimal, never rounded to a whole it is not: a share just short of all is
+/// `>99.9%`, not `100.0%` (a reconcile row with cents unexplained read as fully explained), and one just above
+/// none is `<0.1%`, not `0.0%`.
+func shareText(_ v: Double) -> String {
+    let shown = String(format: "%.1f%%", v * 100)
+    if v < 1 && shown == "100.0%" { return ">99.9%" }
+    if v > 0 && shown == "0.0%" { return "<0.1%" }
+    return shown
 }
 
 /// Display width: East Asian wide and fullwidth characters take two cells.
