@@ -257,10 +257,12 @@ struct RequestTable {
     }
 
     /// Asks for entry `i`'s delta (its cache lines) and its id's length: what a merge into it reads.
+    /// (A hint: an address past an array's end is harmless; only a missing array is skipped.)
     @inline(__always) private func prefetchEntry(_ i: Int) {
-        idLength.withUnsafeBufferPointer { attrib_prefetch($0.baseAddress! + i) }
+        idLength.withUnsafeBufferPointer { if let b = $0.baseAddress { attrib_prefetch(b + i) } }
         entries.withUnsafeBufferPointer {
-            let p = UnsafeRawPointer($0.baseAddress! + i)
+            guard let b = $0.baseAddress else { return }
+            let p = UnsafeRawPointer(b + i)
             attrib_prefetch(p)
             attrib_prefetch(p + 64)
             attrib_prefetch(p + MemoryLayout<RequestDelta>.size - 1)
@@ -273,11 +275,11 @@ struct RequestTable {
     /// read, so ask for 1 some entries earlier).
     @inline(__always) func prefetch(_ i: Int, step: Int) {
         if step == 1 {
-            entryKeys.withUnsafeBufferPointer { attrib_prefetch($0.baseAddress! + i) }
-            idStart.withUnsafeBufferPointer { attrib_prefetch($0.baseAddress! + i) }
+            entryKeys.withUnsafeBufferPointer { if let b = $0.baseAddress { attrib_prefetch(b + i) } }
+            idStart.withUnsafeBufferPointer { if let b = $0.baseAddress { attrib_prefetch(b + i) } }
             prefetchEntry(i)
         } else {
-            idBytes.withUnsafeBufferPointer { attrib_prefetch($0.baseAddress! + Int(idStart[i])) }
+            idBytes.withUnsafeBufferPointer { if let b = $0.baseAddress { attrib_prefetch(b + Int(idStart[i])) } }
         }
     }
 

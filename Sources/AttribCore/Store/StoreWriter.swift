@@ -413,17 +413,18 @@ final class StoreWriter: BatchSink {
         } catch {
             copied = error
         }
-        let upperWritten = try upperThread.join().get()
+        // The upper half's rows, and its sums (with the lower half's before them when added there).
+        let upper = try upperThread.join().get()
         if let copied { throw copied }
         if addedThere {
-            rollup.add(upperWritten.sums)
+            rollup.add(upper.sums)
         } else {
             rollup.add(written.sums)
-            rollup.add(upperWritten.sums)
+            rollup.add(upper.sums)
         }
-        insertedIntoEmpty += written.rows + upperWritten.rows
-        rowsWrittenBySecondThread += upperWritten.rows
-        return written.rows + upperWritten.rows > 0
+        insertedIntoEmpty += written.rows + upper.rows
+        rowsWrittenBySecondThread += upper.rows
+        return written.rows + upper.rows > 0
     }
 
     /// Writes one chunk of requests (in key order); true when a row was written.
