@@ -157,7 +157,8 @@ final class EventExchange: @unchecked Sendable {
     private var shares: [Int: SourceUpdate] = [:]
     private var errors: [Int: Error] = [:]
 
-    /// Tests: every event is handed out, and the first reader waits (up to 2 s) for a helper to exist.
+    /// Tests: every event is handed out, and the first reader waits (up to 15 s) for a helper to exist (2 s was
+    /// passed once on a loaded machine: the file was read before the helper started, and none was helped).
     let handOutAll: Bool
     private var waitedForHelper = false
     /// Events processed by a thread other than the one that read them.
@@ -177,7 +178,7 @@ final class EventExchange: @unchecked Sendable {
         if handOutAll {
             if helpers == 0 && !waitedForHelper {
                 waitedForHelper = true
-                _ = condition.wait(until: Date(timeIntervalSinceNow: 2))
+                _ = condition.wait(until: Date(timeIntervalSinceNow: 15))
             }
             return true
         }
