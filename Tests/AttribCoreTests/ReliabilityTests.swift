@@ -24,6 +24,27 @@ struct ReliabilityTests {
         return try reportCSV(db, prices: prices)
     }
 
+    @Test("After an ingest the store file alone holds the run, while the store is still open")
+    func storeFileHoldsTheRun() throws {
+        // SQLite writes the WAL into the file when the last connection closes; a run's threads could still hold
+        // the store when the process exited, and the WAL stayed (1-2 ingests in 30). The run ends with it.
+        let db = temporaryDirectory().appendingPathComponent("open.db").path
+        let store = try Store(path: db)
+        let ingestor = try IngestWorker(store: store, batchSize: 500)
+        let outcome = try IngestRun.run(
+            paths: [exports], store: store, options: IngestOptions(workers: 2), ingestor: ingestor
+        ) { _ in }
+        #expect(outcome.counts.newEvents > 0)
+        let wal = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0, "the WAL holds \(wal) bytes after the run")
+        let copy = db + ".copy"
+        try FileManager.default.copyItem(atPath: db, toPath: copy)
+        let held = try Store(path: copy, readOnly: true)
+        #expect(try held.db.scalar("SELECT count(*) FROM request") == store.db.scalar("SELECT count(*) FROM request"))
+        #expect(try held.db.scalar("SELECT count(*) FROM request") ?? 0 > 2_000)
+        withExtendedLifetime((store, ingestor)) {}
+    }
+
     @Test("kill -9 at several points, then the same command again: the same report as an uninterrupted run")
     func killAndResume() throws {
         let expected = try baseline()

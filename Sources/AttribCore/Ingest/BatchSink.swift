@@ -47,6 +47,9 @@ protocol BatchSink: AnyObject {
     var spillDirectory: String? { get }
     /// Ends the run, after its last `writeRequests`: marks the completed sources, updates derived data.
     func finish() throws
+    /// After the run's last unit is written whole: the sink may tidy up outside any unit (the store writes its
+    /// WAL into the file).
+    func runEnded()
     /// Distinct requests this run wrote.
     var requestsWritten: Int { get }
 }
@@ -54,6 +57,7 @@ protocol BatchSink: AnyObject {
 extension BatchSink {
     func storedSourceSizes() throws -> Set<Int64> { [] }
     func atomicallyEndingRun(requests: Int, _ body: () throws -> Void) throws { try atomically(body) }
+    func runEnded() {}
 }
 
 /// A line written by an earlier run whose request contributions were lost (see `forEachUnmergedLine`).

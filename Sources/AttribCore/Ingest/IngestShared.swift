@@ -99,6 +99,7 @@ final class IngestShared: @unchecked Sendable {
                 requests = RequestTable(capacity: 0)
                 try sink.finish()
             }
+            sink.runEnded()
         }
     }
 }
