@@ -19,18 +19,6 @@ struct CallerKey: RollupTableKey {
     /// The request columns this rollup holds, as the dimension table names them.
     static let requestColumns: Set<String> = ["model", "source", "principal", "client_ip", "token_id", "status"]
 
-    init(_ d: RequestDelta) {
-        day = d.rollupDay
-        model = rollupId(d.model)
-        source = rollupId(d.source)
-        principal = rollupId(d.principal)
-        clientIp = rollupId(d.clientIp)
-        tokenId = rollupId(d.tokenId)
-        flags = d.rollupFlags
-        status = d.rollupStatus
-        hasLogged = d.rollupHasLogged
-    }
-
     init(row s: Statement) {
         day = s.optionalInt(0)
         model = s.optionalInt(1)

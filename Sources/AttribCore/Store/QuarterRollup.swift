@@ -16,15 +16,6 @@ struct QuarterKey: RollupTableKey {
     var status: Int64?
     var hasLogged: Int64
 
-    init(_ d: RequestDelta) {
-        quarter = d.startMs == .max ? nil : d.startMs / 900_000
-        model = rollupId(d.model)
-        identified = d.userEmail != 0 || d.userSub != 0 ? 1 : 0
-        flags = d.rollupFlags
-        status = d.rollupStatus
-        hasLogged = d.rollupHasLogged
-    }
-
     init(row s: Statement) {
         quarter = s.optionalInt(0)
         model = s.optionalInt(1)

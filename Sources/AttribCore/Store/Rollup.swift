@@ -9,9 +9,9 @@ protocol RollupTableKey: Hashable, Comparable {
     static var columnNames: [String] { get }
     /// The key's values, in `columnNames` order.
     var columns: [Int64?] { get }
-    init(_ d: RequestDelta)
     init(row s: Statement)
-    /// The key of `d` as `PackedRollupKey` lanes, and back: `Self(packed: Self.packed(d)) == Self(d)`.
+    /// The key of a request, as `PackedRollupKey` lanes (the run's sums are kept by these), and made back
+    /// from them, one to one.
     static func packed(_ d: RequestDelta) -> PackedRollupKey
     init(packed p: PackedRollupKey)
 }
@@ -83,7 +83,6 @@ extension RequestDelta {
     var rollupFlags: Int64 {
         (flags & RollupFlag.requestFlags) | (flags & RequestFlag.anyConflict != 0 ? RollupFlag.conflict : 0)
     }
-    var rollupStatus: Int64? { status == .min ? nil : Int64(status) }
     var rollupHasLogged: Int64 { loggedCost.isNaN ? 0 : 1 }
 }
 
@@ -113,20 +112,6 @@ struct RollupKey: RollupTableKey {
     var flags: Int64
     var status: Int64?
     var hasLogged: Int64
-
-    init(_ d: RequestDelta) {
-        day = d.rollupDay
-        model = rollupId(d.model)
-        userEmail = rollupId(d.userEmail)
-        userSub = rollupId(d.userSub)
-        authSource = rollupId(d.authSource)
-        userId = rollupId(d.userId)
-        apiKeyId = rollupId(d.apiKeyId)
-        project = rollupId(d.project)
-        flags = d.rollupFlags
-        status = d.rollupStatus
-        hasLogged = d.rollupHasLogged
-    }
 
     init(row s: Statement) {
         day = s.optionalInt(0)
@@ -285,12 +270,15 @@ struct RollupChanges {
 
     mutating func markStale() { needsRebuild = true }
 
+    /// No sum changed yet.
+    private var sumsAreEmpty: Bool { changes.isEmpty && traffic.isEmpty && quarter.isEmpty && caller.isEmpty }
+
     /// No change yet (and none asked for: the rollup is not stale).
-    var isEmpty: Bool { changes.isEmpty && traffic.isEmpty && quarter.isEmpty && caller.isEmpty && !needsRebuild }
+    var isEmpty: Bool { sumsAreEmpty && !needsRebuild }
 
     /// Adds another set of changes to these (the two halves of a new store's requests, `RequestHalves.swift`).
     mutating func add(_ other: RollupChanges) {
-        if changes.isEmpty && traffic.isEmpty && quarter.isEmpty && caller.isEmpty {
+        if sumsAreEmpty {
             // Each sum is then 0 + other's, which is other's to the bit (a sum of costs is never -0).
             let rebuild = needsRebuild
             self = other

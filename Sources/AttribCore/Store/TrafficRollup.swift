@@ -22,19 +22,6 @@ struct TrafficKey: RollupTableKey {
         "model", "method", "path", "user_agent", "log_group", "log_stream", "status",
     ]
 
-    init(_ d: RequestDelta) {
-        day = d.rollupDay
-        model = rollupId(d.model)
-        method = rollupId(d.method)
-        path = rollupId(d.path)
-        userAgent = rollupId(d.userAgent)
-        logGroup = rollupId(d.logGroup)
-        logStream = rollupId(d.logStream)
-        flags = d.rollupFlags
-        status = d.rollupStatus
-        hasLogged = d.rollupHasLogged
-    }
-
     init(row s: Statement) {
         day = s.optionalInt(0)
         model = s.optionalInt(1)
