@@ -641,8 +641,7 @@ final class JSONStreamReader {
                         timestamp = parseInteger(v.base, vs, ve)
                     }
                 } else if v.equals(ns, ne, "@message") {
-                    message.removeAll()
-                    messageFound = v.readString(vs, into: message, wide: JSONBytes.wideStrings) != nil
+                    messageFound = decodeMessage(v, vs) != nil
                 } else if v.equals(ns, ne, "@logStream") {
                     scratch.removeAll()
                     if v.readString(vs, into: scratch) != nil { streamName = streamNames.name(scratch.bytes) }
